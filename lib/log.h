@@ -1,0 +1,34 @@
+/* log.h - one logger: stderr, one event a line, text (logfmt) or JSON.
+ *
+ * An event is a fixed message plus key=value context:
+ *     ei_log(EI_LOG_INFO, "waiting for DNS", "name=%s attempt=%u", name, n);
+ * prints (text)  ts=... level=info msg="waiting for DNS" name=etcd-0... attempt=3
+ * or     (json)  {"ts":"...","level":"info","msg":"waiting for DNS","name":"etcd-0...","attempt":"3"}
+ * A value that may contain spaces is written quoted in the format: key=\"%s\".
+ * The logger owns the newline and preserves errno (after catatonit's _log). */
+#ifndef EI_LOG_H
+#define EI_LOG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum ei_log_level { EI_LOG_ERROR, EI_LOG_WARN, EI_LOG_INFO, EI_LOG_DEBUG };
+enum ei_log_format { EI_LOG_TEXT, EI_LOG_JSON };
+
+/* Set the format, the most verbose level printed, and the stream (NULL = stderr).
+ * Not thread-safe; call once from main before logging. */
+void ei_log_setup(enum ei_log_format format, enum ei_log_level max_level, FILE *out);
+
+/* Log one event. kvfmt may be NULL or "" for no context. */
+void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Parse "text"/"json"; returns false on anything else. */
+bool ei_log_format_parse(const char *s, enum ei_log_format *out);
+
+#define ei_log_error(msg, ...) ei_log(EI_LOG_ERROR, msg, __VA_ARGS__)
+#define ei_log_warn(msg, ...) ei_log(EI_LOG_WARN, msg, __VA_ARGS__)
+#define ei_log_info(msg, ...) ei_log(EI_LOG_INFO, msg, __VA_ARGS__)
+#define ei_log_debug(msg, ...) ei_log(EI_LOG_DEBUG, msg, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine, as root:
+#   ./test/run-tests.sh              unit + integration tests (etcd 3.4 and 3.5)
+#   ./test/run-tests.sh --sanitize   the same, built with AddressSanitizer/UBSan
+# Installs its packages (test/setup.sh), builds with werror, runs meson test and
+# ends with the line "N passed, N failed" (counting meson tests).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+builddir=build-test
+setup_args=(-Dwerror=true -Dbuildtype=debugoptimized)
+if [[ ${1:-} == --sanitize ]]; then
+	builddir=build-asan
+	setup_args+=(-Db_sanitize=address,undefined -Db_lundef=false)
+	shift
+fi
+
+etcd35=$(bash test/setup.sh) || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+export EI_ETCD35_BIN=$etcd35/usr/bin/etcd
+export EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdctl
+
+if [[ ! -d $builddir ]]; then
+	meson setup "$builddir" "${setup_args[@]}" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! meson compile -C "$builddir"; then
+	echo "build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@"
+status=$?
+
+# Count results from meson's JSON log (one line per test).
+read -r passed failed skipped < <(python3 - "$builddir/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"): p += 1
+    elif r == "SKIP": s += 1
+    else: f += 1
+print(p, f, s)
+PY
+) || { passed=0; failed=1; skipped=0; }
+if ((status != 0 && failed == 0)); then failed=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0))
