@@ -1,0 +1,52 @@
+/* datadir.h - what the data dir says: is there a WAL, and whose is it.
+ *
+ * "Initialized" means a *.wal file exists in the WAL dir (--wal-dir, else
+ * <data-dir>/member/wal): etcd's own test (wal.Exist); member/snap/db alone does
+ * not count (etcd-facts §2.1). The member ID and cluster ID come from the WAL's
+ * metadata record: WAL files are a sequence of frames, each an 8-byte little-endian
+ * length word (low 56 bits: record length; if the top bit is set, bits 56..58 hold the
+ * number of padding bytes after the record) followed by a walpb.Record protobuf
+ * {int64 type = 1; uint32 crc = 2; bytes data = 3}. The record of type 1 (metadataType)
+ * carries etcdserverpb.Metadata {uint64 NodeID = 1; uint64 ClusterID = 2}.
+ * The protobuf here is three varint/length fields, decoded by hand (no protobuf
+ * library is among our dependencies). */
+#ifndef EI_DATADIR_H
+#define EI_DATADIR_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct ei_datadir_facts {
+	char wal_dir[PATH_MAX];  /* the directory examined */
+	bool has_wal;            /* at least one *.wal file */
+	char first_wal[PATH_MAX];/* the lowest-named *.wal file, when has_wal */
+	bool has_metadata;       /* the metadata record was found and decoded */
+	uint64_t member_id;      /* from the metadata record */
+	uint64_t cluster_id;
+	bool has_snap_db;        /* member/snap/db exists (informational only) */
+	char metadata_error[256];/* why has_metadata is false although has_wal */
+};
+
+/* Examine data_dir (and wal_dir, or NULL for <data_dir>/member/wal). A missing
+ * data dir is not an error (no WAL). Read-only. Returns 0 or EI_E_SYS. */
+int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
+		       struct ei_err *err);
+
+/* Decode the metadata record from the first bytes of a WAL file (pure).
+ * Returns 0, or EI_E_PARSE with err saying what was wrong. */
+int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member_id,
+			  uint64_t *cluster_id, struct ei_err *err);
+
+/* Move the data of a removed member aside, never deleting it: rename
+ * <data_dir>/member to <data_dir>/member.removed-<suffix> and, when wal_dir is
+ * given and is not under <data_dir>/member, rename wal_dir to <wal_dir>.removed-<suffix>.
+ * Each rename is atomic, so a crash leaves the data whole in one place or the other.
+ * moved_to receives the new member path. Returns 0 or EI_E_SYS. */
+int ei_datadir_move_aside(const char *data_dir, const char *wal_dir, const char *suffix,
+			  char *moved_to, size_t moved_to_len, struct ei_err *err);
+
+#endif

@@ -1,0 +1,52 @@
+/* loop.h - the one event loop: every wait is a poll() that also watches the
+ * signalfd, so SIGTERM ends any wait at once (STYLE.md rule 4; pid1-and-style.md §2.6).
+ *
+ * The loop owns a signalfd for the signals that sig.c blocked. Reading it:
+ *  - SIGCHLD: reaps every exited child (we may be PID 1) and goes on waiting;
+ *  - SIGTERM, SIGINT, SIGQUIT, SIGHUP: the wait ends with EI_E_SIGNAL and
+ *    err->signo set; the loop remembers the signal, and every later wait ends
+ *    at once with the same error, so nothing outlives a termination request;
+ *  - anything else is logged at debug level and ignored.
+ * Single-threaded; not async-signal-safe. */
+#ifndef EI_LOOP_H
+#define EI_LOOP_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct ei_loop;
+
+/* Create the loop and its signalfd (SFD_CLOEXEC|SFD_NONBLOCK) for the currently
+ * blocked termination and child signals. Call after ei_sig_block(). */
+int ei_loop_create(struct ei_loop **out, struct ei_err *err);
+
+/* Close the signalfd and free. NULL is allowed. */
+void ei_loop_destroy(struct ei_loop *loop);
+
+/* The signalfd, for code that polls through another API (curl_multi_poll). */
+int ei_loop_signal_fd(const struct ei_loop *loop);
+
+/* Read every queued signal (non-blocking). Returns 0, or EI_E_SIGNAL when a
+ * termination signal arrived now or earlier. */
+int ei_loop_check_signals(struct ei_loop *loop, struct ei_err *err);
+
+/* Wait until one of fds is ready or timeout_ms passes (-1: no timeout).
+ * Returns the number of fds with revents set (0 on timeout), EI_E_SIGNAL on a
+ * termination signal, EI_E_SYS on a poll failure. fds may be NULL when nfds is 0.
+ * EINTR and SIGCHLD do not end the wait early except by returning 0 revents. */
+int ei_loop_poll(struct ei_loop *loop, struct pollfd *fds, nfds_t nfds, int timeout_ms,
+		 struct ei_err *err);
+
+/* Wait timeout_ms unless a termination signal comes first (then EI_E_SIGNAL). */
+int ei_loop_sleep(struct ei_loop *loop, int timeout_ms, struct ei_err *err);
+
+/* Milliseconds on CLOCK_MONOTONIC: the one clock for every deadline. */
+uint64_t ei_clock_ms(void);
+
+/* Milliseconds left until deadline_ms (>= 0), for poll timeouts; a deadline of
+ * 0 means none and gives -1. */
+int ei_deadline_left_ms(uint64_t deadline_ms);
+
+#endif
