@@ -1,17 +1,105 @@
-/* etcd-init: the container entrypoint of an etcd pod. main() only wires lib/. */
+/* etcd-init: the container entrypoint of an etcd pod. main() wires lib/ together:
+ * signals first, then configuration, then the launcher; it alone picks the exit code. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <ares.h>
+#include <curl/curl.h>
+
+#include "config.h"
 #include "ei-version.h"
 #include "err.h"
 #include "log.h"
+#include "loop.h"
+#include "run.h"
+#include "sig.h"
+
+extern char **environ;
+
+/* Read a small file into buf; returns buf, or NULL when it cannot be read. */
+static const char *read_small_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int fail(const struct ei_err *err)
+{
+	int code = ei_err_exit_code(err);
+
+	if (err->code == EI_E_SIGNAL)
+		ei_log_info("stopped before starting etcd", "signal=SIG%s exit_code=%d",
+			    sigabbrev_np(err->signo), code);
+	else
+		ei_log_error(err->msg, "error=%s exit_code=%d", ei_err_name(err->code), code);
+	return code;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("etcd-init %s\n", EI_VERSION);
+	static char resolv_conf[16384], sa_namespace[256];
+	struct ei_config_input in = { .argc = argc, .argv = argv, .envp = environ };
+	struct ei_config cfg;
+	struct ei_loop *loop = NULL;
+	struct ei_err err = { 0 };
+	char hostname[256];
+	int rc;
+
+	/* pid_namespaces(7): as PID 1 only handled signals are delivered; block them
+	 * before anything else (and before any thread exists), read them via signalfd. */
+	if (ei_sig_block(&err) < 0)
+		return fail(&err);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	if (gethostname(hostname, sizeof(hostname)) == 0)
+		in.hostname = hostname;
+	in.resolv_conf = read_small_file("/etc/resolv.conf", resolv_conf, sizeof(resolv_conf));
+	in.sa_namespace = read_small_file("/var/run/secrets/kubernetes.io/serviceaccount/namespace",
+					  sa_namespace, sizeof(sa_namespace));
+	if (ei_config_parse(&cfg, &in, &err) < 0) {
+		fprintf(stderr, "etcd-init: %s\n", err.msg);
+		return EI_EXIT_USAGE;
+	}
+	if (cfg.command == EI_CMD_HELP) {
+		ei_config_usage(stdout);
 		return EI_EXIT_OK;
 	}
-	ei_log_error("not implemented yet", NULL);
-	return EI_EXIT_FAILURE;
+	if (cfg.command == EI_CMD_VERSION) {
+		printf("etcd-init %s (c-ares %s, %s)\n", EI_VERSION, ares_version(NULL),
+		       curl_version());
+		return EI_EXIT_OK;
+	}
+	ei_log_setup(cfg.log_format, cfg.log_level, NULL);
+
+	/* Library globals once, in order, after the signal mask (pid1-and-style P10). */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		ei_err_set(&err, EI_E_SYS, "curl_global_init failed");
+		return fail(&err);
+	}
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		ei_err_set(&err, EI_E_SYS, "ares_library_init failed");
+		return fail(&err);
+	}
+	if (ei_loop_create(&loop, &err) < 0)
+		return fail(&err);
+	if (cfg.command == EI_CMD_RUN)
+		ei_log_info("etcd-init starting", "version=%s name=%s pid=%d", EI_VERSION, cfg.name,
+			    (int)getpid());
+
+	rc = ei_run(&cfg, loop, environ, &err);
+	ei_loop_destroy(loop);
+	ares_library_cleanup();
+	curl_global_cleanup();
+	if (rc < 0)
+		return fail(&err);
+	return EI_EXIT_OK;
 }

@@ -1,0 +1,75 @@
+/* config.h - the launcher's configuration: flags with environment fallbacks (the
+ * flag wins), validated up front. Parsing is pure: the caller passes argv, the
+ * environment and the contents of the files consulted for defaults, so tests
+ * can feed it tables. */
+#ifndef EI_CONFIG_H
+#define EI_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "identity.h"
+#include "log.h"
+
+enum ei_command { EI_CMD_RUN, EI_CMD_PLAN, EI_CMD_HELP, EI_CMD_VERSION };
+enum ei_output { EI_OUTPUT_TEXT, EI_OUTPUT_JSON };
+
+#define EI_DEFAULT_WAIT_TIMEOUT_S 600u
+#define EI_DEFAULT_INITIAL_SIZE 3u
+
+struct ei_config {
+	enum ei_command command;
+	char name[EI_LABEL_MAX + 1];      /* pod name = etcd member name, "etcd-0" */
+	struct ei_identity id;            /* set, ordinal, service, namespace, domain, scheme, ports */
+	unsigned metrics_port;
+	unsigned initial_cluster_size;
+	char data_dir[PATH_MAX];
+	char wal_dir[PATH_MAX];           /* "" when not set */
+	char etcd_bin[PATH_MAX];          /* "" = /usr/local/bin/etcd, else etcd on PATH */
+	char token[256];
+	unsigned wait_timeout_s;          /* 0 = wait forever */
+	bool no_learner;
+	enum ei_output output;
+	enum ei_log_format log_format;
+	enum ei_log_level log_level;
+	char **etcd_args;                 /* the arguments after "--", borrowed from argv */
+	size_t n_etcd_args;
+	/* Where each derived value came from, for `plan` ("flag", "env HOSTNAME", ...). */
+	char namespace_source[64];
+	char domain_source[64];
+};
+
+struct ei_config_input {
+	int argc;
+	char **argv;
+	char **envp;
+	const char *hostname;      /* gethostname(), or NULL */
+	const char *resolv_conf;   /* contents of /etc/resolv.conf, or NULL */
+	const char *sa_namespace;  /* contents of the service-account namespace file, or NULL */
+};
+
+/* Parse and validate. Returns 0, or EI_E_USAGE with err naming the setting, its
+ * value and what is expected. --help and --version set command and return 0. */
+int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, struct ei_err *err);
+
+/* The usage text printed by --help. */
+void ei_config_usage(FILE *out);
+
+/* From resolv.conf's search list (last "search" line wins), the namespace and
+ * cluster domain of a ClusterFirst pod: the first entry "<ns>.svc.<domain>".
+ * Returns false when there is no such entry. */
+bool ei_resolvconf_cluster_search(const char *resolv_conf, char *ns, size_t ns_len, char *domain,
+				  size_t domain_len);
+
+/* Look up NAME in envp ("NAME=value"); NULL when absent. */
+const char *ei_env_get(char **envp, const char *name);
+
+/* Parse a duration "90", "90s", "10m", "1h" into seconds (<= 7 days). */
+bool ei_parse_duration(const char *s, unsigned *seconds);
+
+/* Parse a decimal unsigned integer in [min, max]; no sign, no junk, no overflow. */
+bool ei_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+#endif

@@ -1,0 +1,211 @@
+/* flags.c - the etcd command line (see flags.h). */
+#include "flags.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum flag_kind { FLAG_DERIVED, FLAG_DEFAULT };
+
+static const char *const refused_flags[] = {
+	"config-file", "discovery", "discovery-srv", "discovery-srv-name", "discovery-endpoints",
+	"discovery-token",
+};
+
+/* ETCD_FOO_BAR for foo-bar (etcd's flags.FlagToEnv). */
+static void flag_env_name(const char *flag, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	i = (size_t)snprintf(buf, len, "ETCD_");
+	for (; *flag && i + 1 < len; flag++)
+		buf[i++] = *flag == '-' ? '_' : (char)toupper((unsigned char)*flag);
+	buf[i] = '\0';
+}
+
+/* The flag name of a user argument "-x", "--x" or "--x=v" ("" when not a flag). */
+static void arg_flag_name(const char *arg, char *buf, size_t len)
+{
+	size_t n;
+
+	buf[0] = '\0';
+	if (arg[0] != '-' || strcmp(arg, "-") == 0 || strcmp(arg, "--") == 0)
+		return;
+	arg += arg[1] == '-' ? 2 : 1;
+	n = strcspn(arg, "=");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, arg, n);
+	buf[n] = '\0';
+}
+
+static bool user_args_have(const struct ei_config *cfg, const char *flag)
+{
+	char name[128];
+
+	for (size_t i = 0; i < cfg->n_etcd_args; i++) {
+		arg_flag_name(cfg->etcd_args[i], name, sizeof(name));
+		if (strcmp(name, flag) == 0)
+			return true;
+	}
+	return false;
+}
+
+int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei_err *err)
+{
+	char name[128], env[160];
+
+	for (size_t i = 0; i < sizeof(refused_flags) / sizeof(refused_flags[0]); i++) {
+		flag_env_name(refused_flags[i], env, sizeof(env));
+		if (user_args_have(cfg, refused_flags[i]) || ei_env_get(envp, env))
+			return ei_err_set(err, EI_E_USAGE,
+					  "--%s / %s: not supported with etcd-init, which computes the "
+					  "cluster membership itself (remove it)",
+					  refused_flags[i], env);
+	}
+	/* etcd exits when a setting comes both ways (etcd-facts §2.6): say so now. */
+	for (size_t i = 0; i < cfg->n_etcd_args; i++) {
+		arg_flag_name(cfg->etcd_args[i], name, sizeof(name));
+		if (!name[0])
+			continue;
+		flag_env_name(name, env, sizeof(env));
+		if (ei_env_get(envp, env))
+			return ei_err_set(err, EI_E_USAGE,
+					  "--%s after -- and %s in the environment: etcd refuses a "
+					  "setting given twice (keep one)",
+					  name, env);
+	}
+	return 0;
+}
+
+struct argv_builder {
+	char **argv;
+	size_t argc, cap;
+	bool oom;
+};
+
+static void add_arg(struct argv_builder *b, const char *s)
+{
+	if (b->oom)
+		return;
+	if (b->argc + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		char **argv = realloc(b->argv, cap * sizeof(*argv));
+
+		if (!argv) {
+			b->oom = true;
+			return;
+		}
+		b->argv = argv;
+		b->cap = cap;
+	}
+	b->argv[b->argc] = strdup(s);
+	if (!b->argv[b->argc]) {
+		b->oom = true;
+		return;
+	}
+	b->argv[++b->argc] = NULL;
+}
+
+/* Add --flag=value unless the user's environment or arguments already say it. */
+static int add_flag(struct argv_builder *b, const struct ei_config *cfg, char **envp,
+		    enum flag_kind kind, const char *flag, const char *value, struct ei_err *err)
+{
+	char env[160];
+	const char *env_value;
+	char *arg;
+
+	flag_env_name(flag, env, sizeof(env));
+	env_value = ei_env_get(envp, env);
+	if (kind == FLAG_DERIVED) {
+		if (user_args_have(cfg, flag))
+			return ei_err_set(err, EI_E_USAGE,
+					  "--%s after --: etcd-init sets it (to %s); remove it", flag,
+					  value);
+		if (env_value && strcmp(env_value, value) != 0)
+			return ei_err_set(err, EI_E_USAGE,
+					  "%s=%s in the environment conflicts with the %s that etcd-init "
+					  "derives (%s); unset it",
+					  env, env_value, flag, value);
+		if (env_value)
+			return 0; /* the same value; etcd reads it from the environment */
+	} else if (env_value || user_args_have(cfg, flag)) {
+		return 0;
+	}
+	if (asprintf(&arg, "--%s=%s", flag, value) < 0) {
+		b->oom = true;
+		return 0;
+	}
+	add_arg(b, arg);
+	free(arg);
+	return 0;
+}
+
+int ei_flags_build(const struct ei_config *cfg, const struct ei_plan *plan, char **envp,
+		   const char *etcd_path, struct ei_etcd_command *out, struct ei_err *err)
+{
+	const struct ei_identity *id = &cfg->id;
+	struct argv_builder b = { 0 };
+	char peer_url[EI_URL_MAX], client_url[EI_URL_MAX], url[EI_URL_MAX];
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	ei_identity_peer_url(id, id->ordinal, peer_url, sizeof(peer_url));
+	ei_identity_client_url(id, id->ordinal, client_url, sizeof(client_url));
+
+	add_arg(&b, etcd_path);
+	r = add_flag(&b, cfg, envp, FLAG_DERIVED, "name", cfg->name, err);
+	if (!r)
+		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "data-dir", cfg->data_dir, err);
+	if (!r && cfg->wal_dir[0])
+		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "wal-dir", cfg->wal_dir, err);
+	/* Listen on all addresses: listen URLs must be IP literals (etcd-facts §2.8). */
+	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->scheme, id->peer_port);
+	if (!r)
+		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-peer-urls", url, err);
+	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->scheme, id->client_port);
+	if (!r)
+		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-client-urls", url, err);
+	if (!r)
+		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "advertise-client-urls", client_url, err);
+	if (!r)
+		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "initial-advertise-peer-urls", peer_url, err);
+	/* Metrics (and /health for probes) on their own plain-HTTP port, as the official
+	 * manifest does. */
+	snprintf(url, sizeof(url), "http://0.0.0.0:%u", cfg->metrics_port);
+	if (!r)
+		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-metrics-urls", url, err);
+	/* With a WAL, etcd ignores every --initial-* flag (etcd-facts §2.1): a restart
+	 * passes none, so the command line shows what matters. */
+	if (!r && plan->initial_cluster) {
+		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "initial-cluster", plan->initial_cluster, err);
+		if (!r)
+			r = add_flag(&b, cfg, envp, FLAG_DERIVED, "initial-cluster-state",
+				     plan->initial_cluster_state, err);
+		if (!r)
+			r = add_flag(&b, cfg, envp, FLAG_DERIVED, "initial-cluster-token", cfg->token, err);
+	}
+	for (size_t i = 0; !r && i < cfg->n_etcd_args; i++)
+		add_arg(&b, cfg->etcd_args[i]);
+	out->argv = b.argv;
+	out->argc = b.argc;
+	if (r < 0) {
+		ei_flags_free(out);
+		return r;
+	}
+	if (b.oom) {
+		ei_flags_free(out);
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void ei_flags_free(struct ei_etcd_command *cmd)
+{
+	for (size_t i = 0; cmd->argv && i < cmd->argc; i++)
+		free(cmd->argv[i]);
+	free(cmd->argv);
+	cmd->argv = NULL;
+	cmd->argc = 0;
+}

@@ -1,0 +1,178 @@
+/* identity.c - names and URLs of a StatefulSet member (see identity.h). */
+#include "identity.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool label_valid_n(const char *s, size_t n)
+{
+	if (n == 0 || n > EI_LABEL_MAX)
+		return false;
+	if (!is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+bool ei_label_valid(const char *s)
+{
+	return label_valid_n(s, strlen(s));
+}
+
+bool ei_domain_valid(const char *s)
+{
+	size_t len = strlen(s);
+	const char *p = s;
+
+	if (len == 0 || len > EI_DOMAIN_MAX)
+		return false;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (!label_valid_n(p, n))
+			return false;
+		if (!dot)
+			return true;
+		p = dot + 1;
+	}
+}
+
+int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned *ordinal,
+			   struct ei_err *err)
+{
+	const char *dash = strrchr(name, '-');
+	const char *digits;
+	unsigned long v = 0;
+	size_t n;
+
+	if (!ei_label_valid(name))
+		return ei_err_set(err, EI_E_USAGE,
+				  "--name/HOSTNAME: \"%s\" is not a valid pod name (expected a DNS label "
+				  "of lowercase letters, digits and '-', at most 63 characters, "
+				  "like etcd-0)",
+				  name);
+	if (!dash || dash == name || !dash[1])
+		goto bad_ordinal;
+	digits = dash + 1;
+	n = strlen(digits);
+	if (n > 5 || (n > 1 && digits[0] == '0'))
+		goto bad_ordinal;
+	for (size_t i = 0; i < n; i++) {
+		if (digits[i] < '0' || digits[i] > '9')
+			goto bad_ordinal;
+		v = v * 10 + (unsigned long)(digits[i] - '0');
+	}
+	if ((size_t)(dash - name) >= set_len)
+		goto bad_ordinal;
+	memcpy(set, name, (size_t)(dash - name));
+	set[dash - name] = '\0';
+	*ordinal = (unsigned)v;
+	return 0;
+
+bad_ordinal:
+	return ei_err_set(err, EI_E_USAGE,
+			  "--name/HOSTNAME: \"%s\" does not end in -<ordinal> (expected a "
+			  "StatefulSet pod name such as etcd-0 or etcd-12)",
+			  name);
+}
+
+void ei_identity_member_name(const struct ei_identity *id, unsigned i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%u", id->set, i);
+}
+
+void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%u.%s.%s.svc.%s", id->set, i, id->service, id->ns, id->domain);
+}
+
+static void identity_url(const struct ei_identity *id, unsigned i, unsigned port, char *buf,
+			 size_t len)
+{
+	char host[EI_DOMAIN_MAX + 1];
+
+	ei_identity_fqdn(id, i, host, sizeof(host));
+	snprintf(buf, len, "%s://%s:%u", id->scheme, host, port);
+}
+
+void ei_identity_peer_url(const struct ei_identity *id, unsigned i, char *buf, size_t len)
+{
+	identity_url(id, i, id->peer_port, buf, len);
+}
+
+void ei_identity_client_url(const struct ei_identity *id, unsigned i, char *buf, size_t len)
+{
+	identity_url(id, i, id->client_port, buf, len);
+}
+
+bool ei_url_host(const char *url, char *host, size_t len)
+{
+	const char *p = strstr(url, "://");
+	const char *end;
+	size_t n;
+
+	if (!p)
+		return false;
+	p += 3;
+	if (*p == '[') {
+		p++;
+		end = strchr(p, ']');
+		if (!end)
+			return false;
+	} else {
+		end = p + strcspn(p, ":/");
+	}
+	n = (size_t)(end - p);
+	if (n == 0 || n >= len)
+		return false;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return true;
+}
+
+void ei_identity_srv_name(const struct ei_identity *id, bool ssl, char *buf, size_t len)
+{
+	snprintf(buf, len, "_etcd-server%s._tcp.%s.%s.svc.%s", ssl ? "-ssl" : "", id->service,
+		 id->ns, id->domain);
+}
+
+bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host, unsigned *ordinal)
+{
+	char want_suffix[EI_DOMAIN_MAX + 2];
+	size_t set_len = strlen(id->set);
+	size_t host_len = strlen(host);
+	size_t suffix_len;
+	const char *digits;
+	unsigned long v = 0;
+	size_t nd;
+
+	snprintf(want_suffix, sizeof(want_suffix), ".%s.%s.svc.%s", id->service, id->ns,
+		 id->domain);
+	suffix_len = strlen(want_suffix);
+	if (host_len > 0 && host[host_len - 1] == '.')
+		host_len--;
+	if (host_len <= set_len + 1 + suffix_len || strncmp(host, id->set, set_len) != 0 ||
+	    host[set_len] != '-' ||
+	    strncmp(host + host_len - suffix_len, want_suffix, suffix_len) != 0)
+		return false;
+	digits = host + set_len + 1;
+	nd = host_len - suffix_len - set_len - 1;
+	if (nd > 5 || (nd > 1 && digits[0] == '0'))
+		return false;
+	for (size_t i = 0; i < nd; i++) {
+		if (digits[i] < '0' || digits[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(digits[i] - '0');
+	}
+	*ordinal = (unsigned)v;
+	return true;
+}

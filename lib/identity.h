@@ -1,0 +1,58 @@
+/* identity.h - names and URLs of a StatefulSet member (pure).
+ *
+ * The canonical peer host of ordinal i is <set>-<i>.<service>.<namespace>.svc.<domain>:
+ * one spelling, everywhere, because etcd detects duplicate peer URLs by exact
+ * string (etcd-facts §3). */
+#ifndef EI_IDENTITY_H
+#define EI_IDENTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define EI_LABEL_MAX 63
+#define EI_DOMAIN_MAX 253
+#define EI_URL_MAX 300
+
+struct ei_identity {
+	char set[EI_LABEL_MAX + 1];       /* StatefulSet name: pod name without -<ordinal> */
+	unsigned ordinal;
+	char service[EI_LABEL_MAX + 1];
+	char ns[EI_LABEL_MAX + 1];
+	char domain[EI_DOMAIN_MAX + 1];   /* cluster domain, without trailing dot */
+	char scheme[8];                   /* "http" or "https" */
+	unsigned client_port;
+	unsigned peer_port;
+};
+
+/* true if s is an RFC 1123 label: 1-63 of [a-z0-9-], not starting or ending with '-'. */
+bool ei_label_valid(const char *s);
+
+/* true if s is a DNS name of such labels separated by dots (<= 253 chars, no trailing dot). */
+bool ei_domain_valid(const char *s);
+
+/* Split a pod name "<set>-<ordinal>" ("etcd-0", "my-etcd-12"). The ordinal is
+ * decimal without leading zeros, < 100000; the whole name a valid label.
+ * Returns 0 or EI_E_USAGE with err naming the value and what is expected. */
+int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned *ordinal,
+			   struct ei_err *err);
+
+/* Member name, FQDN, peer URL and client URL of ordinal i of this set. */
+void ei_identity_member_name(const struct ei_identity *id, unsigned i, char *buf, size_t len);
+void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_t len);
+void ei_identity_peer_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
+void ei_identity_client_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
+
+/* The host of a URL "scheme://host:port" (brackets of IPv6 literals removed).
+ * Returns false when the URL has no "://" or the host is empty. */
+bool ei_url_host(const char *url, char *host, size_t len);
+
+/* The SRV names of the service: _etcd-server._tcp.<service>.<ns>.svc.<domain>
+ * (ssl: _etcd-server-ssl._tcp...). */
+void ei_identity_srv_name(const struct ei_identity *id, bool ssl, char *buf, size_t len);
+
+/* If host is <set>-<i>.<service>.<ns>.svc.<domain> of this set, store i and return true. */
+bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host, unsigned *ordinal);
+
+#endif

@@ -1,0 +1,18 @@
+/* report.h - what `plan` prints: the evidence, the decision with its reason and the
+ * exact etcd command line, as text or as one JSON object. */
+#ifndef EI_REPORT_H
+#define EI_REPORT_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "flags.h"
+#include "gather.h"
+#include "plan.h"
+
+/* cmd may be NULL when no command line could be made (wait, refuse, rejoin...). */
+void ei_report_print(FILE *out, const struct ei_config *cfg, const struct ei_gather *g,
+		     const struct ei_facts *facts, const struct ei_plan *plan,
+		     const struct ei_etcd_command *cmd);
+
+#endif

@@ -1,0 +1,429 @@
+/* run.c - gather, decide, act, exec (see run.h).
+ *
+ * Every action is a sequence of facts the decision reads back, so the loop makes at
+ * most one membership change per round and then decides again from fresh facts:
+ * a launcher killed between any two steps finishes the job on its next start
+ * (PRODUCT.md, "Every step survives a crash"). Every step is logged before it is
+ * taken. */
+#include "run.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec.h"
+#include "flags.h"
+#include "gather.h"
+#include "log.h"
+#include "plan.h"
+#include "promote.h"
+#include "report.h"
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
+
+struct run {
+	const struct ei_config *cfg;
+	struct ei_loop *loop;
+	char **envp;
+	struct ei_gather g;
+	uint64_t deadline;  /* 0: wait forever */
+	int backoff_ms;
+	char last_wait[640]; /* the reason of the last wait, for the timeout message */
+};
+
+static int backoff(struct run *r, const char *what, struct ei_err *err)
+{
+	int left = ei_deadline_left_ms(r->deadline);
+	int delay = r->backoff_ms;
+
+	if (left == 0)
+		return ei_err_set(err, EI_E_TIMEOUT,
+				  "gave up after --wait-timeout=%us: %s", r->cfg->wait_timeout_s,
+				  r->last_wait[0] ? r->last_wait : what);
+	if (left > 0 && delay > left)
+		delay = left;
+	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
+	return ei_loop_sleep(r->loop, delay, err);
+}
+
+/* Wait until our own name resolves to one of this pod's addresses: peers reach us
+ * by that name, and etcd checks it too (etcd-facts §2.4). */
+static int wait_own_name(struct run *r, struct ei_err *err)
+{
+	unsigned attempt = 0;
+	int rc;
+
+	for (;;) {
+		rc = ei_gather_own_name(&r->g, err);
+		if (rc < 0)
+			return rc;
+		if (r->g.own_ok) {
+			ei_log_info("own name resolves to this pod", "name=%s address=%s",
+				    r->g.own.name, r->g.own.addrs[0]);
+			r->backoff_ms = BACKOFF_FIRST_MS;
+			return 0;
+		}
+		attempt++;
+		if (r->g.own.status == EI_DNS_FOUND)
+			snprintf(r->last_wait, sizeof(r->last_wait),
+				 "own name %s resolves to %s, not to one of this pod's addresses (%s)",
+				 r->g.own.name, r->g.own.addrs[0], r->g.own_addrs);
+		else
+			snprintf(r->last_wait, sizeof(r->last_wait), "own name %s does not resolve (%s)",
+				 r->g.own.name, ei_dns_status_name(r->g.own.status));
+		if (attempt == 1 || attempt % 10 == 0)
+			ei_log_info("waiting for DNS", "what=\"%s\" attempt=%u", r->last_wait, attempt);
+		rc = backoff(r, r->last_wait, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static void log_cluster(const struct ei_facts *f)
+{
+	if (f->cluster_answered)
+		ei_log_info("cluster answered", "by=%s cluster=%" PRIx64 " members=%zu",
+			    f->answered_by, f->members.cluster_id, f->members.n_members);
+}
+
+static void suffix_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+/* REJOIN: move the removed member's data aside with one rename, never delete it. */
+static int act_rejoin(struct run *r, const struct ei_facts *f, struct ei_err *err)
+{
+	const struct ei_config *cfg = r->cfg;
+	char suffix[32], moved[4096];
+	int rc;
+
+	suffix_now(suffix, sizeof(suffix));
+	ei_log_info("moving the removed member's data aside", "member=%" PRIx64 " data_dir=%s",
+		    f->datadir.member_id, cfg->data_dir);
+	rc = ei_datadir_move_aside(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, suffix,
+				   moved, sizeof(moved), err);
+	if (rc < 0)
+		return rc;
+	ei_log_info("old data moved aside", "to=%s", moved);
+	return 0;
+}
+
+/* REPLACE: remove the member that was us; the next round adds us again. */
+static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err *err)
+{
+	struct ei_etcd_result res = { 0 };
+	int rc;
+
+	if (!r->g.change_endpoint[0]) {
+		snprintf(r->last_wait, sizeof(r->last_wait),
+			 "no started voter with a client URL to remove member %" PRIx64 " through",
+			 plan->remove_id);
+		return backoff(r, r->last_wait, err);
+	}
+	ei_log_info("removing our old member (data lost)", "member=%" PRIx64 " via=%s",
+		    plan->remove_id, r->g.change_endpoint);
+	rc = ei_etcd_member_remove(r->g.client, r->g.change_endpoint, plan->remove_id, &res, err);
+	if (rc == 0 || res.failure == EI_ETCD_FAIL_NOT_FOUND) {
+		ei_log_info("old member removed", "member=%" PRIx64, plan->remove_id);
+		/* A re-add of the same peer URL within the same second gets the removed ID
+		 * back and fails (etcd-facts §1.4). */
+		return ei_loop_sleep(r->loop, 1100, err);
+	}
+	if (rc == EI_E_SIGNAL)
+		return rc;
+	snprintf(r->last_wait, sizeof(r->last_wait), "remove of member %" PRIx64 " failed: %s (%s)",
+		 plan->remove_id, res.message, ei_etcd_failure_name(res.failure));
+	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=\"%s\"",
+		    plan->remove_id, ei_etcd_failure_name(res.failure), res.message);
+	if (res.failure == EI_ETCD_FAIL_AUTH)
+		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
+	return backoff(r, r->last_wait, err);
+}
+
+/* JOIN: add ourselves. On success the plan gets the final --initial-cluster from the
+ * member list etcd returned (current members + us, exactly as etcd will check).
+ * Returns 1 when added, 0 to decide again, or an error. */
+static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
+{
+	const struct ei_config *cfg = r->cfg;
+	struct ei_member added = { 0 };
+	struct ei_member_list after = { 0 };
+	struct ei_etcd_result res = { 0 };
+	char peer_url[EI_URL_MAX];
+	int rc;
+
+	if (!r->g.change_endpoint[0]) {
+		snprintf(r->last_wait, sizeof(r->last_wait), "no started voter to add ourselves through");
+		rc = backoff(r, r->last_wait, err);
+		return rc < 0 ? rc : 0;
+	}
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, peer_url, sizeof(peer_url));
+	ei_log_info("adding ourselves to the cluster", "peer_url=%s learner=%s via=%s", peer_url,
+		    plan->add_as_learner ? "true" : "false", r->g.change_endpoint);
+	rc = ei_etcd_member_add(r->g.client, r->g.change_endpoint, peer_url, plan->add_as_learner,
+				&added, &after, &res, err);
+	if (rc == 0) {
+		ei_log_info("member added", "member=%" PRIx64 " members=%zu", added.id, after.n_members);
+		free(plan->initial_cluster);
+		plan->initial_cluster = ei_plan_existing_initial_cluster(cfg, &after);
+		if (plan->self_listed)
+			ei_member_free(&plan->self);
+		plan->self_listed = ei_member_copy(&plan->self, &added, err) == 0;
+		ei_member_free(&added);
+		ei_member_list_free(&after);
+		if (!plan->initial_cluster || !plan->self_listed)
+			return ei_err_set(err, EI_E_NOMEM, "out of memory");
+		return 1;
+	}
+	ei_member_free(&added);
+	ei_member_list_free(&after);
+	if (rc == EI_E_SIGNAL)
+		return rc;
+	snprintf(r->last_wait, sizeof(r->last_wait), "member add failed: %s (%s)", res.message,
+		 ei_etcd_failure_name(res.failure));
+	if (res.failure == EI_ETCD_FAIL_PEER_EXISTS) {
+		/* Someone (an earlier start of ours) added it: decide again at once. */
+		ei_log_info("our peer URL is already a member; deciding again", NULL);
+		return 0;
+	}
+	if (res.failure == EI_ETCD_FAIL_AUTH)
+		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
+	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS)
+		ei_log_info("another learner is catching up; waiting for it to be promoted",
+			    "message=\"%s\"", res.message);
+	else
+		ei_log_warn("member add failed, retrying", "reason=%s message=\"%s\"",
+			    ei_etcd_failure_name(res.failure), res.message);
+	rc = backoff(r, r->last_wait, err);
+	return rc < 0 ? rc : 0;
+}
+
+/* Wait until every host of --initial-cluster resolves: etcd gives up after 30 s. */
+static int wait_initial_cluster_resolves(struct run *r, const char *initial_cluster,
+					 struct ei_err *err)
+{
+	char missing[EI_DNS_NAME_MAX];
+	int rc;
+
+	r->backoff_ms = BACKOFF_FIRST_MS;
+	for (;;) {
+		rc = ei_gather_check_resolvable(&r->g, initial_cluster, missing, sizeof(missing), err);
+		if (rc < 0)
+			return rc;
+		if (!missing[0])
+			return 0;
+		snprintf(r->last_wait, sizeof(r->last_wait),
+			 "%s of --initial-cluster does not resolve", missing);
+		ei_log_info("waiting for DNS", "what=\"%s\"", r->last_wait);
+		rc = backoff(r, r->last_wait, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* Client URLs of the other members, for the promoter: the canonical URLs of the
+ * initial members and whatever client URLs the member list showed. */
+static size_t other_client_urls(const struct run *r, const struct ei_facts *f,
+				char (*urls)[EI_URL_MAX], size_t max)
+{
+	const struct ei_identity *id = &r->cfg->id;
+	size_t n = 0;
+
+	for (unsigned i = 0; i < r->cfg->initial_cluster_size && n < max; i++) {
+		if (i != id->ordinal)
+			ei_identity_client_url(id, i, urls[n++], EI_URL_MAX);
+	}
+	for (size_t i = 0; i < f->members.n_members && n < max; i++) {
+		const struct ei_member *m = &f->members.members[i];
+
+		if (!m->is_learner && m->n_client_urls > 0)
+			snprintf(urls[n++], EI_URL_MAX, "%s", m->client_urls[0]);
+	}
+	return n;
+}
+
+static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *plan,
+		     struct ei_err *err)
+{
+	const struct ei_config *cfg = r->cfg;
+	struct ei_etcd_command cmd = { 0 };
+	char etcd_path[4096];
+	static char urls[2 * EI_GATHER_MAX_HOSTS][EI_URL_MAX];
+	char *url_ptrs[2 * EI_GATHER_MAX_HOSTS];
+	size_t n_urls;
+	int rc;
+
+	rc = ei_exec_find_etcd(cfg->etcd_bin, r->envp, etcd_path, sizeof(etcd_path), err);
+	if (rc < 0)
+		return rc;
+	if (plan->initial_cluster) {
+		rc = wait_initial_cluster_resolves(r, plan->initial_cluster, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = ei_flags_build(cfg, plan, r->envp, etcd_path, &cmd, err);
+	if (rc < 0)
+		return rc;
+	n_urls = other_client_urls(r, f, urls, sizeof(urls) / sizeof(urls[0]));
+	for (size_t i = 0; i < n_urls; i++)
+		url_ptrs[i] = urls[i];
+	if (plan->promote_after_start && plan->self_listed) {
+		rc = ei_promote_spawn(cfg, r->loop, plan->self.id, url_ptrs, n_urls, err);
+		if (rc < 0) {
+			ei_flags_free(&cmd);
+			return rc;
+		}
+		ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc, plan->self.id);
+	}
+	ei_gather_destroy(&r->g);
+	ei_log_info("starting etcd", "action=%s state=%s argc=%zu", ei_action_name(plan->action),
+		    plan->initial_cluster_state ? plan->initial_cluster_state : "restart", cmd.argc);
+	for (size_t i = 0; i < cmd.argc; i++)
+		ei_log_debug("etcd argument", "i=%zu arg=\"%s\"", i, cmd.argv[i]);
+	rc = ei_exec_etcd(cmd.argv, r->envp, err);
+	ei_flags_free(&cmd);
+	return rc;
+}
+
+static int plan_only(struct run *r, struct ei_err *err)
+{
+	struct ei_facts facts;
+	struct ei_plan plan;
+	struct ei_etcd_command cmd = { 0 };
+	char etcd_path[4096];
+	bool have_cmd = false;
+	struct ei_err ignored = { 0 };
+	int rc;
+
+	rc = ei_gather_own_name(&r->g, err);
+	if (rc < 0)
+		return rc;
+	rc = ei_gather_round(&r->g, &facts, err);
+	if (rc < 0)
+		return rc;
+	facts.quiet_rounds = !facts.cluster_answered && facts.initial_peers_resolve ? 1 : 0;
+	rc = ei_plan_decide(r->cfg, &facts, &plan, err);
+	if (rc < 0) {
+		ei_member_list_free(&facts.members);
+		return rc;
+	}
+	switch (plan.action) {
+	case EI_ACT_RESTART:
+	case EI_ACT_BOOTSTRAP:
+	case EI_ACT_START_EXISTING:
+	case EI_ACT_JOIN:
+		if (ei_exec_find_etcd(r->cfg->etcd_bin, r->envp, etcd_path, sizeof(etcd_path),
+				      &ignored) < 0)
+			snprintf(etcd_path, sizeof(etcd_path), "%s",
+				 r->cfg->etcd_bin[0] ? r->cfg->etcd_bin : "etcd");
+		rc = ei_flags_build(r->cfg, &plan, r->envp, etcd_path, &cmd, err);
+		have_cmd = rc == 0;
+		break;
+	case EI_ACT_REJOIN:
+	case EI_ACT_REFUSE:
+	case EI_ACT_REPLACE:
+	case EI_ACT_WAIT:
+	default:
+		rc = 0;
+		break;
+	}
+	if (rc == 0)
+		ei_report_print(stdout, r->cfg, &r->g, &facts, &plan, have_cmd ? &cmd : NULL);
+	ei_flags_free(&cmd);
+	ei_plan_free(&plan);
+	ei_member_list_free(&facts.members);
+	return rc;
+}
+
+static int run_loop(struct run *r, struct ei_err *err)
+{
+	enum ei_action last_action = EI_ACT_WAIT;
+	unsigned quiet_rounds = 0, round = 0;
+	int rc;
+
+	rc = wait_own_name(r, err);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		struct ei_facts facts;
+		struct ei_plan plan;
+
+		round++;
+		rc = ei_gather_round(&r->g, &facts, err);
+		if (rc < 0)
+			return rc;
+		quiet_rounds = !facts.cluster_answered && facts.initial_peers_resolve ? quiet_rounds + 1 : 0;
+		facts.quiet_rounds = quiet_rounds;
+		rc = ei_plan_decide(r->cfg, &facts, &plan, err);
+		if (rc < 0) {
+			ei_member_list_free(&facts.members);
+			return rc;
+		}
+		if (plan.action != EI_ACT_WAIT || last_action != EI_ACT_WAIT || round == 1 ||
+		    round % 10 == 0) {
+			log_cluster(&facts);
+			ei_log_info("decision", "action=%s round=%u reason=\"%s\"",
+				    ei_action_name(plan.action), round, plan.reason);
+		}
+		last_action = plan.action;
+		switch (plan.action) {
+		case EI_ACT_WAIT:
+			snprintf(r->last_wait, sizeof(r->last_wait), "%s", plan.reason);
+			rc = backoff(r, plan.reason, err);
+			break;
+		case EI_ACT_REFUSE:
+			rc = ei_err_set(err, EI_E_REFUSE, "%s", plan.reason);
+			break;
+		case EI_ACT_REJOIN:
+			rc = act_rejoin(r, &facts, err);
+			break;
+		case EI_ACT_REPLACE:
+			rc = act_replace(r, &plan, err);
+			break;
+		case EI_ACT_JOIN:
+			rc = act_join(r, &plan, err);
+			if (rc == 1)
+				rc = exec_plan(r, &facts, &plan, err);
+			break;
+		case EI_ACT_RESTART:
+		case EI_ACT_BOOTSTRAP:
+		case EI_ACT_START_EXISTING:
+		default:
+			rc = exec_plan(r, &facts, &plan, err);
+			break;
+		}
+		ei_plan_free(&plan);
+		ei_member_list_free(&facts.members);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
+{
+	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .backoff_ms = BACKOFF_FIRST_MS };
+	int rc;
+
+	rc = ei_flags_check_overrides(cfg, envp, err);
+	if (rc < 0)
+		return rc;
+	if (cfg->wait_timeout_s)
+		r.deadline = ei_clock_ms() + (uint64_t)cfg->wait_timeout_s * 1000u;
+	rc = ei_gather_init(&r.g, cfg, loop, err);
+	if (rc < 0)
+		return rc;
+	if (cfg->command == EI_CMD_PLAN)
+		rc = plan_only(&r, err);
+	else
+		rc = run_loop(&r, err);
+	ei_gather_destroy(&r.g);
+	return rc;
+}
