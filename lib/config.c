@@ -544,13 +544,14 @@ int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, str
 	if (cfg->command == EI_CMD_HELP || cfg->command == EI_CMD_VERSION)
 		return 0;
 	first += skip;
-	if (first < in->argc) {
-		if (strcmp(in->argv[first], "--") != 0)
-			return ei_err_set(err, EI_E_USAGE,
-					  "\"%s\": unexpected argument (etcd arguments go after --)",
-					  in->argv[first]);
-		cfg->etcd_args = in->argv + first + 1;
-		cfg->n_etcd_args = (size_t)(in->argc - first - 1);
+	/* getopt consumes "--" itself: what follows it goes to etcd untouched. */
+	if (first > 1 && strcmp(in->argv[first - 1], "--") == 0) {
+		cfg->etcd_args = in->argv + first;
+		cfg->n_etcd_args = (size_t)(in->argc - first);
+	} else if (first < in->argc) {
+		return ei_err_set(err, EI_E_USAGE,
+				  "\"%s\": unexpected argument (etcd arguments go after --)",
+				  in->argv[first]);
 	}
 	apply_env_fallbacks(&raw, in->envp);
 	if (!raw.name)

@@ -1,0 +1,161 @@
+/* Unit tests for lib/flags.c: the etcd command line and ETCD_* overrides. */
+#include "flags.h"
+#include "tap.h"
+
+#include <stdlib.h>
+
+static void config_for(struct ei_config *cfg, char **etcd_args, size_t n)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->name, "etcd-1");
+	strcpy(cfg->id.set, "etcd");
+	cfg->id.ordinal = 1;
+	strcpy(cfg->id.service, "etcd");
+	strcpy(cfg->id.ns, "ns");
+	strcpy(cfg->id.domain, "cluster.local");
+	strcpy(cfg->id.scheme, "http");
+	cfg->id.client_port = 2379;
+	cfg->id.peer_port = 2380;
+	cfg->metrics_port = 8080;
+	cfg->initial_cluster_size = 3;
+	strcpy(cfg->data_dir, "/data");
+	strcpy(cfg->token, "etcd-ns");
+	cfg->etcd_args = etcd_args;
+	cfg->n_etcd_args = n;
+}
+
+/* The command line joined by spaces (without argv[0]). */
+static char *joined(const struct ei_etcd_command *c)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 1; i < c->argc; i++)
+		len += strlen(c->argv[i]) + 1;
+	s = calloc(1, len);
+	for (size_t i = 1; i < c->argc; i++) {
+		if (i > 1)
+			strcat(s, " ");
+		strcat(s, c->argv[i]);
+	}
+	return s;
+}
+
+#define BASE                                                                                     \
+	"--name=etcd-1 --data-dir=/data --listen-peer-urls=http://0.0.0.0:2380 "                  \
+	"--listen-client-urls=http://0.0.0.0:2379 "                                               \
+	"--advertise-client-urls=http://etcd-1.etcd.ns.svc.cluster.local:2379 "                   \
+	"--initial-advertise-peer-urls=http://etcd-1.etcd.ns.svc.cluster.local:2380 "             \
+	"--listen-metrics-urls=http://0.0.0.0:8080"
+
+int main(void)
+{
+	char *no_env[] = { NULL };
+	char *user_args[] = { (char *)"--quota-backend-bytes=8589934592", (char *)"--auto-compaction-retention=1" };
+	char *user_listen[] = { (char *)"--listen-client-urls", (char *)"http://0.0.0.0:3000" };
+	char *user_name[] = { (char *)"--name=other" };
+	char *user_discovery[] = { (char *)"--discovery-srv=example.com" };
+	char *env_listen[] = { (char *)"ETCD_LISTEN_METRICS_URLS=http://0.0.0.0:9000", NULL };
+	char *env_same_dir[] = { (char *)"ETCD_DATA_DIR=/data", NULL };
+	char *env_other_name[] = { (char *)"ETCD_NAME=etcd-9", NULL };
+	char *env_config_file[] = { (char *)"ETCD_CONFIG_FILE=/etc/etcd.yaml", NULL };
+	char *env_quota[] = { (char *)"ETCD_QUOTA_BACKEND_BYTES=1", NULL };
+	char *env_state[] = { (char *)"ETCD_INITIAL_CLUSTER_STATE=new", NULL };
+	struct ei_plan restart = { .action = EI_ACT_RESTART };
+	struct ei_plan join = { .action = EI_ACT_JOIN,
+				.initial_cluster = (char *)"etcd-0=http://a:2380,etcd-1=http://b:2380",
+				.initial_cluster_state = "existing" };
+	struct ei_etcd_command cmd;
+	struct ei_config cfg;
+	struct ei_err err = { 0 };
+	char *s;
+
+	tap_init();
+
+	config_for(&cfg, NULL, 0);
+	tap_ok(ei_flags_build(&cfg, &restart, no_env, "/usr/local/bin/etcd", &cmd, &err) == 0,
+	       "restart builds");
+	tap_streq(cmd.argv[0], "/usr/local/bin/etcd", "argv[0] is the etcd path");
+	s = joined(&cmd);
+	tap_streq(s, BASE, "restart: no --initial-* flags (etcd ignores them with a WAL)");
+	tap_ok(cmd.argv[cmd.argc] == NULL, "argv is NULL-terminated");
+	free(s);
+	ei_flags_free(&cmd);
+
+	tap_ok(ei_flags_build(&cfg, &join, no_env, "etcd", &cmd, &err) == 0, "join builds");
+	s = joined(&cmd);
+	tap_streq(s,
+		  BASE " --initial-cluster=etcd-0=http://a:2380,etcd-1=http://b:2380 "
+		       "--initial-cluster-state=existing --initial-cluster-token=etcd-ns",
+		  "join: initial cluster, state and token");
+	free(s);
+	ei_flags_free(&cmd);
+
+	strcpy(cfg.wal_dir, "/wal");
+	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == 0, "wal dir builds");
+	s = joined(&cmd);
+	tap_ok(strstr(s, "--data-dir=/data --wal-dir=/wal") != NULL, "--wal-dir passed");
+	free(s);
+	ei_flags_free(&cmd);
+
+	config_for(&cfg, user_args, 2);
+	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == 0, "user args build");
+	s = joined(&cmd);
+	tap_streq(s, BASE " --quota-backend-bytes=8589934592 --auto-compaction-retention=1",
+		  "arguments after -- are appended untouched");
+	free(s);
+	ei_flags_free(&cmd);
+
+	config_for(&cfg, user_listen, 2);
+	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == 0, "user listen url");
+	s = joined(&cmd);
+	tap_ok(strstr(s, "--listen-client-urls=http://0.0.0.0:2379") == NULL &&
+		       strstr(s, "--listen-client-urls http://0.0.0.0:3000") != NULL,
+	       "a default the user passes after -- is not passed twice: %s", s);
+	free(s);
+	ei_flags_free(&cmd);
+
+	config_for(&cfg, NULL, 0);
+	tap_ok(ei_flags_build(&cfg, &restart, env_listen, "etcd", &cmd, &err) == 0, "env listen");
+	s = joined(&cmd);
+	tap_ok(strstr(s, "listen-metrics-urls") == NULL,
+	       "ETCD_LISTEN_METRICS_URLS set: the flag is left out (etcd reads the variable)");
+	free(s);
+	ei_flags_free(&cmd);
+
+	tap_ok(ei_flags_build(&cfg, &restart, env_same_dir, "etcd", &cmd, &err) == 0, "env data dir");
+	s = joined(&cmd);
+	tap_ok(strstr(s, "--data-dir") == NULL, "ETCD_DATA_DIR with the same value: no --data-dir");
+	free(s);
+	ei_flags_free(&cmd);
+
+	tap_ok(ei_flags_build(&cfg, &restart, env_other_name, "etcd", &cmd, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "ETCD_NAME=etcd-9"),
+	       "ETCD_NAME with another value is a usage error: %s", err.msg);
+	tap_ok(ei_flags_build(&cfg, &join, env_state, "etcd", &cmd, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "ETCD_INITIAL_CLUSTER_STATE"),
+	       "ETCD_INITIAL_CLUSTER_STATE that disagrees: usage error: %s", err.msg);
+	tap_ok(ei_flags_build(&cfg, &restart, env_state, "etcd", &cmd, &err) == 0,
+	       "ETCD_INITIAL_CLUSTER_STATE on a restart passes (etcd ignores it with a WAL)");
+	ei_flags_free(&cmd);
+
+	config_for(&cfg, user_name, 1);
+	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "--name"),
+	       "--name after -- is a usage error: %s", err.msg);
+
+	config_for(&cfg, user_discovery, 1);
+	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "discovery-srv"),
+	       "--discovery-srv refused: %s", err.msg);
+	config_for(&cfg, NULL, 0);
+	tap_ok(ei_flags_check_overrides(&cfg, env_config_file, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "ETCD_CONFIG_FILE"),
+	       "ETCD_CONFIG_FILE refused: %s", err.msg);
+	config_for(&cfg, user_args, 2);
+	tap_ok(ei_flags_check_overrides(&cfg, env_quota, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "ETCD_QUOTA_BACKEND_BYTES"),
+	       "a setting both after -- and in the environment: usage error: %s", err.msg);
+	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == 0, "plain user args are fine");
+	return tap_done();
+}

@@ -1,0 +1,99 @@
+/* Unit tests for lib/identity.c: names, ordinals, canonical URLs. */
+#include "identity.h"
+#include "tap.h"
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		int ok;
+		const char *set;
+		unsigned ordinal;
+	} names[] = {
+		{ "etcd-0", 1, "etcd", 0 },
+		{ "etcd-12", 1, "etcd", 12 },
+		{ "my-etcd-3", 1, "my-etcd", 3 },
+		{ "etcd-99999", 1, "etcd", 99999 },
+		{ "etcd", 0, NULL, 0 },
+		{ "etcd-", 0, NULL, 0 },
+		{ "-1", 0, NULL, 0 },
+		{ "etcd-01", 0, NULL, 0 },
+		{ "etcd-1a", 0, NULL, 0 },
+		{ "etcd-100000", 0, NULL, 0 },
+		{ "Etcd-0", 0, NULL, 0 },
+		{ "etcd_0", 0, NULL, 0 },
+		{ "", 0, NULL, 0 },
+		{ "a2345678901234567890123456789012345678901234567890123456789012-0", 0, NULL, 0 },
+	};
+	static const struct {
+		const char *s;
+		int label, domain;
+	} labels[] = {
+		{ "etcd", 1, 1 },    { "a", 1, 1 },          { "a-b", 1, 1 },
+		{ "-a", 0, 0 },      { "a-", 0, 0 },         { "A", 0, 0 },
+		{ "a.b", 0, 1 },     { "cluster.local", 0, 1 }, { "a..b", 0, 0 },
+		{ ".a", 0, 0 },      { "a.", 0, 0 },         { "", 0, 0 },
+		{ "a_b", 0, 0 },
+	};
+	struct ei_identity id = { .set = "etcd", .ordinal = 1, .service = "etcd-svc", .ns = "prod",
+				  .domain = "cluster.local", .scheme = "http", .client_port = 2379,
+				  .peer_port = 2380 };
+	char buf[EI_URL_MAX], set[64];
+	unsigned ord;
+	struct ei_err err = { 0 };
+
+	tap_init();
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int r = ei_identity_split_name(names[i].name, set, sizeof(set), &ord, &err);
+
+		if (names[i].ok)
+			tap_ok(r == 0 && strcmp(set, names[i].set) == 0 && ord == names[i].ordinal,
+			       "split \"%s\" -> %s, %u", names[i].name, names[i].set, names[i].ordinal);
+		else
+			tap_ok(r == EI_E_USAGE && strstr(err.msg, "--name/HOSTNAME"),
+			       "split \"%s\" is a usage error naming the setting", names[i].name);
+	}
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		tap_ok(ei_label_valid(labels[i].s) == labels[i].label, "label \"%s\": %d", labels[i].s,
+		       labels[i].label);
+		tap_ok(ei_domain_valid(labels[i].s) == labels[i].domain, "domain \"%s\": %d",
+		       labels[i].s, labels[i].domain);
+	}
+	ei_identity_fqdn(&id, 2, buf, sizeof(buf));
+	tap_streq(buf, "etcd-2.etcd-svc.prod.svc.cluster.local", "fqdn of ordinal 2");
+	ei_identity_peer_url(&id, 0, buf, sizeof(buf));
+	tap_streq(buf, "http://etcd-0.etcd-svc.prod.svc.cluster.local:2380", "peer URL");
+	ei_identity_client_url(&id, 4, buf, sizeof(buf));
+	tap_streq(buf, "http://etcd-4.etcd-svc.prod.svc.cluster.local:2379", "client URL");
+	ei_identity_member_name(&id, 7, buf, sizeof(buf));
+	tap_streq(buf, "etcd-7", "member name");
+	ei_identity_srv_name(&id, false, buf, sizeof(buf));
+	tap_streq(buf, "_etcd-server._tcp.etcd-svc.prod.svc.cluster.local", "SRV name");
+	ei_identity_srv_name(&id, true, buf, sizeof(buf));
+	tap_streq(buf, "_etcd-server-ssl._tcp.etcd-svc.prod.svc.cluster.local", "SRV name (ssl)");
+
+	tap_ok(ei_identity_ordinal_of_host(&id, "etcd-3.etcd-svc.prod.svc.cluster.local", &ord) &&
+		       ord == 3,
+	       "ordinal of a canonical host");
+	tap_ok(ei_identity_ordinal_of_host(&id, "etcd-3.etcd-svc.prod.svc.cluster.local.", &ord) &&
+		       ord == 3,
+	       "ordinal of a host with a trailing dot");
+	tap_ok(!ei_identity_ordinal_of_host(&id, "etcd-3.other.prod.svc.cluster.local", &ord),
+	       "another service is not ours");
+	tap_ok(!ei_identity_ordinal_of_host(&id, "etcdx-3.etcd-svc.prod.svc.cluster.local", &ord),
+	       "another set is not ours");
+	tap_ok(!ei_identity_ordinal_of_host(&id, "etcd-03.etcd-svc.prod.svc.cluster.local", &ord),
+	       "a leading zero is not an ordinal");
+	tap_ok(!ei_identity_ordinal_of_host(&id, "etcd-.etcd-svc.prod.svc.cluster.local", &ord),
+	       "no ordinal");
+
+	tap_ok(ei_url_host("http://etcd-0.x:2380", buf, sizeof(buf)) && strcmp(buf, "etcd-0.x") == 0,
+	       "host of a URL");
+	tap_ok(ei_url_host("https://[fd00::1]:2380", buf, sizeof(buf)) && strcmp(buf, "fd00::1") == 0,
+	       "host of an IPv6 URL");
+	tap_ok(ei_url_host("http://10.0.0.1", buf, sizeof(buf)) && strcmp(buf, "10.0.0.1") == 0,
+	       "host of a URL without port");
+	tap_ok(!ei_url_host("etcd-0:2380", buf, sizeof(buf)), "no scheme is not a URL");
+	tap_ok(!ei_url_host("http://:2380", buf, sizeof(buf)), "empty host");
+	return tap_done();
+}
