@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static void err_vformat(struct ei_err *err, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void err_vformat(struct ei_err *err, const char *fmt,
+							     va_list ap)
 {
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }

@@ -264,12 +264,15 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 			snprintf(out->reason, sizeof(out->reason),
 				 "no WAL and no member answered; waiting until every initial member's "
 				 "name resolves before concluding that there is no cluster");
-		} else if (f->quiet_rounds < EI_BOOTSTRAP_QUIET_ROUNDS) {
+		} else if (f->quiet_rounds < EI_BOOTSTRAP_QUIET_ROUNDS ||
+			   f->quiet_ms < EI_BOOTSTRAP_QUIET_MS) {
 			out->action = EI_ACT_WAIT;
 			snprintf(out->reason, sizeof(out->reason),
-				 "no WAL, every initial member resolves and none answered (round %u "
-				 "of %u): asking again before bootstrapping",
-				 f->quiet_rounds, EI_BOOTSTRAP_QUIET_ROUNDS);
+				 "no WAL, every initial member resolves and none answered (round %u, "
+				 "%" PRIu64 " ms; bootstrapping needs %u rounds over %u ms): asking "
+				 "again",
+				 f->quiet_rounds, f->quiet_ms, EI_BOOTSTRAP_QUIET_ROUNDS,
+				 EI_BOOTSTRAP_QUIET_MS);
 		} else {
 			out->action = EI_ACT_BOOTSTRAP;
 			out->initial_cluster_state = "new";
@@ -277,8 +280,9 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 			snprintf(out->reason, sizeof(out->reason),
 				 "no WAL, ordinal %u is below the initial cluster size %u, every "
 				 "initial member resolves and none of them answered as a cluster in "
-				 "%u rounds: no cluster exists, bootstrapping a new one",
-				 cfg->id.ordinal, cfg->initial_cluster_size, f->quiet_rounds);
+				 "%u rounds over %" PRIu64 " ms: no cluster exists, bootstrapping a new one",
+				 cfg->id.ordinal, cfg->initial_cluster_size, f->quiet_rounds,
+				 f->quiet_ms);
 			return out->initial_cluster ? 0 : EI_E_NOMEM;
 		}
 		return 0;

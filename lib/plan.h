@@ -23,9 +23,12 @@ enum ei_action {
 	EI_ACT_WAIT,           /* nothing safe to do yet: gather the facts again later */
 };
 
-/* How many consecutive rounds without any cluster answer, each after every initial
- * peer resolved, are needed before bootstrapping (see ei_plan_decide). */
+/* Bootstrapping needs the "no cluster" observation to hold for this many consecutive
+ * rounds spanning at least EI_BOOTSTRAP_QUIET_MS: a peer with data execs etcd right
+ * after its own DNS check and its peer API then answers, so a short settle time turns
+ * "nobody answered yet" into "nobody has a cluster". */
 #define EI_BOOTSTRAP_QUIET_ROUNDS 3
+#define EI_BOOTSTRAP_QUIET_MS 5000
 
 struct ei_facts {
 	struct ei_datadir_facts datadir;
@@ -40,6 +43,7 @@ struct ei_facts {
 	/* Consecutive gathering rounds in which initial_peers_resolve held and no
 	 * member answered, counting this one. */
 	unsigned quiet_rounds;
+	uint64_t quiet_ms;   /* how long that has held, in milliseconds */
 };
 
 struct ei_plan {

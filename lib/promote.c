@@ -32,6 +32,7 @@ static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, s
 		struct ei_member_list list = { 0 };
 		struct ei_etcd_result res = { 0 };
 		const struct ei_member *self;
+		char via[sizeof(res.endpoint)];
 		int r;
 
 		if (ei_loop_sleep(loop, delay_ms, &err) < 0)
@@ -57,10 +58,12 @@ static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, s
 			ei_member_list_free(&list);
 			break;
 		}
-		r = ei_etcd_member_promote(client, res.endpoint, id, &res, &err);
+		/* The result struct is rewritten by the call: keep the endpoint apart. */
+		snprintf(via, sizeof(via), "%s", res.endpoint);
+		r = ei_etcd_member_promote(client, via, id, &res, &err);
 		if (r == 0) {
 			ei_log_info("promoter: learner promoted to voter", "member=%" PRIx64
-				    " via=%s attempts=%u", id, res.endpoint, attempt);
+				    " via=%s attempts=%u", id, via, attempt);
 			ei_member_list_free(&list);
 			break;
 		}

@@ -347,6 +347,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 {
 	enum ei_action last_action = EI_ACT_WAIT;
 	unsigned quiet_rounds = 0, round = 0;
+	uint64_t quiet_since = 0;
 	int rc;
 
 	rc = wait_own_name(r, err);
@@ -360,8 +361,14 @@ static int run_loop(struct run *r, struct ei_err *err)
 		rc = ei_gather_round(&r->g, &facts, err);
 		if (rc < 0)
 			return rc;
-		quiet_rounds = !facts.cluster_answered && facts.initial_peers_resolve ? quiet_rounds + 1 : 0;
+		if (!facts.cluster_answered && facts.initial_peers_resolve) {
+			if (quiet_rounds++ == 0)
+				quiet_since = ei_clock_ms();
+		} else {
+			quiet_rounds = 0;
+		}
 		facts.quiet_rounds = quiet_rounds;
+		facts.quiet_ms = quiet_rounds ? ei_clock_ms() - quiet_since : 0;
 		rc = ei_plan_decide(r->cfg, &facts, &plan, err);
 		if (rc < 0) {
 			ei_member_list_free(&facts.members);

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc libc-ares-dev libcurl4-openssl-dev libjson-c-dev
-	libssl-dev unbound etcd-server etcd-client iproute2 procps psmisc curl openssl jq)
+	libssl-dev unbound etcd-server etcd-client iproute2 procps psmisc curl openssl jq bind9-dnsutils)
 cache=${EI_CACHE:-/var/cache/etcd-init}
 suite35=${EI_ETCD35_SUITE:-trixie}
 
@@ -23,8 +23,6 @@ if ((${#missing[@]})); then
 	apt-get update -q >&2
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
-# The etcd-server package starts no daemon without systemd, but make sure.
-pkill -x etcd 2>/dev/null || true
 
 etcd35=$cache/etcd-$suite35
 if [[ ! -x $etcd35/usr/bin/etcd ]]; then

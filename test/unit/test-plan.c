@@ -178,7 +178,7 @@ int main(void)
 		  "bootstrapping a new one" },
 		{ "no WAL, nobody answers, first quiet round: wait", "etcd-0", 3, false,
 		  false, false, 0, 0, false, 0, NULL, 0, true, 1,
-		  EI_ACT_WAIT, NULL, NULL, 0, false, "round 1" },
+		  EI_ACT_WAIT, NULL, NULL, 0, false, "round 1," },
 		{ "no WAL, nobody answers, peers do not resolve: wait", "etcd-2", 3, false,
 		  false, false, 0, 0, false, 0, NULL, 0, false, 0,
 		  EI_ACT_WAIT, NULL, NULL, 0, false, "resolves" },
@@ -217,6 +217,7 @@ int main(void)
 		}
 		f.initial_peers_resolve = r->peers_resolve;
 		f.quiet_rounds = r->quiet;
+		f.quiet_ms = r->quiet >= EI_BOOTSTRAP_QUIET_ROUNDS ? EI_BOOTSTRAP_QUIET_MS : 100;
 		rc = ei_plan_decide(&cfg, &f, &plan, &err);
 		tap_ok(rc == 0 && plan.action == r->action, "%s: %s (got %s)", r->what,
 		       ei_action_name(r->action), ei_action_name(plan.action));

@@ -1,0 +1,567 @@
+/* datadir.c - what the data dir says: is there a WAL, and whose is it (see datadir.h).
+ *
+ * Sources of the format (etcd-io/etcd; 3.4 paths in brackets):
+ *  - frame: server/storage/wal/encoder.go encodeFrameSize, decoder.go decodeFrameSize
+ *    [wal/encoder.go, wal/decoder.go];
+ *  - record: server/storage/wal/walpb/record.proto [wal/walpb/record.proto];
+ *  - record types and the head of every WAL file (crcType, then metadataType):
+ *    server/storage/wal/wal.go Create and cut [wal/wal.go];
+ *  - metadata: api/etcdserverpb/etcdserver.proto Metadata [etcdserver/etcdserverpb/],
+ *    written by etcdserver startNode (pb.Metadata{NodeID, ClusterID});
+ *  - "initialized": server/storage/wal/util.go Exist [wal/util.go], file names
+ *    "%016x-%016x.wal" (walName, parseWALName). */
+#include "datadir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The head of a WAL file is two small records (crc, metadata) and a snapshot record,
+ * well under 100 bytes; the rest of the 64 MB segment may be entries or zeros. */
+#define WAL_HEAD_BYTES 8192
+/* Records examined before giving up on finding the metadata record. */
+#define WAL_MAX_HEAD_RECORDS 16
+
+/* wal.go: MetadataType = iota + 1, EntryType, StateType, CrcType, SnapshotType. */
+enum { WAL_METADATA_TYPE = 1, WAL_CRC_TYPE = 4 };
+
+/* Protobuf wire types (protobuf encoding spec). */
+enum { PB_VARINT = 0, PB_I64 = 1, PB_LEN = 2, PB_I32 = 5 };
+
+struct pb_reader {
+	const unsigned char *p;
+	size_t len;
+	size_t off;
+};
+
+/* A base-128 varint of at most 10 bytes whose value fits 64 bits. */
+static int pb_varint(struct pb_reader *r, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < 10; i++) {
+		unsigned char b;
+
+		if (r->off >= r->len)
+			return -1;
+		b = r->p[r->off++];
+		/* The 10th byte holds bit 63 only; anything more overflows. */
+		if (i == 9 && b > 1)
+			return -1;
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Read one field's tag; data and dlen get a LEN field's bytes, *val a VARINT value.
+ * Fixed-width fields are skipped. Groups (wire types 3, 4) and 6, 7 are errors:
+ * neither message etcd writes here uses them. */
+static int pb_field(struct pb_reader *r, uint64_t *field, unsigned *wire, uint64_t *val,
+		    const unsigned char **data, size_t *dlen, const char **why)
+{
+	uint64_t tag, n;
+
+	*val = 0;
+	*data = NULL;
+	*dlen = 0;
+	if (pb_varint(r, &tag) < 0)
+		return *why = "bad field tag varint", -1;
+	*field = tag >> 3;
+	*wire = (unsigned)(tag & 7);
+	if (*field == 0 || *field > 536870911u)
+		return *why = "bad field number", -1;
+	switch (*wire) {
+	case PB_VARINT:
+		if (pb_varint(r, val) < 0)
+			return *why = "bad or overlong varint", -1;
+		return 0;
+	case PB_I64:
+	case PB_I32:
+		n = *wire == PB_I64 ? 8 : 4;
+		if (n > r->len - r->off)
+			return *why = "fixed-width field runs past the end", -1;
+		r->off += n;
+		return 0;
+	case PB_LEN:
+		if (pb_varint(r, &n) < 0)
+			return *why = "bad length varint", -1;
+		if (n > r->len - r->off)
+			return *why = "field length exceeds the remaining bytes", -1;
+		*data = r->p + r->off;
+		*dlen = (size_t)n;
+		r->off += (size_t)n;
+		return 0;
+	default:
+		return *why = "unsupported wire type", -1;
+	}
+}
+
+struct wal_record {
+	uint64_t type; /* int64 on the wire; compared as its two's-complement bits */
+	uint32_t crc;
+	const unsigned char *data;
+	size_t data_len;
+};
+
+/* walpb.Record {int64 type = 1; uint32 crc = 2; bytes data = 3}; last value wins,
+ * as in protobuf. */
+static int wal_record_decode(const unsigned char *p, size_t len, struct wal_record *rec,
+			     const char **why)
+{
+	struct pb_reader r = {p, len, 0};
+	bool has_type = false;
+
+	memset(rec, 0, sizeof(*rec));
+	while (r.off < r.len) {
+		uint64_t field, val;
+		unsigned wire;
+		const unsigned char *data;
+		size_t dlen;
+
+		if (pb_field(&r, &field, &wire, &val, &data, &dlen, why) < 0)
+			return -1;
+		if (field == 1 || field == 2) {
+			if (wire != PB_VARINT)
+				return *why = "record type or crc is not a varint", -1;
+			if (field == 1) {
+				rec->type = val;
+				has_type = true;
+			} else {
+				rec->crc = (uint32_t)val;
+			}
+		} else if (field == 3) {
+			if (wire != PB_LEN)
+				return *why = "record data is not length-delimited", -1;
+			rec->data = data;
+			rec->data_len = dlen;
+		}
+	}
+	if (!has_type)
+		return *why = "record has no type", -1;
+	return 0;
+}
+
+/* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), continuing from crc the way
+ * Go's crc32.Update does; wal.go: crcTable = crc32.MakeTable(crc32.Castagnoli). */
+static uint32_t crc32c_update(uint32_t crc, const unsigned char *p, size_t len)
+{
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/* etcdserverpb.Metadata {uint64 NodeID = 1; uint64 ClusterID = 2}. */
+static int metadata_decode(const struct wal_record *rec, uint64_t *member_id, uint64_t *cluster_id,
+			   struct ei_err *err)
+{
+	struct pb_reader r = {rec->data, rec->data_len, 0};
+	uint64_t node = 0, cluster = 0;
+	const char *why = NULL;
+
+	while (r.off < r.len) {
+		uint64_t field, val;
+		unsigned wire;
+		const unsigned char *data;
+		size_t dlen;
+
+		if (pb_field(&r, &field, &wire, &val, &data, &dlen, &why) < 0)
+			return ei_err_set(err, EI_E_PARSE, "WAL metadata: %s", why);
+		if ((field == 1 || field == 2) && wire != PB_VARINT)
+			return ei_err_set(err, EI_E_PARSE,
+					  "WAL metadata: NodeID or ClusterID is not a varint");
+		if (field == 1)
+			node = val;
+		else if (field == 2)
+			cluster = val;
+	}
+	/* etcd never assigns ID 0 (raft.None, types.ID), so a zero or absent ID
+	 * means a record we do not understand. */
+	if (node == 0)
+		return ei_err_set(err, EI_E_PARSE, "WAL metadata has no member ID");
+	if (cluster == 0)
+		return ei_err_set(err, EI_E_PARSE, "WAL metadata has no cluster ID");
+	*member_id = node;
+	*cluster_id = cluster;
+	return 0;
+}
+
+int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member_id,
+			  uint64_t *cluster_id, struct ei_err *err)
+{
+	/* decoder.go: the rolling CRC of a file's records starts at 0 and is reset by
+	 * each crcType record (to the CRC of everything before this file). */
+	uint32_t rolling = 0;
+	size_t off = 0;
+	const char *why = NULL;
+
+	for (unsigned n = 0; n < WAL_MAX_HEAD_RECORDS; n++) {
+		uint64_t word, rec_bytes, pad = 0;
+		struct wal_record rec;
+		size_t start = off;
+
+		if (len - off < 8) {
+			return ei_err_set(err, EI_E_PARSE,
+					  "WAL data ends at byte %zu, before the metadata record",
+					  off);
+		}
+		word = 0;
+		for (int i = 7; i >= 0; i--)
+			word = word << 8 | buf[off + (size_t)i];
+		/* decoder.go: a zero length word is the preallocated (zeroed) tail. */
+		if (word == 0) {
+			return ei_err_set(err, EI_E_PARSE,
+					  "WAL has no metadata record (zero frame at byte %zu)",
+					  off);
+		}
+		/* decodeFrameSize: low 56 bits are the record length; when the top bit is
+		 * set, the low 3 bits of the top byte are the padding after it. */
+		rec_bytes = word & ((UINT64_C(1) << 56) - 1);
+		if (word >> 63)
+			pad = (word >> 56) & 7;
+		off += 8;
+		if (rec_bytes > len - off || pad > len - off - rec_bytes) {
+			return ei_err_set(
+			    err, EI_E_PARSE,
+			    "WAL frame at byte %zu claims %llu+%llu bytes but only %zu "
+			    "were read",
+			    start, (unsigned long long)rec_bytes, (unsigned long long)pad,
+			    len - off);
+		}
+		if (wal_record_decode(buf + off, (size_t)rec_bytes, &rec, &why) < 0) {
+			return ei_err_set(err, EI_E_PARSE, "WAL record at byte %zu: %s", start,
+					  why);
+		}
+		off += (size_t)(rec_bytes + pad);
+
+		/* Validating the CRC is not strictly needed to read two IDs, but it is
+		 * cheap and means a bit flipped in the member ID cannot make a healthy
+		 * member look like a removed one: the caller then refuses instead. */
+		if (rec.type == WAL_CRC_TYPE) {
+			rolling = rec.crc;
+			continue;
+		}
+		rolling = crc32c_update(rolling, rec.data, rec.data_len);
+		if (rec.crc != rolling) {
+			return ei_err_set(err, EI_E_PARSE,
+					  "WAL record at byte %zu fails its CRC (stored %08x, "
+					  "computed %08x)",
+					  start, rec.crc, rolling);
+		}
+		if (rec.type != WAL_METADATA_TYPE)
+			continue;
+
+		return metadata_decode(&rec, member_id, cluster_id, err);
+	}
+	return ei_err_set(err, EI_E_PARSE, "no metadata record among the first %d WAL records",
+			  WAL_MAX_HEAD_RECORDS);
+}
+
+/* util.go parseWALName: "%016x-%016x.wal" (seq-index). */
+static bool wal_name_is_etcds(const char *name)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+
+	if (strlen(name) != 16 + 1 + 16 + 4 || strcmp(name + 33, ".wal") != 0 || name[16] != '-')
+		return false;
+	for (int i = 0; i < 33; i++) {
+		if (i != 16 && !strchr(hex, name[i]))
+			return false;
+	}
+	return true;
+}
+
+/* fileutil.ReadDir(dir, WithExt(".wal")): filepath.Ext(name) == ".wal". */
+static bool has_wal_ext(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 4 && strcmp(name + n - 4, ".wal") == 0;
+}
+
+static int join(char *dst, size_t cap, const char *a, const char *b, struct ei_err *err)
+{
+	int n = snprintf(dst, cap, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= cap)
+		return ei_err_sys(err, ENAMETOOLONG, "%s/%s", a, b);
+	return 0;
+}
+
+/* Read the first bytes of a WAL file and decode its metadata into out. Only a
+ * system error is returned; a bad WAL sets out->metadata_error. */
+static int inspect_wal_file(struct ei_datadir_facts *out, struct ei_err *err)
+{
+	unsigned char buf[WAL_HEAD_BYTES];
+	struct ei_err perr = {0};
+	struct stat st;
+	size_t got = 0;
+	int fd, rc = 0;
+
+	/* O_NONBLOCK: a FIFO named like a WAL file must not hang PID 1 in open(). */
+	fd = open(out->first_wal, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return ei_err_sys(err, errno, "open WAL %s", out->first_wal);
+	if (fstat(fd, &st) < 0) {
+		rc = ei_err_sys(err, errno, "stat WAL %s", out->first_wal);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(out->metadata_error, sizeof(out->metadata_error),
+			 "%s is not a regular file", out->first_wal);
+		goto out;
+	}
+	while (got < sizeof(buf)) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = ei_err_sys(err, errno, "read WAL %s", out->first_wal);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (ei_wal_parse_metadata(buf, got, &out->member_id, &out->cluster_id, &perr) < 0) {
+		snprintf(out->metadata_error, sizeof(out->metadata_error), "%s: %s", out->first_wal,
+			 perr.msg);
+		goto out;
+	}
+	out->has_metadata = true;
+out:
+	close(fd);
+	return rc;
+}
+
+int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
+		       struct ei_err *err)
+{
+	char path[PATH_MAX], best[NAME_MAX + 1] = "", any[NAME_MAX + 1] = "";
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	memset(out, 0, sizeof(*out));
+	if (join(path, sizeof(path), data_dir, "member/snap/db", err) < 0)
+		return EI_E_SYS;
+	if (stat(path, &st) == 0)
+		out->has_snap_db = true;
+	else if (errno != ENOENT && errno != ENOTDIR)
+		return ei_err_sys(err, errno, "stat %s", path);
+
+	if (wal_dir) {
+		if (snprintf(out->wal_dir, sizeof(out->wal_dir), "%s", wal_dir) >=
+		    (int)sizeof(out->wal_dir))
+			return ei_err_sys(err, ENAMETOOLONG, "--wal-dir %s", wal_dir);
+	} else if (join(out->wal_dir, sizeof(out->wal_dir), data_dir, "member/wal", err) < 0) {
+		return EI_E_SYS;
+	}
+
+	/* wal.Exist returns false when the directory cannot be opened; we only treat
+	 * "absent" that way, and report anything else rather than guess. */
+	d = opendir(out->wal_dir);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return ei_err_sys(err, errno, "open WAL dir %s", out->wal_dir);
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
+		/* Like wal.Exist, any entry with the .wal extension counts (even one that
+		 * is not a regular file): etcd would then consider itself initialized, so
+		 * we must not call the member new. Entries in "<wal>.tmp" are never seen:
+		 * that is a sibling directory. */
+		if (!has_wal_ext(de->d_name))
+			continue;
+		out->has_wal = true;
+		if (!any[0] || strcmp(de->d_name, any) < 0)
+			snprintf(any, sizeof(any), "%s", de->d_name);
+		/* readWALNames: etcd reads only files named <seq>-<index>.wal. */
+		if (wal_name_is_etcds(de->d_name) && (!best[0] || strcmp(de->d_name, best) < 0))
+			snprintf(best, sizeof(best), "%s", de->d_name);
+	}
+	if (errno) {
+		int e = errno;
+
+		closedir(d);
+		return ei_err_sys(err, e, "read WAL dir %s", out->wal_dir);
+	}
+	closedir(d);
+	if (!out->has_wal)
+		return 0;
+
+	if (join(out->first_wal, sizeof(out->first_wal), out->wal_dir, best[0] ? best : any, err) <
+	    0)
+		return EI_E_SYS;
+	if (!best[0]) {
+		snprintf(out->metadata_error, sizeof(out->metadata_error),
+			 "no WAL file in %s is named <seq>-<index>.wal (found %s)", out->wal_dir,
+			 any);
+		return 0;
+	}
+	/* Every WAL segment starts with the same metadata (wal.go cut), and etcd may
+	 * have purged older segments, so the lowest-named file is as good as any. */
+	return inspect_wal_file(out, err);
+}
+
+static int fsync_dir(const char *dir, struct ei_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ei_err_sys(err, errno, "open %s to fsync it", dir);
+	if (fsync(fd) < 0) {
+		int e = errno;
+
+		close(fd);
+		return ei_err_sys(err, e, "fsync %s", dir);
+	}
+	close(fd);
+	return 0;
+}
+
+/* rename(2) that never replaces: RENAME_NOREPLACE, or on filesystems without it an
+ * lstat check first (racy only against another writer of the same data dir). */
+static int rename_noreplace(const char *from, const char *to, struct ei_err *err)
+{
+	struct stat st;
+
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return ei_err_sys(err, errno, "rename %s to %s", from, to);
+	if (lstat(to, &st) == 0)
+		return ei_err_sys(err, EEXIST, "rename %s to %s", from, to);
+	if (rename(from, to) < 0)
+		return ei_err_sys(err, errno, "rename %s to %s", from, to);
+	return 0;
+}
+
+/* Copy path without trailing slashes (so that "<wal>/" becomes "<wal>.removed-x"). */
+static int strip_slashes(char *dst, size_t cap, const char *src, struct ei_err *err)
+{
+	size_t n = strlen(src);
+
+	while (n > 1 && src[n - 1] == '/')
+		n--;
+	if (n >= cap)
+		return ei_err_sys(err, ENAMETOOLONG, "%s", src);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* moved_to gets the new member path, or the new WAL dir path when member/ was
+ * already gone and only a separate WAL dir moved; it may be NULL. */
+int ei_datadir_move_aside(const char *data_dir, const char *wal_dir, const char *suffix,
+			  char *moved_to, size_t moved_to_len, struct ei_err *err)
+{
+	char member[PATH_MAX], member_to[PATH_MAX], wal[PATH_MAX], wal_to[PATH_MAX];
+	char real_member[PATH_MAX], real_wal[PATH_MAX], wal_parent[PATH_MAX];
+	bool have_member, move_wal = false;
+	struct stat st;
+	char *slash;
+	int n;
+
+	if (moved_to && moved_to_len)
+		moved_to[0] = '\0';
+	if (!suffix || !suffix[0] || strchr(suffix, '/'))
+		return ei_err_sys(err, EINVAL, "move aside: bad suffix \"%s\"",
+				  suffix ? suffix : "");
+	if (join(member, sizeof(member), data_dir, "member", err) < 0)
+		return EI_E_SYS;
+	n = snprintf(member_to, sizeof(member_to), "%s.removed-%s", member, suffix);
+	if (n < 0 || (size_t)n >= sizeof(member_to))
+		return ei_err_sys(err, ENAMETOOLONG, "%s.removed-%s", member, suffix);
+	if (moved_to && (size_t)n >= moved_to_len)
+		return ei_err_sys(err, ENAMETOOLONG, "move aside: %s", member_to);
+
+	if (lstat(member, &st) == 0)
+		have_member = true;
+	else if (errno == ENOENT)
+		have_member = false;
+	else
+		return ei_err_sys(err, errno, "stat %s", member);
+
+	/* A separate --wal-dir moves too, unless it lives inside member/ (then it
+	 * moves with it). Decide before renaming: afterwards the paths are gone. */
+	if (wal_dir) {
+		if (strip_slashes(wal, sizeof(wal), wal_dir, err) < 0)
+			return EI_E_SYS;
+		if (realpath(wal, real_wal)) {
+			move_wal = true;
+			if (have_member && realpath(member, real_member)) {
+				size_t m = strlen(real_member);
+
+				if (strncmp(real_wal, real_member, m) == 0 &&
+				    (real_wal[m] == '/' || real_wal[m] == '\0'))
+					move_wal = false;
+			}
+		} else if (errno != ENOENT) {
+			return ei_err_sys(err, errno, "resolve --wal-dir %s", wal);
+		}
+	}
+	if (!have_member && !move_wal)
+		return ei_err_sys(err, ENOENT,
+				  "move aside: neither %s nor a separate WAL dir exists", member);
+	if (move_wal) {
+		n = snprintf(wal_to, sizeof(wal_to), "%s.removed-%s", wal, suffix);
+		if (n < 0 || (size_t)n >= sizeof(wal_to))
+			return ei_err_sys(err, ENAMETOOLONG, "%s.removed-%s", wal, suffix);
+		if (moved_to && !have_member && (size_t)n >= moved_to_len)
+			return ei_err_sys(err, ENAMETOOLONG, "move aside: %s", wal_to);
+		/* Check both targets before moving anything, so a refusal leaves both
+		 * in place. */
+		if (lstat(wal_to, &st) == 0)
+			return ei_err_sys(err, EEXIST, "move aside %s to %s", wal, wal_to);
+	}
+
+	/* member/ first: if we crash between the two renames the WAL dir still holds
+	 * the old WAL, the next start sees it and moves it aside then. The other order
+	 * would leave member/snap/db without a WAL, which looks like a fresh member
+	 * whose etcd would then open a stale backend (etcd-facts §2.1). */
+	if (have_member) {
+		if (rename_noreplace(member, member_to, err) < 0)
+			return EI_E_SYS;
+		/* The rename is durable only once the directory holding it is synced. */
+		if (fsync_dir(data_dir, err) < 0)
+			return EI_E_SYS;
+		if (moved_to)
+			snprintf(moved_to, moved_to_len, "%s", member_to);
+	}
+	if (move_wal) {
+		if (rename_noreplace(wal, wal_to, err) < 0)
+			return EI_E_SYS;
+		snprintf(wal_parent, sizeof(wal_parent), "%s", wal);
+		slash = strrchr(wal_parent, '/');
+		if (!slash)
+			snprintf(wal_parent, sizeof(wal_parent), ".");
+		else if (slash == wal_parent)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (fsync_dir(wal_parent, err) < 0)
+			return EI_E_SYS;
+		/* Only the WAL dir was left (a crash between the renames): report it. */
+		if (moved_to && !have_member)
+			snprintf(moved_to, moved_to_len, "%s", wal_to);
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Scale 3 -> 5 with both new pods started at once: they join as learners one at a
+# time ("too many learner members") and both end as voters.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/scenario-lib.sh"
+ei_env_setup
+
+cold_start3
+ok "a key is written" put_key before-scale v1 0
+cid=$(cluster_id 0)
+for n in 3 4; do pod_create "$n"; dns_publish "$n"; done
+launch 3
+launch 4
+ok "5 voters, no learner left" wait_voters 5 150
+ok "all 5 healthy" wait_healthy "0 1 2 3 4" 60
+is "$(member_count)" 5 "5 members"
+is "$(cluster_id 4)" "$cid" "same cluster"
+is "$(get_key before-scale 3)" v1 "new member 3 serves the key"
+is "$(get_key before-scale 4)" v1 "new member 4 serves the key"
+ok "member 3 joined" log_has 3 'action=join'
+ok "member 4 joined" log_has 4 'action=join'
+ok "a promoter promoted a learner" bash -c "cat $EI_RUN/etcd-3/log $EI_RUN/etcd-4/log | grep -q 'learner promoted to voter'"
+done_testing

@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Shared steps of the etcd-init scenarios (sourced after lib.sh).
+
+# launch N [etcd-init args...]: start etcd-init as PID 1 of pod N.
+launch()
+{
+	local n=$1
+	shift
+	pod_start "$n" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$n")" \
+		--wait-timeout "${EI_WAIT_TIMEOUT:-120s}" "$@"
+}
+
+# cold_start3: three pods started at once, DNS records published late and one by one.
+cold_start3()
+{
+	local n
+	for n in 0 1 2; do pod_create "$n"; done
+	for n in 0 1 2; do launch "$n"; done
+	sleep 1
+	for n in 2 0 1; do
+		dns_publish "$n"
+		sleep 0.7
+	done
+	ok "cold start: 3 members healthy" wait_healthy "0 1 2" 90
+	is "$(voter_count)" 3 "cold start: 3 voters"
+	is "$(cluster_id 1)" "$(cluster_id 0)" "cold start: one cluster ID (0, 1)"
+	is "$(cluster_id 2)" "$(cluster_id 0)" "cold start: one cluster ID (0, 2)"
+}
+
+# log_has N PATTERN: pod N's log has a line matching the extended regex.
+log_has()
+{
+	pod_log "$1" | grep -Eq "$2"
+}
+
+# wait_voters COUNT TIMEOUT_S: until the member list has COUNT voters and no learner.
+wait_voters()
+{
+	local want=$1 deadline=$((SECONDS + $2))
+	while ((SECONDS < deadline)); do
+		[[ $(voter_count 2>/dev/null) == "$want" && $(learner_count 2>/dev/null) == 0 ]] && return 0
+		sleep 1
+	done
+	return 1
+}
