@@ -42,5 +42,5 @@ if [[ ! -x $etcd35/usr/bin/etcd ]]; then
 		dpkg-deb -x "$deb" "$etcd35"
 	done
 fi
-"$etcd35/usr/bin/etcd" --version | head -1 >&2
+"$etcd35/usr/bin/etcd" --version 2>&1 | sed -n 1p >&2 || true
 echo "$etcd35"

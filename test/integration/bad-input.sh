@@ -49,10 +49,15 @@ is "$?" 127 "missing etcd: exit 127"
 like "$out" '/nonexistent/etcd' "missing etcd: named"
 is "$(tree)" "$tree_before" "missing etcd: data dir unchanged"
 
-# A volume of another cluster: a one-member cluster of another token in pod 5.
+# A volume of another cluster: a member with pod 2's name and peer URL, bootstrapped
+# alone with another token (as a volume kept from an earlier install would be), made
+# by plain etcd in pod 5.
 pod_create 5
-dns_publish 5
-launch 5 --initial-cluster-size 1 --token other-cluster
+fqdn2=$(pod_fqdn 2)
+pod_start 5 "$ETCD_BIN" --name etcd-2 --data-dir "$(pod_data 5)" \
+	--initial-cluster "etcd-2=http://$fqdn2:2380" --initial-advertise-peer-urls "http://$fqdn2:2380" \
+	--listen-peer-urls http://0.0.0.0:2380 --listen-client-urls http://0.0.0.0:2379 \
+	--advertise-client-urls "http://$(pod_ip 5):2379" --initial-cluster-token other-install
 ok "another cluster runs in pod 5" wait_healthy "5" 60
 pod_stop 5
 mv "$(pod_data 2)" "$(pod_data 2).own"
