@@ -80,15 +80,9 @@ int main(int argc, char **argv)
 	}
 	ei_log_setup(cfg.log_format, cfg.log_level, NULL);
 
-	/* Library globals once, in order, after the signal mask (pid1-and-style P10). */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		ei_err_set(&err, EI_E_SYS, "curl_global_init failed");
-		return fail(&err);
-	}
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-		ei_err_set(&err, EI_E_SYS, "ares_library_init failed");
-		return fail(&err);
-	}
+	/* libcurl's and c-ares' global state is taken and released with each client and
+	 * resolver (lib/etcdclient.c, lib/dns.c), after the signal mask is set and before
+	 * any thread exists (pid1-and-style P10), and is gone before exec. */
 	if (ei_loop_create(&loop, &err) < 0)
 		return fail(&err);
 	if (cfg.command == EI_CMD_RUN)
@@ -97,8 +91,6 @@ int main(int argc, char **argv)
 
 	rc = ei_run(&cfg, loop, environ, &err);
 	ei_loop_destroy(loop);
-	ares_library_cleanup();
-	curl_global_cleanup();
 	if (rc < 0)
 		return fail(&err);
 	return EI_EXIT_OK;

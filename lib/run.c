@@ -275,6 +275,10 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	n_urls = other_client_urls(r, f, urls, sizeof(urls) / sizeof(urls[0]));
 	for (size_t i = 0; i < n_urls; i++)
 		url_ptrs[i] = urls[i];
+	/* pid1-and-style §2.6 item 7: release the HTTP client (its sockets, resolver
+	 * threads and libcurl's global state, which each client holds a reference to)
+	 * before forking the promoter and before exec. */
+	ei_gather_destroy(&r->g);
 	if (plan->promote_after_start && plan->self_listed) {
 		rc = ei_promote_spawn(cfg, r->loop, plan->self.id, url_ptrs, n_urls, err);
 		if (rc < 0) {
@@ -283,7 +287,6 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		}
 		ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc, plan->self.id);
 	}
-	ei_gather_destroy(&r->g);
 	ei_log_info("starting etcd", "action=%s state=%s argc=%zu", ei_action_name(plan->action),
 		    plan->initial_cluster_state ? plan->initial_cluster_state : "restart", cmd.argc);
 	for (size_t i = 0; i < cmd.argc; i++)

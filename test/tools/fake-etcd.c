@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,14 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	add("started_ms %lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	add("argv0 %s\n", argc > 0 ? argv[0] : "");
+	/* Linux keeps the peak RSS across execve (the old mm's high-water mark goes into
+	 * the process's maxrss), so this is the launcher's peak when it is larger. */
+	{
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			add("maxrss_kb %ld\n", ru.ru_maxrss);
+	}
 	for (int i = 1; i < argc; i++)
 		add("argv %s\n", argv[i]);
 	for (char **e = environ; e && *e; e++) {

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmark: prints figures, asserts nothing (these machines are noisy).
+#   ./test/bench.sh [3.4|3.5] [rounds]
+# For restart, bootstrap and join: the time from launcher start to exec (a fake etcd
+# records the moment it starts) and the peak RSS (the fake etcd reads its maxrss, which
+# Linux keeps across execve). Then the binary size, and the time from start to a healthy
+# cluster for a cold 3-pod start with etcd-init beside the same start with the official
+# manifest's static flags (DNS published before the pods start, in both cases).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+version=${1:-3.4}
+rounds=${2:-3}
+
+etcd35=$(bash test/setup.sh) || exit 1
+export EI_ETCD35_BIN=$etcd35/usr/bin/etcd EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdctl
+if [[ ! -d build-bench ]]; then
+	meson setup build-bench -Dbuildtype=release -Dwerror=true >/dev/null || exit 1
+fi
+meson compile -C build-bench etcd-init test/fake-etcd >/dev/null || exit 1
+ETCD_INIT=$PWD/build-bench/cmd/etcd-init
+FAKE_ETCD=$PWD/build-bench/test/fake-etcd
+
+source test/integration/lib.sh
+ei_env_setup "$version" >/dev/null
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
+
+# to_exec N REPORT ARGS...: start etcd-init in pod N with the fake etcd; print
+# "<ms from start to exec> <maxrss kB>".
+to_exec()
+{
+	local n=$1 report=$2 t0 started
+	shift 2
+	rm -f "$report"
+	EI_POD_ENV=("FAKE_ETCD_REPORT=$report")
+	t0=$(date +%s%3N)
+	pod_start "$n" "$ETCD_INIT" --etcd "$FAKE_ETCD" --data-dir "$(pod_data "$n")" \
+		--wait-timeout 60s "$@"
+	wait_for 60 test -s "$report" || { echo "n/a n/a"; return 1; }
+	pod_wait_exit "$n" 10 >/dev/null
+	started=$(awk '$1 == "started_ms" {print $2}' "$report")
+	echo "$((started - t0)) $(awk '$1 == "maxrss_kb" {print $2}' "$report")"
+	EI_POD_ENV=()
+}
+
+printf 'etcd %s, %d rounds each, median shown\n\n' "$version" "$rounds"
+printf '%-10s %12s %14s\n' case "to exec (ms)" "peak RSS (kB)"
+
+# bootstrap: a one-member cluster (includes the 5 s "no cluster" settle time).
+pod_create 0
+dns_publish 0
+: >"$EI_RUN/boot"
+for ((i = 0; i < rounds; i++)); do
+	rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)"
+	to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/boot"
+done
+printf '%-10s %12s %14s\n' bootstrap "$(cut -d' ' -f1 "$EI_RUN/boot" | median)" \
+	"$(cut -d' ' -f2 "$EI_RUN/boot" | median)"
+
+# restart: a data dir with a WAL (made by real etcd), no peer answering.
+rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)" && chmod 700 "$(pod_data 0)"
+pod_start 0 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
+wait_healthy "0" 60 >/dev/null
+pod_stop 0
+: >"$EI_RUN/restart"
+for ((i = 0; i < rounds; i++)); do
+	to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/restart"
+done
+printf '%-10s %12s %14s\n' restart "$(cut -d' ' -f1 "$EI_RUN/restart" | median)" \
+	"$(cut -d' ' -f2 "$EI_RUN/restart" | median)"
+
+# join: pod 1 joins the running one-member cluster of pod 0 (learner add, then exec).
+pod_start 0 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
+wait_healthy "0" 60 >/dev/null
+pod_create 1
+dns_publish 1
+: >"$EI_RUN/join"
+for ((i = 0; i < rounds; i++)); do
+	rm -rf "$(pod_data 1)" && mkdir -p "$(pod_data 1)"
+	to_exec 1 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/join"
+	# Remove the unstarted learner the fake etcd never served, for the next round.
+	id=$(member_list_json 0 | jq -r '.members[] | select(.name == null or .name == "") | .ID')
+	[[ -n $id ]] && ectl 0 member remove "$(printf %x "$id")" >/dev/null
+	sleep 1.1
+done
+printf '%-10s %12s %14s\n' join "$(cut -d' ' -f1 "$EI_RUN/join" | median)" \
+	"$(cut -d' ' -f2 "$EI_RUN/join" | median)"
+pod_stop 0
+pod_stop 1
+
+printf '\nbinary: %s bytes (%s, stripped: %s bytes)\n' "$(stat -c %s "$ETCD_INIT")" \
+	"$(file -b "$ETCD_INIT" | cut -d, -f1-2)" \
+	"$(strip -o "$EI_RUN/stripped" "$ETCD_INIT" && stat -c %s "$EI_RUN/stripped")"
+
+# Cold 3-pod start to healthy: etcd-init vs static flags.
+cold()
+{
+	local kind=$1 n t0
+	for n in 0 1 2; do
+		pod_stop "$n" >/dev/null 2>&1
+		pod_create "$n" >/dev/null 2>&1
+		rm -rf "$(pod_data "$n")" && mkdir -p "$(pod_data "$n")" && chmod 700 "$(pod_data "$n")"
+		dns_publish "$n"
+	done
+	t0=$(date +%s%3N)
+	for n in 0 1 2; do
+		if [[ $kind == etcd-init ]]; then
+			pod_start "$n" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$n")"
+		else
+			static_pod_start "$n" 3
+		fi
+	done
+	wait_healthy "0 1 2" 120 >/dev/null || { echo n/a; return; }
+	echo $(($(date +%s%3N) - t0))
+	for n in 0 1 2; do pod_stop "$n" >/dev/null 2>&1; done
+}
+printf '\n%-28s %s\n' "cold 3-pod start" "to healthy (ms)"
+for kind in static etcd-init; do
+	: >"$EI_RUN/cold"
+	for ((i = 0; i < rounds; i++)); do cold "$kind" >>"$EI_RUN/cold"; done
+	printf '%-28s %s\n' "$kind" "$(median <"$EI_RUN/cold")"
+done
