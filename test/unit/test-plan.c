@@ -196,6 +196,25 @@ int main(void)
 	struct ei_config cfg;
 
 	tap_init();
+	/* Enough quiet rounds but not enough time: a fast backoff must not shorten the
+	 * settle time before bootstrapping. */
+	{
+		struct ei_facts f = { 0 };
+		struct ei_plan plan;
+
+		config_for(&cfg, "etcd-0", 3, false);
+		f.initial_peers_resolve = true;
+		f.quiet_rounds = 10;
+		f.quiet_ms = EI_BOOTSTRAP_QUIET_MS - 1;
+		tap_ok(ei_plan_decide(&cfg, &f, &plan, NULL) == 0 && plan.action == EI_ACT_WAIT,
+		       "10 quiet rounds in under %u ms: wait", EI_BOOTSTRAP_QUIET_MS);
+		ei_plan_free(&plan);
+		f.quiet_ms = EI_BOOTSTRAP_QUIET_MS;
+		f.quiet_rounds = 2;
+		tap_ok(ei_plan_decide(&cfg, &f, &plan, NULL) == 0 && plan.action == EI_ACT_WAIT,
+		       "2 quiet rounds over %u ms: wait", EI_BOOTSTRAP_QUIET_MS);
+		ei_plan_free(&plan);
+	}
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
 		struct ei_facts f = { 0 };
