@@ -221,8 +221,13 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *facts, struct ei_err *
 	if (r < 0)
 		return r;
 	facts->initial_peers_resolve = true;
-	for (unsigned i = 0; i < cfg->initial_cluster_size && i < g->n_hosts; i++)
-		facts->initial_peers_resolve &= g->hosts[i].status == EI_DNS_FOUND;
+	for (unsigned i = 0; i < cfg->initial_cluster_size && i < g->n_hosts; i++) {
+		if (g->hosts[i].status == EI_DNS_FOUND || !facts->initial_peers_resolve)
+			continue;
+		facts->initial_peers_resolve = false;
+		snprintf(facts->unresolved_peer, sizeof(facts->unresolved_peer), "%s (%s)",
+			 g->hosts[i].name, ei_dns_status_name(g->hosts[i].status));
+	}
 
 	memset(&g->last_result, 0, sizeof(g->last_result));
 	g->answer_from_peer_api = false;

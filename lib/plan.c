@@ -263,7 +263,9 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 			out->action = EI_ACT_WAIT;
 			snprintf(out->reason, sizeof(out->reason),
 				 "no WAL and no member answered; waiting until every initial member's "
-				 "name resolves before concluding that there is no cluster");
+				 "name resolves before concluding that there is no cluster (%s does "
+				 "not resolve yet)",
+				 f->unresolved_peer[0] ? f->unresolved_peer : "one");
 		} else if (f->quiet_rounds < EI_BOOTSTRAP_QUIET_ROUNDS ||
 			   f->quiet_ms < EI_BOOTSTRAP_QUIET_MS) {
 			out->action = EI_ACT_WAIT;

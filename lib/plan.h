@@ -40,6 +40,7 @@ struct ei_facts {
 
 	/* DNS: every initial member's name (ordinals < initial size) resolves. */
 	bool initial_peers_resolve;
+	char unresolved_peer[256];   /* the first initial member name that does not resolve */
 	/* Consecutive gathering rounds in which initial_peers_resolve held and no
 	 * member answered, counting this one. */
 	unsigned quiet_rounds;

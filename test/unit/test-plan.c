@@ -181,7 +181,7 @@ int main(void)
 		  EI_ACT_WAIT, NULL, NULL, 0, false, "round 1," },
 		{ "no WAL, nobody answers, peers do not resolve: wait", "etcd-2", 3, false,
 		  false, false, 0, 0, false, 0, NULL, 0, false, 0,
-		  EI_ACT_WAIT, NULL, NULL, 0, false, "resolves" },
+		  EI_ACT_WAIT, NULL, NULL, 0, false, "etcd-1.etcd.ns.svc.cluster.local (not-found) does not resolve" },
 		{ "no WAL, nobody answers, ordinal >= size: wait, never bootstrap", "etcd-3", 3, false,
 		  false, false, 0, 0, false, 0, NULL, 0, true, 99,
 		  EI_ACT_WAIT, NULL, NULL, 0, false, "never bootstraps" },
@@ -235,6 +235,8 @@ int main(void)
 			strcpy(f.answered_by, C(0));
 		}
 		f.initial_peers_resolve = r->peers_resolve;
+		if (!r->peers_resolve)
+			strcpy(f.unresolved_peer, "etcd-1.etcd.ns.svc.cluster.local (not-found)");
 		f.quiet_rounds = r->quiet;
 		f.quiet_ms = r->quiet >= EI_BOOTSTRAP_QUIET_ROUNDS ? EI_BOOTSTRAP_QUIET_MS : 100;
 		rc = ei_plan_decide(&cfg, &f, &plan, &err);
