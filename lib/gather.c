@@ -16,18 +16,27 @@
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,
 		   struct ei_err *err)
 {
-	struct ei_client_opts opts = { .connect_timeout_ms = 1500, .request_timeout_ms = 5000 };
+	struct ei_client_opts ask = { .connect_timeout_ms = 1000, .request_timeout_ms = 2000 };
+	struct ei_client_opts change = { .connect_timeout_ms = 1500, .request_timeout_ms = 10000 };
+	int r;
 
 	memset(g, 0, sizeof(*g));
 	g->cfg = cfg;
 	g->loop = loop;
-	return ei_etcd_client_create(&g->client, loop, &opts, err);
+	r = ei_etcd_client_create(&g->client, loop, &ask, err);
+	if (r == 0)
+		r = ei_etcd_client_create(&g->change_client, loop, &change, err);
+	if (r < 0)
+		ei_gather_destroy(g);
+	return r;
 }
 
 void ei_gather_destroy(struct ei_gather *g)
 {
 	ei_etcd_client_destroy(g->client);
+	ei_etcd_client_destroy(g->change_client);
 	g->client = NULL;
+	g->change_client = NULL;
 }
 
 /* This pod's addresses (not loopback), as text. */

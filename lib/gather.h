@@ -19,7 +19,11 @@
 struct ei_gather {
 	const struct ei_config *cfg;
 	struct ei_loop *loop;
+	/* Short timeouts for asking: a member that has bound its port but has no quorum
+	 * accepts the connection and never answers HTTP (etcd-facts §1.1), and each round
+	 * must not hang on it. Membership changes get a longer total timeout. */
 	struct ei_etcd_client *client;
+	struct ei_etcd_client *change_client;
 
 	/* Evidence of the last round. */
 	struct ei_dns_host own;                       /* our own name */

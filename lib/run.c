@@ -22,7 +22,11 @@
 #include "report.h"
 
 #define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MAX_MS 2000
+/* While every initial member resolves and none answers, ask twice a second: the
+ * settle time before bootstrapping (EI_BOOTSTRAP_QUIET_MS) is counted in these
+ * rounds, and a peer that starts bootstrapping is followed at once. */
+#define QUIET_INTERVAL_MS 500
 
 struct run {
 	const struct ei_config *cfg;
@@ -130,7 +134,7 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 	}
 	ei_log_info("removing our old member (data lost)", "member=%" PRIx64 " via=%s",
 		    plan->remove_id, r->g.change_endpoint);
-	rc = ei_etcd_member_remove(r->g.client, r->g.change_endpoint, plan->remove_id, &res, err);
+	rc = ei_etcd_member_remove(r->g.change_client, r->g.change_endpoint, plan->remove_id, &res, err);
 	if (rc == 0 || res.failure == EI_ETCD_FAIL_NOT_FOUND) {
 		ei_log_info("old member removed", "member=%" PRIx64, plan->remove_id);
 		/* A re-add of the same peer URL within the same second gets the removed ID
@@ -168,7 +172,7 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, peer_url, sizeof(peer_url));
 	ei_log_info("adding ourselves to the cluster", "peer_url=%s learner=%s via=%s", peer_url,
 		    plan->add_as_learner ? "true" : "false", r->g.change_endpoint);
-	rc = ei_etcd_member_add(r->g.client, r->g.change_endpoint, peer_url, plan->add_as_learner,
+	rc = ei_etcd_member_add(r->g.change_client, r->g.change_endpoint, peer_url, plan->add_as_learner,
 				&added, &after, &res, err);
 	if (rc == 0) {
 		ei_log_info("member added", "member=%" PRIx64 " members=%zu", added.id, after.n_members);
@@ -387,6 +391,8 @@ static int run_loop(struct run *r, struct ei_err *err)
 		switch (plan.action) {
 		case EI_ACT_WAIT:
 			snprintf(r->last_wait, sizeof(r->last_wait), "%s", plan.reason);
+			if (quiet_rounds > 0 && r->backoff_ms > QUIET_INTERVAL_MS)
+				r->backoff_ms = QUIET_INTERVAL_MS;
 			rc = backoff(r, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:

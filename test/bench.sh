@@ -16,7 +16,7 @@ export EI_ETCD35_BIN=$etcd35/usr/bin/etcd EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdc
 if [[ ! -d build-bench ]]; then
 	meson setup build-bench -Dbuildtype=release -Dwerror=true >/dev/null || exit 1
 fi
-meson compile -C build-bench etcd-init test/fake-etcd >/dev/null || exit 1
+meson compile -C build-bench cmd/etcd-init:executable test/fake-etcd:executable >/dev/null || exit 1
 ETCD_INIT=$PWD/build-bench/cmd/etcd-init
 FAKE_ETCD=$PWD/build-bench/test/fake-etcd
 

@@ -17,7 +17,7 @@ export EI_ETCD35_BIN=$etcd35/usr/bin/etcd EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdc
 if [[ ! -d build-demo ]]; then
 	meson setup build-demo -Dbuildtype=release -Dwerror=true >/dev/null || exit 1
 fi
-meson compile -C build-demo etcd-init >/dev/null || { echo "demo: build failed" >&2; exit 1; }
+meson compile -C build-demo cmd/etcd-init:executable >/dev/null || { echo "demo: build failed" >&2; exit 1; }
 ETCD_INIT=$PWD/build-demo/cmd/etcd-init
 
 source test/integration/lib.sh
