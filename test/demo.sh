@@ -43,7 +43,8 @@ if ! wait_healthy "0 1 2" 90; then
 fi
 say "healthy $((SECONDS - start)) s after the last record was published"
 ectl 0 member list -w table
-ectl 0 endpoint health --cluster -w table
+# From inside a pod, where the cluster DNS resolves the advertised names.
+pod_exec 0 "$ETCDCTL_BIN" --endpoints="http://$(pod_fqdn 0):2379" endpoint health --cluster -w table
 for n in 0 1 2; do
 	echo "etcd-init log of etcd-$n:"
 	pod_log "$n" | grep -E 'msg="(decision|starting etcd)"' | sed 's/^/  /'
