@@ -54,4 +54,13 @@ ok "args after -- appended" grep -qx 'argv --log-level=info' "$report"
 ok "ETCD_LISTEN_METRICS_URLS honoured: no --listen-metrics-urls flag" \
 	bash -c "! grep -q 'listen-metrics-urls' <(grep '^argv' '$report')"
 ok "ETCD_LISTEN_METRICS_URLS reaches etcd" grep -qx 'env ETCD_LISTEN_METRICS_URLS=http://0.0.0.0:9999' "$report"
+
+# Giving up: a scaled-up ordinal with no cluster to join waits, never bootstraps, and
+# exits 3 with the reason once --wait-timeout has passed.
+pod_create 3
+dns_publish 3
+pod_start 3 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 3)" --wait-timeout 4s
+is "$(pod_wait_exit 3 20)" 3 "wait timeout: exit 3"
+ok "wait timeout: says it gave up and why" log_has 3 'gave up after --wait-timeout=4s.*never bootstraps'
+ok "wait timeout: no data written" test -z "$(ls -A "$(pod_data 3)")"
 done_testing
