@@ -8,6 +8,7 @@
 #include "run.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,9 +195,11 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 	snprintf(r->last_wait, sizeof(r->last_wait), "member add failed: %s (%s)", res.message,
 		 ei_etcd_failure_name(res.failure));
 	if (res.failure == EI_ETCD_FAIL_PEER_EXISTS) {
-		/* Someone (an earlier start of ours) added it: decide again at once. */
+		/* An earlier start of ours added it, and the list we read was older than
+		 * that: decide again (after a pause, so a lagging list cannot spin us). */
 		ei_log_info("our peer URL is already a member; deciding again", NULL);
-		return 0;
+		rc = ei_loop_sleep(r->loop, 500, err);
+		return rc < 0 ? rc : 0;
 	}
 	if (res.failure == EI_ETCD_FAIL_AUTH)
 		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
@@ -263,6 +266,7 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	static char urls[2 * EI_GATHER_MAX_HOSTS][EI_URL_MAX];
 	char *url_ptrs[2 * EI_GATHER_MAX_HOSTS];
 	size_t n_urls;
+	pid_t promoter = 0;
 	int rc;
 
 	rc = ei_exec_find_etcd(cfg->etcd_bin, r->envp, etcd_path, sizeof(etcd_path), err);
@@ -289,6 +293,7 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 			ei_flags_free(&cmd);
 			return rc;
 		}
+		promoter = rc;
 		ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc, plan->self.id);
 	}
 	ei_log_info("starting etcd", "action=%s state=%s argc=%zu", ei_action_name(plan->action),
@@ -296,6 +301,9 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	for (size_t i = 0; i < cmd.argc; i++)
 		ei_log_debug("etcd argument", "i=%zu arg=\"%s\"", i, cmd.argv[i]);
 	rc = ei_exec_etcd(cmd.argv, r->envp, err);
+	/* Only reached when the exec failed: the promoter must not outlive us. */
+	if (promoter > 0)
+		kill(promoter, SIGTERM);
 	ei_flags_free(&cmd);
 	return rc;
 }
