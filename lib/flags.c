@@ -64,6 +64,44 @@ int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei
 					  "cluster membership itself (remove it)",
 					  refused_flags[i], env);
 	}
+	/* What the decision rests on must agree before anything is done: a conflict found
+	 * only when building etcd's command line would come after a membership change. */
+	{
+		const struct ei_identity *id = &cfg->id;
+		char peer_url[EI_URL_MAX];
+		const struct {
+			const char *flag, *value; /* value NULL: computed per decision, never set */
+		} derived[] = {
+			{ "name", cfg->name },
+			{ "data-dir", cfg->data_dir },
+			{ "wal-dir", cfg->wal_dir[0] ? cfg->wal_dir : NULL },
+			{ "initial-advertise-peer-urls", peer_url },
+			{ "initial-cluster-token", cfg->token },
+			{ "initial-cluster", NULL },
+			{ "initial-cluster-state", NULL },
+		};
+
+		ei_identity_peer_url(id, id->ordinal, peer_url, sizeof(peer_url));
+		for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
+			const char *v;
+
+			if (user_args_have(cfg, derived[i].flag))
+				return ei_err_set(err, EI_E_USAGE,
+						  "--%s after --: etcd-init sets it; remove it",
+						  derived[i].flag);
+			flag_env_name(derived[i].flag, env, sizeof(env));
+			v = ei_env_get(envp, env);
+			if (!v || (derived[i].value && strcmp(v, derived[i].value) == 0))
+				continue;
+			if (derived[i].value)
+				return ei_err_set(err, EI_E_USAGE,
+						  "%s=%s in the environment conflicts with the %s that "
+						  "etcd-init derives (%s); unset it",
+						  env, v, derived[i].flag, derived[i].value);
+			return ei_err_set(err, EI_E_USAGE,
+					  "%s is computed by etcd-init for each start; unset it", env);
+		}
+	}
 	/* etcd exits when a setting comes both ways (etcd-facts §2.6): say so now. */
 	for (size_t i = 0; i < cfg->n_etcd_args; i++) {
 		arg_flag_name(cfg->etcd_args[i], name, sizeof(name));

@@ -43,6 +43,16 @@ is "$?" 2 "ETCD_NAME=other: exit 2"
 like "$out" 'ETCD_NAME=other' "ETCD_NAME=other: message names it"
 is "$(members)" "$members_before" "ETCD_NAME: member list unchanged"
 
+# A new member (pod 3) whose environment carries a computed setting: refused before
+# any member add.
+pod_create 3
+dns_publish 3
+out=$(pod_exec 3 env ETCD_INITIAL_CLUSTER_STATE=existing timeout 60 "$ETCD_INIT" \
+	--etcd "$ETCD_BIN" --data-dir "$(pod_data 3)" --wait-timeout 20s 2>&1)
+is "$?" 2 "ETCD_INITIAL_CLUSTER_STATE on a joiner: exit 2"
+like "$out" 'ETCD_INITIAL_CLUSTER_STATE' "ETCD_INITIAL_CLUSTER_STATE: message names it"
+is "$(members)" "$members_before" "ETCD_INITIAL_CLUSTER_STATE: no member added"
+
 # etcd missing.
 out=$(pod_exec 2 timeout 60 "$ETCD_INIT" --etcd /nonexistent/etcd --data-dir "$(pod_data 2)" 2>&1)
 is "$?" 127 "missing etcd: exit 127"

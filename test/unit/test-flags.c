@@ -157,5 +157,20 @@ int main(void)
 		       strstr(err.msg, "ETCD_QUOTA_BACKEND_BYTES"),
 	       "a setting both after -- and in the environment: usage error: %s", err.msg);
 	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == 0, "plain user args are fine");
+
+	/* Conflicts on what the decision rests on are found before anything is done. */
+	config_for(&cfg, NULL, 0);
+	tap_ok(ei_flags_check_overrides(&cfg, env_other_name, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "ETCD_NAME=etcd-9"),
+	       "check: ETCD_NAME with another value: %s", err.msg);
+	tap_ok(ei_flags_check_overrides(&cfg, env_state, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "computed by etcd-init"),
+	       "check: ETCD_INITIAL_CLUSTER_STATE is never accepted: %s", err.msg);
+	tap_ok(ei_flags_check_overrides(&cfg, env_same_dir, &err) == 0,
+	       "check: ETCD_DATA_DIR with the same value is fine");
+	config_for(&cfg, user_name, 1);
+	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "--name after --"),
+	       "check: --name after --: %s", err.msg);
 	return tap_done();
 }
