@@ -88,7 +88,6 @@ static int resolve(struct ei_gather *g, struct ei_dns_host *hosts, size_t n, str
 	struct ei_dns *dns;
 	int r;
 
-	/* A new resolver per round re-reads resolv.conf and has no cache. */
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)
 		return r;
@@ -114,7 +113,8 @@ int ei_gather_own_name(struct ei_gather *g, struct ei_err *err)
 	return 0;
 }
 
-static int srv_lookup(struct ei_gather *g, struct ei_err *err)
+/* The SRV set and then every host name of the round, on one resolver. */
+static int resolve_round(struct ei_gather *g, struct ei_err *err)
 {
 	struct ei_dns_srv_target *targets = NULL;
 	struct ei_dns *dns;
@@ -123,14 +123,14 @@ static int srv_lookup(struct ei_gather *g, struct ei_err *err)
 
 	ei_identity_srv_name(&g->cfg->id, strcmp(g->cfg->id.scheme, "https") == 0, g->srv_name,
 			     sizeof(g->srv_name));
+	/* A new resolver per round re-reads resolv.conf and has no cache. */
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)
 		return r;
 	r = ei_dns_srv(dns, g->srv_name, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, &g->srv_status,
 		       &targets, &n, err);
-	ei_dns_destroy(dns);
 	if (r < 0)
-		return r;
+		goto out;
 	g->n_srv_targets = n;
 	/* Targets that are not initial peers (scaled-up members) are resolved too. */
 	for (size_t i = 0; i < n && g->n_hosts < EI_GATHER_MAX_HOSTS; i++) {
@@ -138,11 +138,16 @@ static int srv_lookup(struct ei_gather *g, struct ei_err *err)
 
 		for (size_t h = 0; h < g->n_hosts; h++)
 			known |= strcmp(g->hosts[h].name, targets[i].host) == 0;
-		if (!known)
+		if (!known) {
+			memset(&g->hosts[g->n_hosts], 0, sizeof(g->hosts[0]));
 			snprintf(g->hosts[g->n_hosts++].name, EI_DNS_NAME_MAX, "%s", targets[i].host);
+		}
 	}
+	r = ei_dns_resolve(dns, g->hosts, g->n_hosts, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, err);
+out:
 	free(targets);
-	return 0;
+	ei_dns_destroy(dns);
+	return r;
 }
 
 static void add_endpoint(struct ei_gather *g, const char *url)
@@ -223,10 +228,7 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *facts, struct ei_err *
 		memset(&g->hosts[g->n_hosts], 0, sizeof(g->hosts[0]));
 		ei_identity_fqdn(&cfg->id, i, g->hosts[g->n_hosts++].name, EI_DNS_NAME_MAX);
 	}
-	r = srv_lookup(g, err);
-	if (r < 0)
-		return r;
-	r = resolve(g, g->hosts, g->n_hosts, err);
+	r = resolve_round(g, err);
 	if (r < 0)
 		return r;
 	facts->initial_peers_resolve = true;
