@@ -88,8 +88,7 @@ printf '%-10s %12s %14s\n' join "$(cut -d' ' -f1 "$EI_RUN/join" | median)" \
 pod_stop 0
 pod_stop 1
 
-printf '\nbinary: %s bytes (%s, stripped: %s bytes)\n' "$(stat -c %s "$ETCD_INIT")" \
-	"$(file -b "$ETCD_INIT" | cut -d, -f1-2)" \
+printf '\nbinary: %s bytes (stripped: %s bytes)\n' "$(stat -c %s "$ETCD_INIT")" \
 	"$(strip -o "$EI_RUN/stripped" "$ETCD_INIT" && stat -c %s "$EI_RUN/stripped")"
 
 # Cold 3-pod start to healthy: etcd-init vs static flags.
