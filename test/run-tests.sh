@@ -20,7 +20,14 @@ export EI_ETCD35_BIN=$etcd35/usr/bin/etcd
 export EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdctl
 
 if [[ ! -d $builddir ]]; then
-	meson setup "$builddir" "${setup_args[@]}" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+	if ! meson setup "$builddir" "${setup_args[@]}" >"$builddir.setup.log" 2>&1; then
+		cat "$builddir.setup.log"
+		rm -rf "$builddir"
+		echo "meson setup failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	rm -f "$builddir.setup.log"
 fi
 if ! meson compile -C "$builddir"; then
 	echo "build failed"

@@ -6,7 +6,7 @@
 # Idempotent; prints the etcd 3.5 directory on its last line.
 set -euo pipefail
 
-packages=(meson ninja-build pkg-config gcc libc-ares-dev libcurl4-openssl-dev libjson-c-dev
+packages=(meson ninja-build pkg-config gcc libc6-dev libc-ares-dev libcurl4-openssl-dev libjson-c-dev
 	libssl-dev unbound etcd-server etcd-client iproute2 procps psmisc curl openssl jq bind9-dnsutils)
 cache=${EI_CACHE:-/var/cache/etcd-init}
 suite35=${EI_ETCD35_SUITE:-trixie}
