@@ -817,7 +817,7 @@ pod_exec()
 	local -a envv=()
 	mapfile -d '' envv < <(_ei_pod_env "$n")
 	if pod_running "$n" && p1=$(pod_pid1 "$n"); then
-		nsenter --target "$p1" --net --pid --mount --uts --wd="$(pod_dir "$n")" \
+		nsenter --target "$p1" --net --pid --mount --uts --root --wd="$(pod_dir "$n")" \
 			env -i "${envv[@]}" "$@"
 	else
 		(cd "$(pod_dir "$n")" && ip netns exec "$(pod_ns "$n")" env -i "${envv[@]}" "$@")
