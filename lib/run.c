@@ -296,10 +296,17 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		promoter = rc;
 		ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc, plan->self.id);
 	}
-	ei_log_info("starting etcd", "action=%s state=%s argc=%zu", ei_action_name(plan->action),
-		    plan->initial_cluster_state ? plan->initial_cluster_state : "restart", cmd.argc);
-	for (size_t i = 0; i < cmd.argc; i++)
-		ei_log_debug("etcd argument", "i=%zu arg=\"%s\"", i, cmd.argv[i]);
+	{
+		char line[1536];
+		size_t used = 0;
+
+		line[0] = '\0';
+		for (size_t i = 0; i < cmd.argc && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
+						 i ? " " : "", cmd.argv[i]);
+		ei_log_info("starting etcd", "action=%s command=\"%s\"", ei_action_name(plan->action),
+			    line);
+	}
 	rc = ei_exec_etcd(cmd.argv, r->envp, err);
 	/* Only reached when the exec failed: the promoter must not outlive us. */
 	if (promoter > 0)
