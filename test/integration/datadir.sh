@@ -58,14 +58,17 @@ time_left() { ((SECONDS < deadline)); }
 
 # A free TCP port on 127.0.0.1 in 24000-24999, not handed out before in this run.
 used_ports=" "
+# free_port VAR: stores in VAR a port that no listener uses and that was not handed out
+# before. Not run in a subshell ($(...)), so the record of handed-out ports survives.
 free_port() {
+	local -n out=$1
 	local p tries=0
 	while ((tries++ < 500)); do
 		p=$((24000 + RANDOM % 1000))
-		[[ $used_ports == *" $p "* ]] && continue
+		[[ " $used_ports " == *" $p "* ]] && continue
 		if ! ss -Htln "sport = :$p" | grep -q .; then
-			used_ports+="$p "
-			echo "$p"
+			used_ports+=" $p"
+			out=$p
 			return 0
 		fi
 	done
@@ -153,7 +156,7 @@ run_version() {
 
 	# --- single member ------------------------------------------------------
 	dir=$work/$v-single
-	cp=$(free_port) && pp=$(free_port) || { not_ok "$v: no free port"; return; }
+	free_port cp && free_port pp || { not_ok "$v: no free port"; return; }
 	log=$work/$v-single.log
 	start_etcd s1 "$log" --data-dir "$dir" \
 		--listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp" \
@@ -196,7 +199,7 @@ run_version() {
 	dir=$work/$v-waldata
 	local waldir=$work/$v-walsep/wal
 	mkdir -p "$work/$v-walsep"
-	cp=$(free_port) && pp=$(free_port) || { not_ok "$v: no free port"; return; }
+	free_port cp && free_port pp || { not_ok "$v: no free port"; return; }
 	log=$work/$v-walsep.log
 	start_etcd w1 "$log" --data-dir "$dir" --wal-dir "$waldir" \
 		--listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp" \
@@ -220,7 +223,7 @@ run_version() {
 	ic=
 	for i in 0 1 2; do
 		names[i]=m$i
-		cps[i]=$(free_port) && pps[i]=$(free_port) || { not_ok "$v: no free port"; return; }
+		free_port "cps[i]" && free_port "pps[i]" || { not_ok "$v: no free port"; return; }
 		dirs[i]=$work/$v-m$i
 		logs[i]=$work/$v-m$i.log
 		ic+=${ic:+,}m$i=http://127.0.0.1:${pps[i]}
@@ -268,7 +271,7 @@ run_version() {
 
 	# --- a start that fails: join a cluster that is not there ---------------------
 	dir=$work/$v-failed
-	cp=$(free_port) && pp=$(free_port) && dead=$(free_port) ||
+	free_port cp && free_port pp && free_port dead ||
 		{ not_ok "$v: no free port"; return; }
 	log=$work/$v-failed.log
 	start_etcd f1 "$log" --data-dir "$dir" \
