@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "failpoint.h"
 #include "flags.h"
 #include "gather.h"
 #include "log.h"
@@ -113,11 +114,13 @@ static int act_rejoin(struct run *r, const struct ei_facts *f, struct ei_err *er
 	suffix_now(suffix, sizeof(suffix));
 	ei_log_info("moving the removed member's data aside", "member=%" PRIx64 " data_dir=%s",
 		    f->datadir.member_id, cfg->data_dir);
+	ei_failpoint("rejoin.before-move");
 	rc = ei_datadir_move_aside(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, suffix,
 				   moved, sizeof(moved), err);
 	if (rc < 0)
 		return rc;
 	ei_log_info("old data moved aside", "to=%s", moved);
+	ei_failpoint("rejoin.after-move");
 	return 0;
 }
 
@@ -135,9 +138,11 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 	}
 	ei_log_info("removing our old member (data lost)", "member=%" PRIx64 " via=%s",
 		    plan->remove_id, r->g.change_endpoint);
+	ei_failpoint("replace.before-remove");
 	rc = ei_etcd_member_remove(r->g.change_client, r->g.change_endpoint, plan->remove_id, &res, err);
 	if (rc == 0 || res.failure == EI_ETCD_FAIL_NOT_FOUND) {
 		ei_log_info("old member removed", "member=%" PRIx64, plan->remove_id);
+		ei_failpoint("replace.after-remove");
 		/* A re-add of the same peer URL within the same second gets the removed ID
 		 * back and fails (etcd-facts §1.4). */
 		return ei_loop_sleep(r->loop, 1100, err);
@@ -173,10 +178,12 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, peer_url, sizeof(peer_url));
 	ei_log_info("adding ourselves to the cluster", "peer_url=%s learner=%s via=%s", peer_url,
 		    plan->add_as_learner ? "true" : "false", r->g.change_endpoint);
+	ei_failpoint("join.before-add");
 	rc = ei_etcd_member_add(r->g.change_client, r->g.change_endpoint, peer_url, plan->add_as_learner,
 				&added, &after, &res, err);
 	if (rc == 0) {
 		ei_log_info("member added", "member=%" PRIx64 " members=%zu", added.id, after.n_members);
+		ei_failpoint("join.after-add");
 		free(plan->initial_cluster);
 		plan->initial_cluster = ei_plan_existing_initial_cluster(cfg, &after);
 		if (plan->self_listed)
@@ -294,6 +301,7 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 			return rc;
 		}
 		promoter = rc;
+		ei_failpoint("promote.after-spawn");
 		ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc, plan->self.id);
 	}
 	{
@@ -307,6 +315,7 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		ei_log_info("starting etcd", "action=%s command=\"%s\"", ei_action_name(plan->action),
 			    line);
 	}
+	ei_failpoint("exec.before");
 	rc = ei_exec_etcd(cmd.argv, r->envp, err);
 	/* Only reached when the exec failed: the promoter must not outlive us. */
 	if (promoter > 0)
