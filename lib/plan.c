@@ -178,6 +178,16 @@ static int set_self(struct ei_plan *out, const struct ei_member *m, struct ei_er
 	return 0;
 }
 
+/* A starting action with its --initial-cluster ("new" for a bootstrap, "existing"
+ * otherwise). initial_cluster is NULL only when it could not be allocated. */
+static int set_start(struct ei_plan *out, enum ei_action action, char *initial_cluster)
+{
+	out->action = action;
+	out->initial_cluster_state = action == EI_ACT_BOOTSTRAP ? "new" : "existing";
+	out->initial_cluster = initial_cluster;
+	return initial_cluster ? 0 : EI_E_NOMEM;
+}
+
 static int decide_with_wal(const struct ei_facts *f,
 			   struct ei_plan *out, struct ei_err *err)
 {
@@ -230,17 +240,14 @@ static int decide_with_wal(const struct ei_facts *f,
 
 static int decide_join(const struct ei_config *cfg, const struct ei_facts *f, struct ei_plan *out)
 {
-	out->action = EI_ACT_JOIN;
 	out->add_as_learner = !cfg->no_learner;
 	out->promote_after_start = out->add_as_learner;
-	out->initial_cluster_state = "existing";
-	out->initial_cluster = ei_plan_existing_initial_cluster(cfg, &f->members);
 	snprintf(out->reason, sizeof(out->reason),
 		 "no WAL and we are not in the member list of cluster %" PRIx64
 		 " (%zu members, from %s): adding ourselves as a %s",
 		 f->members.cluster_id, f->members.n_members, f->answered_by,
 		 out->add_as_learner ? "learner, promoted once caught up" : "voter");
-	return out->initial_cluster ? 0 : EI_E_NOMEM;
+	return set_start(out, EI_ACT_JOIN, ei_plan_existing_initial_cluster(cfg, &f->members));
 }
 
 static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts *f,
@@ -276,16 +283,13 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 				 f->quiet_rounds, f->quiet_ms, EI_BOOTSTRAP_QUIET_ROUNDS,
 				 EI_BOOTSTRAP_QUIET_MS);
 		} else {
-			out->action = EI_ACT_BOOTSTRAP;
-			out->initial_cluster_state = "new";
-			out->initial_cluster = ei_plan_new_initial_cluster(cfg);
 			snprintf(out->reason, sizeof(out->reason),
 				 "no WAL, ordinal %u is below the initial cluster size %u, every "
 				 "initial member resolves and none of them answered as a cluster in "
 				 "%u rounds over %" PRIu64 " ms: no cluster exists, bootstrapping a new one",
 				 cfg->id.ordinal, cfg->initial_cluster_size, f->quiet_rounds,
 				 f->quiet_ms);
-			return out->initial_cluster ? 0 : EI_E_NOMEM;
+			return set_start(out, EI_ACT_BOOTSTRAP, ei_plan_new_initial_cluster(cfg));
 		}
 		return 0;
 	}
@@ -294,9 +298,6 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 	if (by_url && by_url->n_client_urls == 0 && cfg->id.ordinal < cfg->initial_cluster_size &&
 	    is_bootstrapping_initial_cluster(cfg, &f->members)) {
 		/* The peers are bootstrapping this very cluster: start as they did. */
-		out->action = EI_ACT_BOOTSTRAP;
-		out->initial_cluster_state = "new";
-		out->initial_cluster = ei_plan_new_initial_cluster(cfg);
 		snprintf(out->reason, sizeof(out->reason),
 			 "no WAL; %s answered with the initial members of a cluster that is being "
 			 "bootstrapped (no member has published client URLs yet): joining the "
@@ -304,19 +305,17 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 			 f->answered_by);
 		if ((r = set_self(out, by_url, err)) < 0)
 			return r;
-		return out->initial_cluster ? 0 : EI_E_NOMEM;
+		return set_start(out, EI_ACT_BOOTSTRAP, ei_plan_new_initial_cluster(cfg));
 	}
 	if (by_url && by_url->n_client_urls == 0) {
-		out->action = EI_ACT_START_EXISTING;
-		out->initial_cluster_state = "existing";
-		out->initial_cluster = ei_plan_existing_initial_cluster(cfg, &f->members);
 		snprintf(out->reason, sizeof(out->reason),
 			 "no WAL and the member list has our peer URL as member %" PRIx64
 			 ", which never started%s: starting as it, no member add",
 			 by_url->id, by_url->is_learner ? " (a learner, promoted once caught up)" : "");
 		if ((r = set_self(out, by_url, err)) < 0)
 			return r;
-		return out->initial_cluster ? 0 : EI_E_NOMEM;
+		return set_start(out, EI_ACT_START_EXISTING,
+				 ei_plan_existing_initial_cluster(cfg, &f->members));
 	}
 	by_name = by_url ? by_url : ei_member_list_find_name(&f->members, cfg->name);
 	if (by_name) {
