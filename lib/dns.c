@@ -273,6 +273,18 @@ static void fqdn_of(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "%s%s", name, len && name[len - 1] == '.' ? "" : ".");
 }
 
+/* Release what ei_dns_create took, apart from the channel. */
+static void dns_free(struct ei_dns *dns)
+{
+	ares_library_cleanup();
+	free(dns->socks);
+	free(dns->pfds);
+#if EI_ARES_PROCESS_FDS
+	free(dns->events);
+#endif
+	free(dns);
+}
+
 int ei_dns_create(struct ei_dns **out, struct ei_loop *loop, int timeout_ms, struct ei_err *err)
 {
 	/* DNS only: peers see the cluster DNS, not our /etc/hosts. */
@@ -308,13 +320,7 @@ int ei_dns_create(struct ei_dns **out, struct ei_loop *loop, int timeout_ms, str
 #endif
 	rc = ares_init_options(&dns->channel, &opts, mask);
 	if (rc != ARES_SUCCESS) {
-		ares_library_cleanup();
-		free(dns->socks);
-		free(dns->pfds);
-#if EI_ARES_PROCESS_FDS
-		free(dns->events);
-#endif
-		free(dns);
+		dns_free(dns);
 		return ei_err_set(err, rc == ARES_ENOMEM ? EI_E_NOMEM : EI_E_SYS,
 				  "c-ares channel from /etc/resolv.conf: %s", ares_strerror(rc));
 	}
@@ -328,13 +334,7 @@ void ei_dns_destroy(struct ei_dns *dns)
 		return;
 	/* Closes the sockets through on_sock_state, so dns must still be whole. */
 	ares_destroy(dns->channel);
-	ares_library_cleanup();
-	free(dns->socks);
-	free(dns->pfds);
-#if EI_ARES_PROCESS_FDS
-	free(dns->events);
-#endif
-	free(dns);
+	dns_free(dns);
 }
 
 /* End every outstanding query now; their callbacks run inside ares_cancel

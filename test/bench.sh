@@ -25,6 +25,12 @@ ei_env_setup "$version" >/dev/null
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
 
+# row CASE FILE: one table row from FILE's "<ms> <kB>" lines.
+row()
+{
+	printf '%-10s %12s %14s\n' "$1" "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f2 "$2" | median)"
+}
+
 # to_exec N REPORT ARGS...: start etcd-init in pod N with the fake etcd; print
 # "<ms from start to exec> <maxrss kB>".
 to_exec()
@@ -54,8 +60,7 @@ for ((i = 0; i < rounds; i++)); do
 	rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)"
 	to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/boot"
 done
-printf '%-10s %12s %14s\n' bootstrap "$(cut -d' ' -f1 "$EI_RUN/boot" | median)" \
-	"$(cut -d' ' -f2 "$EI_RUN/boot" | median)"
+row bootstrap "$EI_RUN/boot"
 
 # restart: a data dir with a WAL (made by real etcd), no peer answering.
 rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)" && chmod 700 "$(pod_data 0)"
@@ -66,8 +71,7 @@ pod_stop 0
 for ((i = 0; i < rounds; i++)); do
 	to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/restart"
 done
-printf '%-10s %12s %14s\n' restart "$(cut -d' ' -f1 "$EI_RUN/restart" | median)" \
-	"$(cut -d' ' -f2 "$EI_RUN/restart" | median)"
+row restart "$EI_RUN/restart"
 
 # join: pod 1 joins the running one-member cluster of pod 0 (learner add, then exec).
 pod_start 0 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
@@ -83,8 +87,7 @@ for ((i = 0; i < rounds; i++)); do
 	[[ -n $id ]] && ectl 0 member remove "$(printf %x "$id")" >/dev/null
 	sleep 1.1
 done
-printf '%-10s %12s %14s\n' join "$(cut -d' ' -f1 "$EI_RUN/join" | median)" \
-	"$(cut -d' ' -f2 "$EI_RUN/join" | median)"
+row join "$EI_RUN/join"
 pod_stop 0
 pod_stop 1
 
