@@ -13,6 +13,7 @@
 #include "datadir.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -199,13 +200,22 @@ static int metadata_decode(const struct wal_record *rec, uint64_t *member_id, ui
 }
 
 int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member_id,
-			  uint64_t *cluster_id, struct ei_err *err)
+			  uint64_t *cluster_id, bool *not_a_wal, struct ei_err *err)
 {
 	/* decoder.go: the rolling CRC of a file's records starts at 0 and is reset by
 	 * each crcType record (to the CRC of everything before this file). */
 	uint32_t rolling = 0;
 	size_t off = 0;
 	const char *why = NULL;
+	bool local;
+
+	if (!not_a_wal)
+		not_a_wal = &local;
+	/* Until the first record decodes as etcd's CRC record, the bytes are not a WAL
+	 * at all (etcd cannot read them either); after it, a problem is one of a WAL. */
+	*not_a_wal = true;
+	if (len == 0)
+		return ei_err_set(err, EI_E_PARSE, "the file is empty (0 bytes)");
 
 	for (unsigned n = 0; n < WAL_MAX_HEAD_RECORDS; n++) {
 		uint64_t word, rec_bytes, pad = 0;
@@ -213,6 +223,8 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 		size_t start = off;
 
 		if (len - off < 8) {
+			/* Cut short before the metadata: etcd could not open it. */
+			*not_a_wal = true;
 			return ei_err_set(err, EI_E_PARSE,
 					  "WAL data ends at byte %zu, before the metadata record",
 					  off);
@@ -222,6 +234,7 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 			word = word << 8 | buf[off + (size_t)i];
 		/* decoder.go: a zero length word is the preallocated (zeroed) tail. */
 		if (word == 0) {
+			*not_a_wal = n <= 1;
 			return ei_err_set(err, EI_E_PARSE,
 					  "WAL has no metadata record (zero frame at byte %zu)",
 					  off);
@@ -233,6 +246,7 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 			pad = (word >> 56) & 7;
 		off += 8;
 		if (rec_bytes > len - off || pad > len - off - rec_bytes) {
+			*not_a_wal = n <= 1;
 			return ei_err_set(
 			    err, EI_E_PARSE,
 			    "WAL frame at byte %zu claims %llu+%llu bytes but only %zu "
@@ -245,6 +259,13 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 					  why);
 		}
 		off += (size_t)(rec_bytes + pad);
+		/* wal.go Create: every WAL file starts with a crcType record. */
+		if (n == 0 && rec.type != WAL_CRC_TYPE)
+			return ei_err_set(err, EI_E_PARSE,
+					  "the first record is of type %" PRIu64 ", not etcd's CRC record",
+					  rec.type);
+		if (n == 0)
+			*not_a_wal = false;
 
 		/* Validating the CRC is not strictly needed to read two IDs, but it is
 		 * cheap and means a bit flipped in the member ID cannot make a healthy
@@ -319,6 +340,7 @@ static int inspect_wal_file(struct ei_datadir_facts *out, struct ei_err *err)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
+		out->not_a_wal = true;
 		snprintf(out->metadata_error, sizeof(out->metadata_error),
 			 "%s is not a regular file", out->first_wal);
 		goto out;
@@ -336,7 +358,8 @@ static int inspect_wal_file(struct ei_datadir_facts *out, struct ei_err *err)
 			break;
 		got += (size_t)n;
 	}
-	if (ei_wal_parse_metadata(buf, got, &out->member_id, &out->cluster_id, &perr) < 0) {
+	if (ei_wal_parse_metadata(buf, got, &out->member_id, &out->cluster_id, &out->not_a_wal,
+				  &perr) < 0) {
 		snprintf(out->metadata_error, sizeof(out->metadata_error), "%s: %s", out->first_wal,
 			 perr.msg);
 		goto out;
@@ -347,37 +370,24 @@ out:
 	return rc;
 }
 
-int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
-		       struct ei_err *err)
+/* Scan dir for *.wal files: *found tells whether there is one; best/any get the
+ * lowest etcd-named and the lowest of all. A missing directory has none. */
+static int fsync_dir(const char *dir, struct ei_err *err);
+
+static int scan_wal_dir(const char *dir, bool *found, char *best, char *any, struct ei_err *err)
 {
-	char path[PATH_MAX], best[NAME_MAX + 1] = "", any[NAME_MAX + 1] = "";
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 
-	memset(out, 0, sizeof(*out));
-	if (join(path, sizeof(path), data_dir, "member/snap/db", err) < 0)
-		return EI_E_SYS;
-	if (stat(path, &st) == 0)
-		out->has_snap_db = true;
-	else if (errno != ENOENT && errno != ENOTDIR)
-		return ei_err_sys(err, errno, "stat %s", path);
-
-	if (wal_dir) {
-		if (snprintf(out->wal_dir, sizeof(out->wal_dir), "%s", wal_dir) >=
-		    (int)sizeof(out->wal_dir))
-			return ei_err_sys(err, ENAMETOOLONG, "--wal-dir %s", wal_dir);
-	} else if (join(out->wal_dir, sizeof(out->wal_dir), data_dir, "member/wal", err) < 0) {
-		return EI_E_SYS;
-	}
-
+	*found = false;
+	best[0] = any[0] = '\0';
 	/* wal.Exist returns false when the directory cannot be opened; we only treat
 	 * "absent" that way, and report anything else rather than guess. */
-	d = opendir(out->wal_dir);
+	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return ei_err_sys(err, errno, "open WAL dir %s", out->wal_dir);
+		return ei_err_sys(err, errno, "open WAL dir %s", dir);
 	}
 	for (;;) {
 		errno = 0;
@@ -390,20 +400,111 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 		 * that is a sibling directory. */
 		if (!has_wal_ext(de->d_name))
 			continue;
-		out->has_wal = true;
+		*found = true;
 		if (!any[0] || strcmp(de->d_name, any) < 0)
-			snprintf(any, sizeof(any), "%s", de->d_name);
+			snprintf(any, NAME_MAX + 1, "%s", de->d_name);
 		/* readWALNames: etcd reads only files named <seq>-<index>.wal. */
 		if (wal_name_is_etcds(de->d_name) && (!best[0] || strcmp(de->d_name, best) < 0))
-			snprintf(best, sizeof(best), "%s", de->d_name);
+			snprintf(best, NAME_MAX + 1, "%s", de->d_name);
 	}
 	if (errno) {
 		int e = errno;
 
 		closedir(d);
-		return ei_err_sys(err, e, "read WAL dir %s", out->wal_dir);
+		return ei_err_sys(err, e, "read WAL dir %s", dir);
 	}
 	closedir(d);
+	return 0;
+}
+
+/* A directory etcd must read and write: absent is fine (etcd creates it), anything
+ * else that is not a readable, writable directory is a usage error naming it. */
+static int check_usable_dir(const char *path, const char *what, struct ei_err *err)
+{
+	struct stat st;
+	DIR *d;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR)
+			return ei_err_set(err, EI_E_USAGE,
+					  "%s %s: a parent of it is not a directory (expected a "
+					  "directory, or nothing there)", what, path);
+		return ei_err_set(err, EI_E_USAGE, "%s %s: %s (expected a readable, writable "
+				  "directory)", what, path, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ei_err_set(err, EI_E_USAGE,
+				  "%s %s is not a directory (expected a directory, or nothing there: "
+				  "check the volume mount)", what, path);
+	d = opendir(path);
+	if (!d)
+		return ei_err_set(err, EI_E_USAGE, "%s %s cannot be read: %s (etcd-init and etcd run "
+				  "as uid %u; fix the ownership or mode)", what, path,
+				  strerror(errno), (unsigned)geteuid());
+	closedir(d);
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0)
+		return ei_err_set(err, EI_E_USAGE, "%s %s is not writable: %s (etcd must write "
+				  "there; check a read-only mount, the ownership or the mode)",
+				  what, path, strerror(errno));
+	return 0;
+}
+
+int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
+		       struct ei_err *err)
+{
+	char path[PATH_MAX], best[NAME_MAX + 1], any[NAME_MAX + 1];
+	char ebest[NAME_MAX + 1], eany[NAME_MAX + 1];
+	struct stat st;
+	bool found;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = check_usable_dir(data_dir, "the data dir", err)) < 0)
+		return r;
+	if (join(path, sizeof(path), data_dir, "member", err) < 0)
+		return EI_E_SYS;
+	if ((r = check_usable_dir(path, "the member dir", err)) < 0)
+		return r;
+	if (wal_dir && (r = check_usable_dir(wal_dir, "the WAL dir", err)) < 0)
+		return r;
+
+	if (join(path, sizeof(path), data_dir, "member/snap/db", err) < 0)
+		return EI_E_SYS;
+	if (stat(path, &st) == 0)
+		out->has_snap_db = true;
+	else if (errno != ENOENT && errno != ENOTDIR)
+		return ei_err_sys(err, errno, "stat %s", path);
+	if (join(path, sizeof(path), data_dir, "member/" EI_FIRST_START_MARKER, err) < 0)
+		return EI_E_SYS;
+	out->first_start_marker = lstat(path, &st) == 0;
+
+	if (wal_dir) {
+		if (snprintf(out->wal_dir, sizeof(out->wal_dir), "%s", wal_dir) >=
+		    (int)sizeof(out->wal_dir))
+			return ei_err_sys(err, ENAMETOOLONG, "--wal-dir %s", wal_dir);
+	} else if (join(out->wal_dir, sizeof(out->wal_dir), data_dir, "member/wal", err) < 0) {
+		return EI_E_SYS;
+	}
+	if ((r = scan_wal_dir(out->wal_dir, &out->has_wal, best, any, err)) < 0)
+		return r;
+
+	/* WAL files where users commonly put them, other than the WAL dir in use. */
+	for (int i = 0; i < 2 && !out->has_wal; i++) {
+		const char *rel = i == 0 ? "wal" : "member/wal";
+		char real_a[PATH_MAX], real_b[PATH_MAX];
+
+		if (join(path, sizeof(path), data_dir, rel, err) < 0)
+			return EI_E_SYS;
+		if (realpath(path, real_a) && realpath(out->wal_dir, real_b) &&
+		    strcmp(real_a, real_b) == 0)
+			continue;
+		if (scan_wal_dir(path, &found, ebest, eany, NULL) == 0 && found) {
+			snprintf(out->wal_elsewhere, sizeof(out->wal_elsewhere), "%s", path);
+			break;
+		}
+	}
 	if (!out->has_wal)
 		return 0;
 
@@ -411,6 +512,9 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 	    0)
 		return EI_E_SYS;
 	if (!best[0]) {
+		/* etcd counts it as initialized (wal.Exist) but reads only files named
+		 * <seq>-<index>.wal, and then fails: not a WAL it can use. */
+		out->not_a_wal = true;
 		snprintf(out->metadata_error, sizeof(out->metadata_error),
 			 "no WAL file in %s is named <seq>-<index>.wal (found %s)", out->wal_dir,
 			 any);
@@ -419,6 +523,44 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 	/* Every WAL segment starts with the same metadata (wal.go cut), and etcd may
 	 * have purged older segments, so the lowest-named file is as good as any. */
 	return inspect_wal_file(out, err);
+}
+
+int ei_datadir_mark_first_start(const char *data_dir, struct ei_err *err)
+{
+	char member[PATH_MAX], marker[PATH_MAX];
+	int fd;
+
+	if (join(member, sizeof(member), data_dir, "member", err) < 0 ||
+	    join(marker, sizeof(marker), member, EI_FIRST_START_MARKER, err) < 0)
+		return EI_E_SYS;
+	/* etcd wants its data dir 0700 (fileutil.CheckDirPermission) and creates it so;
+	 * we create only what is missing, the same way. */
+	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST)
+		return ei_err_sys(err, errno, "create the data dir %s", data_dir);
+	if (mkdir(member, 0700) < 0 && errno != EEXIST)
+		return ei_err_sys(err, errno, "create %s", member);
+	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ei_err_sys(err, errno, "create %s", marker);
+	if (fsync(fd) < 0) {
+		int e = errno;
+
+		close(fd);
+		return ei_err_sys(err, e, "fsync %s", marker);
+	}
+	close(fd);
+	return fsync_dir(member, err);
+}
+
+int ei_datadir_clear_first_start(const char *data_dir, struct ei_err *err)
+{
+	char marker[PATH_MAX];
+
+	if (join(marker, sizeof(marker), data_dir, "member/" EI_FIRST_START_MARKER, err) < 0)
+		return EI_E_SYS;
+	if (unlink(marker) < 0 && errno != ENOENT)
+		return ei_err_sys(err, errno, "remove %s", marker);
+	return 0;
 }
 
 static int fsync_dir(const char *dir, struct ei_err *err)

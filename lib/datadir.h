@@ -27,19 +27,47 @@ struct ei_datadir_facts {
 	bool has_metadata;       /* the metadata record was found and decoded */
 	uint64_t member_id;      /* from the metadata record */
 	uint64_t cluster_id;
-	bool has_snap_db;        /* member/snap/db exists (informational only) */
+	bool not_a_wal;          /* first_wal is not a WAL at all (metadata_error says why) */
 	char metadata_error[256];/* why has_metadata is false although has_wal */
+	bool has_snap_db;        /* member/snap/db exists */
+	/* *.wal files where users commonly put them (<data-dir>/wal, as the official
+	 * manifest's --wal-dir=/data/wal does, or <data-dir>/member/wal when another
+	 * WAL dir is configured): the first such directory, "" when none. */
+	char wal_elsewhere[PATH_MAX];
+	/* member/.etcd-init-first-start: etcd-init started etcd on this data dir without a
+	 * WAL (ei_datadir_mark_first_start), and no WAL has been seen since. */
+	bool first_start_marker;
 };
 
+#define EI_FIRST_START_MARKER ".etcd-init-first-start"
+
 /* Examine data_dir (and wal_dir, or NULL for <data_dir>/member/wal). A missing
- * data dir is not an error (no WAL). Read-only. Returns 0 or EI_E_SYS. */
+ * data dir is not an error (no WAL). Read-only, before any network call.
+ * Returns 0; EI_E_USAGE when the data dir, its member dir or the WAL dir cannot be
+ * used (a file where a directory must be, unreadable, not writable): err names the
+ * path and what to do; EI_E_SYS for other system errors. */
 int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
 		       struct ei_err *err);
 
 /* Decode the metadata record from the first bytes of a WAL file (pure).
- * Returns 0, or EI_E_PARSE with err saying what was wrong. */
+ * Returns 0, or EI_E_PARSE with err saying what was wrong; *not_a_wal (may be NULL)
+ * then says whether the bytes are no WAL at all (empty, no valid first CRC record,
+ * cut short before the metadata: etcd cannot open it either) rather than a WAL whose
+ * metadata could not be read (etcd checks those itself). */
 int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member_id,
-			  uint64_t *cluster_id, struct ei_err *err);
+			  uint64_t *cluster_id, bool *not_a_wal, struct ei_err *err);
+
+/* Before etcd's first start on a data dir without a WAL: create <data_dir>/member (0700)
+ * if needed and the marker in it, so a next start that finds member/snap/db but no
+ * WAL knows it is what etcd left when that first start failed (etcd creates the
+ * backend before it checks the cluster, etcd-facts §2.1), not a volume whose WAL is
+ * elsewhere. etcd never reads member/ entries other than wal and snap. Returns 0 or
+ * EI_E_SYS. */
+int ei_datadir_mark_first_start(const char *data_dir, struct ei_err *err);
+
+/* Remove the marker once a WAL exists (so that a WAL lost later is never mistaken
+ * for a failed first start). Returns 0 or EI_E_SYS. */
+int ei_datadir_clear_first_start(const char *data_dir, struct ei_err *err);
 
 /* Move the data of a removed member aside, never deleting it: rename
  * <data_dir>/member to <data_dir>/member.removed-<suffix> and, when wal_dir is

@@ -520,6 +520,64 @@ int ei_dns_resolve(struct ei_dns *dns, struct ei_dns_host *hosts, size_t n, uint
 	return r;
 }
 
+/* ares_getaddrinfo's callback: every address of the answer (A and AAAA). */
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct query *q = arg;
+
+	(void)timeouts;
+	for (struct ares_addrinfo_node *n = res ? res->nodes : NULL; n; n = n->ai_next) {
+		if (n->ai_family == AF_INET)
+			query_add_addr(q, AF_INET,
+				       &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr);
+		else if (n->ai_family == AF_INET6)
+			query_add_addr(q, AF_INET6,
+				       &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr);
+	}
+	ares_freeaddrinfo(res);
+	query_done(q, status);
+}
+
+int ei_dns_resolve_search(struct ei_dns *dns, struct ei_dns_host *hosts, size_t n,
+			  uint64_t deadline_ms, struct ei_err *err)
+{
+	/* No sorting: RFC 6724 sorting connects a UDP socket per address. */
+	const struct ares_addrinfo_hints hints = { .ai_flags = ARES_AI_NOSORT,
+						   .ai_family = AF_UNSPEC };
+	struct query *q;
+	int r;
+
+	if (n == 0)
+		return 0;
+	q = calloc(n, sizeof(*q));
+	if (!q)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	dns->cancel_why = NULL;
+	dns->oom = false;
+	for (size_t i = 0; i < n; i++) {
+		hosts[i].status = EI_DNS_PENDING;
+		q[i] = (struct query){ .dns = dns, .type = QTYPE_A };
+		dns->pending++;
+		/* Always calls back, possibly before returning. */
+		ares_getaddrinfo(dns->channel, hosts[i].name, NULL, &hints, on_addrinfo, &q[i]);
+	}
+	r = dns_wait(dns, deadline_ms, err);
+	for (size_t i = 0; i < n; i++) {
+		struct ei_dns_host *h = &hosts[i];
+		int st = status_final(&q[i]);
+
+		h->n_addrs = 0;
+		h->error[0] = '\0';
+		for (size_t a = 0; a < q[i].n_addrs; a++)
+			memcpy(h->addrs[h->n_addrs++], q[i].addrs[a], sizeof(h->addrs[0]));
+		h->status = h->n_addrs ? EI_DNS_FOUND : status_of(st);
+		if (!h->n_addrs)
+			snprintf(h->error, sizeof(h->error), "%s", error_of(dns, st));
+	}
+	free(q);
+	return r;
+}
+
 int ei_dns_srv(struct ei_dns *dns, const char *name, uint64_t deadline_ms,
 	       enum ei_dns_status *status, struct ei_dns_srv_target **targets, size_t *n_targets,
 	       struct ei_err *err)

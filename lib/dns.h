@@ -1,8 +1,9 @@
 /* dns.h - DNS lookups with c-ares, non-blocking inside the one event loop.
  *
  * Lookups go to the servers of /etc/resolv.conf (a pod's DNS view), skip
- * /etc/hosts (peers see DNS, not our hosts file), take names as absolute FQDNs
- * (no search list, whatever ndots says), and are never answered from a cache:
+ * /etc/hosts (peers see DNS, not our hosts file), take our own canonical names as
+ * absolute FQDNs (no search list, whatever ndots says; ei_dns_resolve_search applies
+ * it, for names other members wrote), and are never answered from a cache:
  * a name that did not exist a second ago must be asked again (c-ares >= 1.31
  * caches by default; the cache is turned off). One call = one round of queries;
  * retrying with backoff is the caller's business. */
@@ -56,6 +57,14 @@ void ei_dns_destroy(struct ei_dns *dns);
  * Returns 0 when all have a status (found or not), EI_E_SIGNAL, EI_E_SYS. */
 int ei_dns_resolve(struct ei_dns *dns, struct ei_dns_host *hosts, size_t n, uint64_t deadline_ms,
 		   struct ei_err *err);
+
+/* Resolve every host the way etcd's Go resolver resolves other members' URLs: through
+ * resolv.conf's search list and ndots (so "etcd-0.etcd", as the official manifest
+ * writes peer URLs, resolves as it does inside the pod), a trailing dot making a name
+ * absolute, IP literals standing for themselves (ares_getaddrinfo). Same contract as
+ * ei_dns_resolve. */
+int ei_dns_resolve_search(struct ei_dns *dns, struct ei_dns_host *hosts, size_t n,
+			  uint64_t deadline_ms, struct ei_err *err);
 
 /* Look up the SRV records of name. On return *status says found/notfound/failed;
  * *targets (malloc'd, caller frees) has *n_targets entries when found.

@@ -1,80 +1,40 @@
-/* etcdclient.c - etcd's JSON gateway and peer API over libcurl multi (see etcdclient.h).
+/* etcdclient.c - etcd's gateway, peer API and the etcd-init status over http.c
+ * (see etcdclient.h).
  *
- * All transfers of one call run on the client's multi handle and are driven by
- * drive(): curl_multi_poll() with the loop's signalfd as an extra fd, so a
- * SIGTERM ends any call at once with EI_E_SIGNAL (STYLE.md rule 4). Every
- * transfer has a connect and a total timeout, so every call is bounded.
- *
- * Member list consistency (etcd-facts §1.3): {} is served from the answering
- * member's local, possibly stale state; {"linearizable":true} (3.5+, ignored by
- * 3.4) goes through raft and fails without quorum. We ask linearizably first,
- * with "Grpc-Metadata-hasleader: true" (fails at once without a leader, §1.4) and
- * a Grpc-Timeout of half the request timeout (so etcd answers before curl gives
- * up). If that endpoint answers "unhealthy" (no leader, timed out, deadline
- * exceeded), it is asked once more with {}: a launcher must still learn the
- * membership of a cluster that lost quorum (to rejoin it, and so restore it).
- * A call therefore takes at most 2x the request timeout. */
+ * Member list consistency (etcd-facts §1.3): {} is served from the answering member's
+ * local, possibly stale state; {"linearizable":true} (3.5+, ignored by 3.4) goes through
+ * raft and fails without quorum. We ask linearizably first, with
+ * "Grpc-Metadata-hasleader: true" (fails at once without a leader, §1.4) and a
+ * Grpc-Timeout of half the request timeout (so etcd answers before we give up). If that
+ * endpoint answers "unhealthy" it is asked once more with {}: a launcher must still see
+ * that a cluster exists when it has lost quorum (and plan.c never trusts that list for a
+ * destructive step). */
 #include "etcdclient.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "http.h"
+#include "json.h"
 #include "log.h"
 
-#define EI_RESP_MAX	      (1024 * 1024) /* no etcd answer we read comes near 1 MiB */
-#define EI_CONNECT_TIMEOUT_MS 2000L
-#define EI_REQUEST_TIMEOUT_MS 5000L
-
 struct ei_etcd_client {
-	struct ei_loop *loop;
-	CURLM *multi;
-	char *ca_file, *cert_file, *key_file;
+	struct ei_http *http;
+	long request_ms;
 	char *auth_header; /* "Authorization: <token>" or NULL */
-	long connect_ms, request_ms;
-	size_t n_active; /* transfers on the multi handle */
 };
-
-struct request {
-	CURL *easy;
-	struct curl_slist *headers;
-	const char *endpoint;
-	char *url;
-	char *body; /* POST body; NULL for GET */
-	char *resp; /* the answer, NUL-terminated */
-	size_t resp_len;
-	bool too_large;
-	bool active;	   /* on the multi handle */
-	bool linearizable; /* member list, first attempt (see the top of this file) */
-	CURLcode result;
-	uint64_t started_ms;
-	char cluster_id_hex[24];
-	char errbuf[CURL_ERROR_SIZE];
-};
-
-static char *dup_or_null(const char *s, bool *oom)
-{
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d)
-		*oom = true;
-	return d;
-}
 
 int ei_etcd_client_create(struct ei_etcd_client **out, struct ei_loop *loop,
 			  const struct ei_client_opts *opts, struct ei_err *err)
 {
 	static const struct ei_client_opts no_opts;
+	struct ei_http_opts ho = { 0 };
 	struct ei_etcd_client *c;
-	bool oom = false;
+	int r;
 
 	*out = NULL;
 	if (!opts)
@@ -83,35 +43,33 @@ int ei_etcd_client_create(struct ei_etcd_client **out, struct ei_loop *loop,
 	if (opts->auth_token) {
 		for (const char *p = opts->auth_token; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return ei_err_set(
-				    err, EI_E_USAGE,
-				    "the etcd auth token contains a control character");
+				return ei_err_set(err, EI_E_USAGE,
+						  "the etcd auth token contains a control character");
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return ei_err_set(err, EI_E_SYS, "curl_global_init failed");
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		curl_global_cleanup();
+	if (!c)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	}
-	c->loop = loop;
-	c->connect_ms =
-	    opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : EI_CONNECT_TIMEOUT_MS;
-	c->request_ms =
-	    opts->request_timeout_ms > 0 ? opts->request_timeout_ms : EI_REQUEST_TIMEOUT_MS;
-	c->ca_file = dup_or_null(opts->ca_file, &oom);
-	c->cert_file = dup_or_null(opts->cert_file, &oom);
-	c->key_file = dup_or_null(opts->key_file, &oom);
+	c->request_ms = opts->request_timeout_ms > 0 ? opts->request_timeout_ms : 2000;
+	ho.ca_file = opts->ca_file;
+	ho.cert_file = opts->cert_file;
+	ho.key_file = opts->key_file;
+	ho.connect_timeout_ms = opts->connect_timeout_ms;
+	ho.total_timeout_ms = c->request_ms;
+	/* etcd answers at once or after a raft round trip; silence for most of the
+	 * request time is a peer that accepted the connection and never answers HTTP
+	 * (a member without quorum, etcd-facts §1.1), or one that stalls on purpose. */
+	ho.first_byte_timeout_ms = c->request_ms * 3 / 4;
 	/* etcd-facts §1.5: the raw token; "Bearer " is stripped only by 3.5.32+/3.6.13+. */
-	if (opts->auth_token &&
-	    asprintf(&c->auth_header, "Authorization: %s", opts->auth_token) < 0) {
+	if (opts->auth_token && asprintf(&c->auth_header, "Authorization: %s", opts->auth_token) < 0) {
 		c->auth_header = NULL;
-		oom = true;
-	}
-	c->multi = curl_multi_init();
-	if (oom || !c->multi) {
-		ei_etcd_client_destroy(c);
+		free(c);
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	}
+	r = ei_http_create(&c->http, loop, &ho, err);
+	if (r < 0) {
+		free(c->auth_header);
+		free(c);
+		return r;
 	}
 	*out = c;
 	return 0;
@@ -121,433 +79,389 @@ void ei_etcd_client_destroy(struct ei_etcd_client *c)
 {
 	if (!c)
 		return;
-	if (c->multi)
-		curl_multi_cleanup(c->multi);
-	free(c->ca_file);
-	free(c->cert_file);
-	free(c->key_file);
+	ei_http_destroy(c->http);
 	free(c->auth_header);
 	free(c);
-	curl_global_cleanup();
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
-{
-	struct request *r = userdata;
-	size_t n = size * nmemb;
-	char *p;
-
-	/* The size limit: a short write makes curl abort with CURLE_WRITE_ERROR. */
-	if (n > EI_RESP_MAX - r->resp_len) {
-		r->too_large = true;
-		return 0;
-	}
-	p = realloc(r->resp, r->resp_len + n + 1);
-	if (!p)
-		return 0;
-	memcpy(p + r->resp_len, data, n);
-	r->resp = p;
-	r->resp_len += n;
-	r->resp[r->resp_len] = '\0';
-	return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
-{
-	static const char key[] = "X-Etcd-Cluster-ID:";
-	struct request *r = userdata;
-	size_t n = size * nitems, klen = sizeof(key) - 1, vlen;
-	const char *v;
-
-	if (n <= klen || strncasecmp(data, key, klen) != 0)
-		return n;
-	v = data + klen;
-	vlen = n - klen;
-	while (vlen && (*v == ' ' || *v == '\t')) {
-		v++;
-		vlen--;
-	}
-	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
-		vlen--;
-	if (vlen >= sizeof(r->cluster_id_hex))
-		vlen = sizeof(r->cluster_id_hex) - 1; /* too long: fails the hex parse later */
-	memcpy(r->cluster_id_hex, v, vlen);
-	r->cluster_id_hex[vlen] = '\0';
-	return n;
-}
-
-/* The headers of a gateway call. Grpc-Timeout (units "m" = ms) makes etcd give up
- * no later than curl does (etcd-facts §1.4). */
-static struct curl_slist *gateway_headers(const struct ei_etcd_client *c, long grpc_timeout_ms,
-					  bool hasleader)
-{
-	const char *lines[4];
-	struct curl_slist *h = NULL;
+/* A request to a gateway path: JSON body, Grpc-Timeout (units "m" = ms) so etcd gives up
+ * no later than we do, hasleader when asked, and the token. The strings live in bufs. */
+struct gw_request {
+	struct ei_http_req http;
+	char url[EI_URL_MAX + 64];
 	char timeout[48];
-	size_t n = 0;
-
-	snprintf(timeout, sizeof(timeout), "Grpc-Timeout: %ldm", grpc_timeout_ms);
-	lines[n++] = "Content-Type: application/json";
-	lines[n++] = timeout;
-	if (hasleader)
-		lines[n++] = "Grpc-Metadata-hasleader: true";
-	if (c->auth_header)
-		lines[n++] = c->auth_header;
-	for (size_t i = 0; i < n; i++) {
-		struct curl_slist *t = curl_slist_append(h, lines[i]);
-
-		if (!t) {
-			curl_slist_free_all(h);
-			return NULL;
-		}
-		h = t;
-	}
-	return h;
-}
-
-/* Prepare r for one transfer. body NULL means GET (the peer API); body is copied.
- * The token is sent only to the gateway, never to a peer URL. */
-static int req_setup(struct ei_etcd_client *c, struct request *r, const char *endpoint,
-		     const char *path, const char *body, long grpc_timeout_ms, bool hasleader,
-		     struct ei_err *err)
-{
-	size_t elen = strlen(endpoint);
-	int bad = 0;
-	CURL *e;
-
-	memset(r, 0, sizeof(*r));
-	r->endpoint = endpoint;
-	while (elen && endpoint[elen - 1] == '/')
-		elen--;
-	if (asprintf(&r->url, "%.*s%s", (int)elen, endpoint, path) < 0) {
-		r->url = NULL;
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	}
-	if (body && !(r->body = strdup(body)))
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	if (body && !(r->headers = gateway_headers(c, grpc_timeout_ms, hasleader)))
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	r->easy = e = curl_easy_init();
-	if (!e)
-		return ei_err_set(err, EI_E_NOMEM, "curl_easy_init failed");
-	bad |= curl_easy_setopt(e, CURLOPT_URL, r->url) != CURLE_OK;
-	/* libcurl-thread(3): no SIGALRM for DNS timeouts; SIGPIPE is ignored by sig.c. */
-	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
-#else
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
-	       CURLE_OK;
-#endif
-	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-#if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
-	/* Cancelling a transfer that is still resolving (SIGTERM, or another
-	 * endpoint answered first) would otherwise join the threaded resolver and
-	 * block until getaddrinfo gives up (seen: 9.5 s with a silent DNS server);
-	 * with this the thread is detached and frees itself. Older libcurl blocks. */
-	bad |= curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK;
-#endif
-	/* HTTP/1.1 everywhere: etcd routes HTTP/2 by Content-Type between gRPC and the
-	 * gateway (§1.6); one protocol keeps TLS and plain text behaving alike. */
-	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->request_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)EI_RESP_MAX) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, r) != CURLE_OK;
-	if (c->ca_file)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file) != CURLE_OK;
-	if (c->cert_file)
-		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert_file) != CURLE_OK;
-	if (c->key_file)
-		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, c->key_file) != CURLE_OK;
-	if (body) {
-		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body) != CURLE_OK;
-		bad |=
-		    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body)) != CURLE_OK;
-		bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers) != CURLE_OK;
-	} else {
-		bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
-	}
-	if (bad)
-		return ei_err_set(err, EI_E_SYS, "%s: libcurl refused an option", r->url);
-	return 0;
-}
-
-static int req_start(struct ei_etcd_client *c, struct request *r, struct ei_err *err)
-{
-	CURLMcode mc;
-
-	free(r->resp);
-	r->resp = NULL;
-	r->resp_len = 0;
-	r->too_large = false;
-	r->errbuf[0] = '\0';
-	r->cluster_id_hex[0] = '\0';
-	r->started_ms = ei_clock_ms();
-	ei_log_debug("etcd request", "method=%s url=%s body=%s", r->body ? "POST" : "GET", r->url,
-		     r->body ? r->body : "-");
-	mc = curl_multi_add_handle(c->multi, r->easy);
-	if (mc != CURLM_OK)
-		return ei_err_set(err, EI_E_SYS, "curl_multi_add_handle: %s",
-				  curl_multi_strerror(mc));
-	r->active = true;
-	c->n_active++;
-	return 0;
-}
-
-static void req_stop(struct ei_etcd_client *c, struct request *r)
-{
-	if (!r->active)
-		return;
-	curl_multi_remove_handle(c->multi, r->easy);
-	r->active = false;
-	c->n_active--;
-}
-
-/* Remove from the multi handle (cancelling a running transfer) and free. */
-static void req_cleanup(struct ei_etcd_client *c, struct request *r)
-{
-	req_stop(c, r);
-	if (r->easy)
-		curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->headers);
-	free(r->url);
-	free(r->body);
-	free(r->resp);
-	memset(r, 0, sizeof(*r));
-}
-
-/* The second attempt of a member list: {} without hasleader (top of file). */
-static int req_rearm_local(struct ei_etcd_client *c, struct request *r, struct ei_err *err)
-{
-	struct curl_slist *h = gateway_headers(c, c->request_ms, false);
-	char *body = strdup("{}");
-
-	if (!h || !body) {
-		curl_slist_free_all(h);
-		free(body);
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	}
-	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, 2L);
-	curl_slist_free_all(r->headers);
-	free(r->body);
-	r->headers = h;
-	r->body = body;
-	r->linearizable = false;
-	return req_start(c, r, err);
-}
-
-/* Fill res from a finished transfer and classify it; NONE means a 2xx answer
- * whose body is in r->resp. */
-static enum ei_etcd_failure req_outcome(const struct request *r, struct ei_etcd_result *res)
-{
-	long code = 0;
-
-	memset(res, 0, sizeof(*res));
-	snprintf(res->endpoint, sizeof(res->endpoint), "%s", r->endpoint);
-	if (r->too_large || r->result == CURLE_FILESIZE_EXCEEDED) {
-		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
-		snprintf(res->message, sizeof(res->message), "answer larger than %d bytes",
-			 EI_RESP_MAX);
-	} else if (r->result != CURLE_OK) {
-		/* Refused, DNS, TLS, timeout, or a connection closed without an answer
-		 * (which is also how some versions answer a bad token, §1.5). */
-		res->failure = EI_ETCD_FAIL_UNREACHABLE;
-		snprintf(res->message, sizeof(res->message), "%s",
-			 r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
-	} else {
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-		res->http_status = code;
-		if (code >= 200 && code < 300)
-			res->failure = EI_ETCD_FAIL_NONE;
-		else
-			res->failure = ei_members_parse_error(r->resp, r->resp_len, code,
-							      res->message, sizeof(res->message));
-	}
-	ei_log_debug("etcd answer", "url=%s http=%ld ms=%" PRIu64 " failure=%s message=\"%s\"",
-		     r->url, res->http_status, ei_clock_ms() - r->started_ms,
-		     ei_etcd_failure_name(res->failure), res->message);
-	return res->failure;
-}
-
-/* Run the transfers in reqs until all are done or on_done (called for each
- * finished one; NULL: stop at the first) returns true. The one wait is
- * curl_multi_poll() on curl's sockets plus the signalfd. */
-static int drive(struct ei_etcd_client *c, struct request *reqs, size_t n,
-		 bool (*on_done)(struct ei_etcd_client *c, struct request *r, void *ctx), void *ctx,
-		 struct ei_err *err)
-{
-	for (;;) {
-		struct curl_waitfd wfd = {.fd = ei_loop_signal_fd(c->loop),
-					  .events = CURL_WAIT_POLLIN};
-		CURLMsg *msg;
-		CURLMcode mc;
-		int running, left;
-
-		/* Read the signalfd after every wake-up (and before the first wait, so
-		 * a signal from an earlier wait also ends this one; loop.h). */
-		if (ei_loop_check_signals(c->loop, err) < 0)
-			return EI_E_SIGNAL;
-		mc = curl_multi_perform(c->multi, &running);
-		if (mc != CURLM_OK)
-			return ei_err_set(err, EI_E_SYS, "curl_multi_perform: %s",
-					  curl_multi_strerror(mc));
-		while ((msg = curl_multi_info_read(c->multi, &left))) {
-			CURL *easy = msg->easy_handle;
-			CURLcode result = msg->data.result;
-			struct request *r = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			for (size_t i = 0; i < n && !r; i++)
-				if (reqs[i].easy == easy)
-					r = &reqs[i];
-			if (!r)
-				continue;
-			/* msg is invalid from here on. */
-			req_stop(c, r);
-			r->result = result;
-			if (!on_done || on_done(c, r, ctx))
-				return 0;
-		}
-		if (c->n_active == 0)
-			return 0;
-		mc = curl_multi_poll(c->multi, &wfd, 1, 1000, NULL);
-		if (mc != CURLM_OK)
-			return ei_err_set(err, EI_E_SYS, "curl_multi_poll: %s",
-					  curl_multi_strerror(mc));
-	}
-}
-
-struct list_ctx {
-	bool peer;
-	bool found;
-	struct ei_member_list *out;
-	struct ei_etcd_result *res;
 };
 
-static bool list_done(struct ei_etcd_client *c, struct request *r, void *ctx)
+static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char *endpoint,
+		     const char *pin, const char *path, const char *body, long grpc_timeout_ms,
+		     bool hasleader)
 {
-	struct list_ctx *lc = ctx;
-	struct ei_etcd_result one;
-	enum ei_etcd_failure f = req_outcome(r, &one);
+	size_t elen = strlen(endpoint), h = 0;
 
-	if (f == EI_ETCD_FAIL_NONE) {
-		struct ei_err perr = {0};
-		int pr = lc->peer
-			     ? ei_members_parse_peer(r->resp, r->resp_len, r->cluster_id_hex,
-						     lc->out, &perr)
-			     : ei_members_parse_gateway(r->resp, r->resp_len, lc->out, NULL, &perr);
-
-		if (pr == 0) {
-			*lc->res = one;
-			lc->found = true;
-			return true;
-		}
-		one.failure = EI_ETCD_FAIL_BAD_ANSWER;
-		snprintf(one.message, sizeof(one.message), "%s", perr.msg);
-		ei_log_warn("unreadable member list", "endpoint=%s error=\"%s\"", r->endpoint,
-			    perr.msg);
-	} else if (r->linearizable && f == EI_ETCD_FAIL_UNHEALTHY) {
-		ei_log_debug("linearizable member list failed, asking for the local list",
-			     "endpoint=%s message=\"%s\"", r->endpoint, one.message);
-		if (req_rearm_local(c, r, NULL) == 0)
-			return false;
-	} else if (f == EI_ETCD_FAIL_LEARNER_RPC) {
-		ei_log_debug("skipping a learner", "endpoint=%s", r->endpoint);
-	}
-	*lc->res = one; /* the last failure, as etcdclient.h promises */
-	return false;
+	memset(g, 0, sizeof(*g));
+	while (elen && endpoint[elen - 1] == '/')
+		elen--;
+	snprintf(g->url, sizeof(g->url), "%.*s%s", (int)elen, endpoint, path);
+	snprintf(g->timeout, sizeof(g->timeout), "Grpc-Timeout: %ldm", grpc_timeout_ms);
+	g->http.url = g->url;
+	g->http.pin = pin && *pin ? pin : NULL;
+	g->http.body = body;
+	g->http.headers[h++] = g->timeout;
+	if (hasleader)
+		g->http.headers[h++] = "Grpc-Metadata-hasleader: true";
+	if (c->auth_header)
+		g->http.headers[h++] = c->auth_header;
 }
 
-static int list_common(struct ei_etcd_client *c, bool peer, const char *const *endpoints, size_t n,
-		       struct ei_member_list *out, struct ei_etcd_result *res, struct ei_err *err)
+/* A GET of a path on an endpoint (peer API, /version, the etcd-init status). */
+static void get_setup(struct gw_request *g, const char *endpoint, const char *pin, const char *path)
+{
+	size_t elen = strlen(endpoint);
+
+	memset(g, 0, sizeof(*g));
+	while (elen && endpoint[elen - 1] == '/')
+		elen--;
+	snprintf(g->url, sizeof(g->url), "%.*s%s", (int)elen, endpoint, path);
+	g->http.url = g->url;
+	g->http.pin = pin && *pin ? pin : NULL;
+}
+
+/* Fill an answer from a finished request; for an HTTP error, read etcd's message. */
+static void answer_from(struct ei_answer *a, const struct ei_http_req *r)
+{
+	memset(a, 0, sizeof(*a));
+	a->outcome = r->outcome;
+	a->http_status = r->status;
+	snprintf(a->url, sizeof(a->url), "%s", r->url);
+	if (r->outcome == EI_OUTCOME_HTTP_ERROR) {
+		char msg[200];
+
+		a->failure = ei_members_parse_error(r->resp, r->resp_len, r->status, msg, sizeof(msg));
+		snprintf(a->detail, sizeof(a->detail), "HTTP %ld: %s", r->status, msg);
+	} else {
+		snprintf(a->detail, sizeof(a->detail), "%s", r->detail);
+	}
+}
+
+static void answer_malformed(struct ei_answer *a, const char *why)
+{
+	a->outcome = EI_OUTCOME_MALFORMED;
+	snprintf(a->detail, sizeof(a->detail), "%s", why);
+}
+
+/* {"etcdserver":"3.5.9","etcdcluster":"3.5.0"} -> "3.5.9". */
+static int parse_version(const char *json, size_t len, char *out, size_t out_len,
+			 struct ei_err *err)
+{
+	json_object *root, *v;
+	int r;
+
+	r = ei_json_parse(json, len, "version", json_type_object, &root, err);
+	if (r < 0)
+		return r;
+	r = ei_json_field(root, "etcdserver", json_type_string, "a string", &v, "version", err);
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "version: no \"etcdserver\"");
+	if (r > 0) {
+		snprintf(out, out_len, "%s", json_object_get_string(v));
+		r = 0;
+	}
+	json_object_put(root);
+	return r;
+}
+
+struct survey_req {
+	struct gw_request list, peer_list, version, status;
+};
+
+static void survey_read(struct ei_peer *p, struct survey_req *s, bool linearizable)
+{
+	struct ei_err perr = { 0 };
+
+	answer_from(&p->list, &s->list.http);
+	if (p->list.outcome == EI_OUTCOME_VALID) {
+		if (ei_members_parse_gateway(s->list.http.resp, s->list.http.resp_len, &p->members,
+					     NULL, &perr) < 0)
+			answer_malformed(&p->list, perr.msg);
+		else
+			p->linearizable = linearizable;
+	}
+	if (!linearizable)
+		return;
+	answer_from(&p->peer_list, &s->peer_list.http);
+	if (p->peer_list.outcome == EI_OUTCOME_VALID &&
+	    ei_members_parse_peer(s->peer_list.http.resp, s->peer_list.http.resp_len,
+				  s->peer_list.http.cluster_id_hex, &p->peer_members, &perr) < 0)
+		answer_malformed(&p->peer_list, perr.msg);
+	answer_from(&p->version, &s->version.http);
+	if (p->version.outcome == EI_OUTCOME_VALID &&
+	    parse_version(s->version.http.resp, s->version.http.resp_len, p->server_version,
+			  sizeof(p->server_version), &perr) < 0)
+		answer_malformed(&p->version, perr.msg);
+	answer_from(&p->status, &s->status.http);
+	if (p->status.outcome == EI_OUTCOME_VALID &&
+	    ei_status_parse(s->status.http.resp, s->status.http.resp_len, &p->init, &perr) < 0)
+		answer_malformed(&p->status, perr.msg);
+}
+
+struct survey_ctx {
+	struct ei_peer *peers;
+	struct survey_req *s;
+	size_t n;
+};
+
+/* A member that has not published yet serves no client HTTP at all (etcd-facts §1.1):
+ * when its own peer API lists it without client URLs, its gateway and /version will
+ * not answer this round, so the round does not wait for them. */
+static void survey_done(struct ei_http_req *r, void *ctx)
+{
+	struct survey_ctx *c = ctx;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct ei_member_list l;
+		const struct ei_member *self;
+		struct ei_err perr = { 0 };
+
+		if (r != &c->s[i].peer_list.http || r->outcome != EI_OUTCOME_VALID)
+			continue;
+		if (ei_members_parse_peer(r->resp, r->resp_len, r->cluster_id_hex, &l, &perr) < 0)
+			return;
+		self = ei_member_list_find_peer_url(&l, c->peers[i].peer_url);
+		if (self && self->n_client_urls == 0) {
+			ei_http_req_cancel(&c->s[i].list.http,
+					   "not asked: its peer API lists it without client URLs (an "
+					   "etcd that has not published serves no client requests)");
+			ei_http_req_cancel(&c->s[i].version.http,
+					   "not asked: it has not published (see its member list)");
+		}
+		ei_member_list_free(&l);
+		return;
+	}
+}
+
+static void survey_clear(struct survey_req *s)
+{
+	ei_http_req_clear(&s->list.http);
+	ei_http_req_clear(&s->peer_list.http);
+	ei_http_req_clear(&s->version.http);
+	ei_http_req_clear(&s->status.http);
+}
+
+int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
+{
+	struct survey_req *s = calloc(n ? n : 1, sizeof(*s));
+	struct ei_http_req **reqs = calloc(4 * (n ? n : 1), sizeof(*reqs));
+	size_t nr = 0, retry = 0;
+	int r;
+
+	if (!s || !reqs) {
+		free(s);
+		free(reqs);
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ei_peer *p = &peers[i];
+
+		if (p->not_peer[0] || !p->client_pin[0] || !p->peer_pin[0])
+			continue;
+		gw_setup(c, &s[i].list, p->client_url, p->client_pin, "/v3/cluster/member/list",
+			 "{\"linearizable\":true}", c->request_ms / 2, true);
+		get_setup(&s[i].peer_list, p->peer_url, p->peer_pin, "/members");
+		get_setup(&s[i].version, p->client_url, p->client_pin, "/version");
+		get_setup(&s[i].status, p->peer_url, p->peer_pin, EI_STATUS_PATH);
+		reqs[nr++] = &s[i].list.http;
+		reqs[nr++] = &s[i].peer_list.http;
+		reqs[nr++] = &s[i].version.http;
+		reqs[nr++] = &s[i].status.http;
+	}
+	{
+		struct survey_ctx ctx = { .peers = peers, .s = s, .n = n };
+
+		r = ei_http_run_cb(c->http, reqs, nr, survey_done, &ctx, err);
+	}
+	if (r == 0) {
+		nr = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!s[i].list.http.url)
+				continue;
+			survey_read(&peers[i], &s[i], true);
+			if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
+			    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
+				ei_log_debug("linearizable member list failed, asking for the local list",
+					     "url=%s detail=%s", peers[i].list.url,
+					     peers[i].list.detail);
+				ei_http_req_clear(&s[i].list.http);
+				gw_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
+					 "/v3/cluster/member/list", "{}", c->request_ms, false);
+				reqs[nr++] = &s[i].list.http;
+				retry++;
+			}
+		}
+		if (retry)
+			r = ei_http_run(c->http, reqs, nr, err);
+		for (size_t i = 0; r == 0 && retry && i < n; i++) {
+			/* Only the re-asked lists have their URL set to the plain list again. */
+			if (s[i].list.http.url && s[i].list.http.body &&
+			    strcmp(s[i].list.http.body, "{}") == 0)
+				survey_read(&peers[i], &s[i], false);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		survey_clear(&s[i]);
+	free(s);
+	free(reqs);
+	return r;
+}
+
+/* The result of one request, as the single-endpoint calls report it. */
+static void result_from(struct ei_etcd_result *res, const struct ei_http_req *r,
+			const char *endpoint)
+{
+	memset(res, 0, sizeof(*res));
+	res->outcome = r->outcome;
+	res->http_status = r->status;
+	snprintf(res->endpoint, sizeof(res->endpoint), "%s", endpoint);
+	switch (r->outcome) {
+	case EI_OUTCOME_VALID:
+		res->failure = EI_ETCD_FAIL_NONE;
+		break;
+	case EI_OUTCOME_HTTP_ERROR:
+		res->failure = ei_members_parse_error(r->resp, r->resp_len, r->status, res->message,
+						      sizeof(res->message));
+		break;
+	case EI_OUTCOME_MALFORMED:
+		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
+		snprintf(res->message, sizeof(res->message), "%s", r->detail);
+		break;
+	case EI_OUTCOME_NOT_ASKED:
+	case EI_OUTCOME_REFUSED:
+	case EI_OUTCOME_TIMEOUT:
+	case EI_OUTCOME_UNREACHABLE:
+	case EI_OUTCOME_CLOSED:
+	case EI_OUTCOME_TLS:
+	case EI_OUTCOME_NOT_PEER:
+	default:
+		/* Refused, timeout, TLS, closed (which is also how some versions answer
+		 * a bad token, etcd-facts §1.5). */
+		res->failure = EI_ETCD_FAIL_UNREACHABLE;
+		snprintf(res->message, sizeof(res->message), "%s: %s",
+			 ei_outcome_name(r->outcome), r->detail);
+		break;
+	}
+}
+
+static int list_common(struct ei_etcd_client *c, bool peer, const char *const *endpoints,
+		       const char *const *pins, size_t n, struct ei_member_list *out,
+		       struct ei_etcd_result *res, struct ei_err *err)
 {
 	const char *what = peer ? "peer member list" : "member list";
 	struct ei_etcd_result local;
-	struct list_ctx lc = {.peer = peer, .out = out};
-	struct request *reqs = NULL;
-	int r = 0;
+	struct gw_request *g;
+	struct ei_http_req **reqs;
+	bool found = false;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	lc.res = res ? res : &local;
-	memset(lc.res, 0, sizeof(*lc.res));
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
 	if (n == 0)
 		return ei_err_set(err, EI_E_USAGE, "%s: no endpoint to ask", what);
+	g = calloc(n, sizeof(*g));
 	reqs = calloc(n, sizeof(*reqs));
-	if (!reqs)
+	if (!g || !reqs) {
+		free(g);
+		free(reqs);
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < n && r == 0; i++) {
-		if (peer)
-			r = req_setup(c, &reqs[i], endpoints[i], "/members", NULL, 0, false, err);
-		else
-			r = req_setup(c, &reqs[i], endpoints[i], "/v3/cluster/member/list",
-				      "{\"linearizable\":true}", c->request_ms / 2, true, err);
-		reqs[i].linearizable = !peer;
-		if (r == 0)
-			r = req_start(c, &reqs[i], err);
 	}
-	if (r == 0)
-		r = drive(c, reqs, n, list_done, &lc, err);
-	if (r == 0 && !lc.found)
-		r = ei_err_set(err, EI_E_UNAVAILABLE, "%s: no endpoint answered (last: %s: %s: %s)",
-			       what, lc.res->endpoint, ei_etcd_failure_name(lc.res->failure),
-			       lc.res->message);
-	/* Cancels the transfers still running. */
+	for (size_t i = 0; i < n; i++) {
+		const char *pin = pins ? pins[i] : NULL;
+
+		if (peer)
+			get_setup(&g[i], endpoints[i], pin, "/members");
+		else
+			gw_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list", "{}",
+				 c->request_ms, false);
+		reqs[i] = &g[i].http;
+	}
+	r = ei_http_run(c->http, reqs, n, err);
+	for (size_t i = 0; r == 0 && i < n && !found; i++) {
+		struct ei_err perr = { 0 };
+
+		result_from(res, &g[i].http, endpoints[i]);
+		if (g[i].http.outcome != EI_OUTCOME_VALID)
+			continue;
+		if ((peer ? ei_members_parse_peer(g[i].http.resp, g[i].http.resp_len,
+						  g[i].http.cluster_id_hex, out, &perr)
+			  : ei_members_parse_gateway(g[i].http.resp, g[i].http.resp_len, out, NULL,
+						     &perr)) == 0) {
+			found = true;
+		} else {
+			res->outcome = EI_OUTCOME_MALFORMED;
+			res->failure = EI_ETCD_FAIL_BAD_ANSWER;
+			snprintf(res->message, sizeof(res->message), "%s", perr.msg);
+		}
+	}
+	if (r == 0 && !found)
+		r = ei_err_set(err, EI_E_UNAVAILABLE, "%s: no endpoint answered (last: %s: %s)", what,
+			       res->endpoint, res->message);
 	for (size_t i = 0; i < n; i++)
-		req_cleanup(c, &reqs[i]);
+		ei_http_req_clear(&g[i].http);
+	free(g);
 	free(reqs);
 	if (r < 0)
 		ei_member_list_free(out);
 	return r;
 }
 
-int ei_etcd_member_list(struct ei_etcd_client *c, const char *const *endpoints, size_t n,
-			struct ei_member_list *out, struct ei_etcd_result *res, struct ei_err *err)
+int ei_etcd_member_list(struct ei_etcd_client *c, const char *const *endpoints,
+			const char *const *pins, size_t n, struct ei_member_list *out,
+			struct ei_etcd_result *res, struct ei_err *err)
 {
-	return list_common(c, false, endpoints, n, out, res, err);
+	return list_common(c, false, endpoints, pins, n, out, res, err);
 }
 
-int ei_etcd_member_list_peer(struct ei_etcd_client *c, const char *const *peer_urls, size_t n,
-			     struct ei_member_list *out, struct ei_etcd_result *res,
-			     struct ei_err *err)
+int ei_etcd_member_list_peer(struct ei_etcd_client *c, const char *const *peer_urls,
+			     const char *const *pins, size_t n, struct ei_member_list *out,
+			     struct ei_etcd_result *res, struct ei_err *err)
 {
-	return list_common(c, true, peer_urls, n, out, res, err);
+	return list_common(c, true, peer_urls, pins, n, out, res, err);
 }
 
-/* One POST to one endpoint. Returns 0 with the 2xx body in r (which the caller
- * cleans up in every case), or the error for the failure in res. */
-static int call_one(struct ei_etcd_client *c, struct request *r, const char *what,
-		    const char *endpoint, const char *path, const char *body,
+/* One POST to one endpoint. Returns 0 with the 2xx body in g (which the caller clears
+ * in every case), or the error for the failure in res. */
+static int call_one(struct ei_etcd_client *c, struct gw_request *g, const char *what,
+		    const char *endpoint, const char *pin, const char *path, const char *body,
 		    struct ei_etcd_result *res, struct ei_err *err)
 {
-	enum ei_etcd_failure f;
+	struct ei_http_req *req = &g->http;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
-	ret = req_setup(c, r, endpoint, path, body, c->request_ms, false, err);
-	if (ret == 0)
-		ret = req_start(c, r, err);
-	if (ret == 0)
-		ret = drive(c, r, 1, NULL, NULL, err);
+	gw_setup(c, g, endpoint, pin, path, body, c->request_ms, false);
+	ret = ei_http_run(c->http, &req, 1, err);
 	if (ret < 0)
 		return ret;
-	f = req_outcome(r, res);
-	if (f == EI_ETCD_FAIL_NONE)
+	result_from(res, req, endpoint);
+	switch (req->outcome) {
+	case EI_OUTCOME_VALID:
 		return 0;
-	if (f == EI_ETCD_FAIL_UNREACHABLE)
+	case EI_OUTCOME_HTTP_ERROR:
+		return ei_err_set(err, EI_E_CLUSTER, "%s on %s: etcd answered HTTP %ld (%s): %s",
+				  what, endpoint, res->http_status, ei_etcd_failure_name(res->failure),
+				  res->message);
+	case EI_OUTCOME_MALFORMED:
+		return ei_err_set(err, EI_E_PARSE, "%s on %s: %s", what, endpoint, res->message);
+	case EI_OUTCOME_NOT_ASKED:
+	case EI_OUTCOME_REFUSED:
+	case EI_OUTCOME_TIMEOUT:
+	case EI_OUTCOME_UNREACHABLE:
+	case EI_OUTCOME_CLOSED:
+	case EI_OUTCOME_TLS:
+	case EI_OUTCOME_NOT_PEER:
+	default:
 		return ei_err_set(err, EI_E_UNAVAILABLE, "%s on %s: no answer: %s", what, endpoint,
 				  res->message);
-	if (f == EI_ETCD_FAIL_BAD_ANSWER)
-		return ei_err_set(err, EI_E_PARSE, "%s on %s: %s", what, endpoint, res->message);
-	return ei_err_set(err, EI_E_CLUSTER, "%s on %s: etcd answered HTTP %ld (%s): %s", what,
-			  endpoint, res->http_status, ei_etcd_failure_name(f), res->message);
+	}
 }
 
 /* {"peerURLs":["<url>"],"isLearner":true}, escaped by json-c. */
@@ -563,21 +477,22 @@ static char *add_body(const char *peer_url, bool learner)
 		if (learner)
 			json_object_object_add(o, "isLearner", json_object_new_boolean(1));
 		body = strdup(json_object_to_json_string_ext(
-		    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
 	json_object_put(urls);
 	json_object_put(o);
 	return body;
 }
 
-int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const char *peer_url,
-		       bool learner, struct ei_member *added, struct ei_member_list *members,
-		       struct ei_etcd_result *res, struct ei_err *err)
+int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const char *pin,
+		       const char *peer_url, bool learner, struct ei_member *added,
+		       struct ei_member_list *members, struct ei_etcd_result *res,
+		       struct ei_err *err)
 {
 	struct ei_member added_local;
 	struct ei_member_list list_local;
 	struct ei_etcd_result res_local;
-	struct request r = {0};
+	struct gw_request g;
 	char *body = add_body(peer_url, learner);
 	int ret;
 
@@ -585,26 +500,25 @@ int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const cha
 		added = &added_local;
 	if (!members)
 		members = &list_local;
+	if (!res)
+		res = &res_local;
 	memset(added, 0, sizeof(*added));
 	memset(members, 0, sizeof(*members));
+	memset(&g, 0, sizeof(g));
 	if (!body)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	ret = call_one(c, &r, "member add", endpoint, "/v3/cluster/member/add", body,
-		       res ? res : &res_local, err);
+	ret = call_one(c, &g, "member add", endpoint, pin, "/v3/cluster/member/add", body, res, err);
 	if (ret == 0)
-		ret = ei_members_parse_gateway(r.resp, r.resp_len, members, added, err);
+		ret = ei_members_parse_gateway(g.http.resp, g.http.resp_len, members, added, err);
 	if (ret == 0 && added->id == 0) {
 		ei_member_list_free(members);
 		ret = ei_err_set(err, EI_E_PARSE, "member add: no \"member\" in the answer");
 	}
-	if (ret == EI_E_PARSE && res) {
+	if (ret == EI_E_PARSE) {
 		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
 		snprintf(res->message, sizeof(res->message), "%s", err ? err->msg : "bad answer");
 	}
-	if (ret == 0)
-		ei_log_debug("member added", "id=%" PRIu64 " peer_url=%s learner=%d", added->id,
-			     peer_url, (int)learner);
-	req_cleanup(c, &r);
+	ei_http_req_clear(&g.http);
 	free(body);
 	if (added == &added_local)
 		ei_member_free(added);
@@ -615,51 +529,51 @@ int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const cha
 
 /* remove and promote: {"ID":"<decimal>"} (IDs as decimal strings, §1.3). */
 static int member_id_call(struct ei_etcd_client *c, const char *what, const char *path,
-			  const char *endpoint, uint64_t id, struct ei_etcd_result *res,
-			  struct ei_err *err)
+			  const char *endpoint, const char *pin, uint64_t id,
+			  struct ei_etcd_result *res, struct ei_err *err)
 {
 	struct ei_etcd_result res_local;
-	struct request r = {0};
+	struct gw_request g;
 	char body[64];
 	int ret;
 
 	snprintf(body, sizeof(body), "{\"ID\":\"%" PRIu64 "\"}", id);
-	ret = call_one(c, &r, what, endpoint, path, body, res ? res : &res_local, err);
-	req_cleanup(c, &r);
+	ret = call_one(c, &g, what, endpoint, pin, path, body, res ? res : &res_local, err);
+	ei_http_req_clear(&g.http);
 	return ret;
 }
 
-int ei_etcd_member_remove(struct ei_etcd_client *c, const char *endpoint, uint64_t id,
-			  struct ei_etcd_result *res, struct ei_err *err)
+int ei_etcd_member_remove(struct ei_etcd_client *c, const char *endpoint, const char *pin,
+			  uint64_t id, struct ei_etcd_result *res, struct ei_err *err)
 {
-	return member_id_call(c, "member remove", "/v3/cluster/member/remove", endpoint, id, res,
-			      err);
+	return member_id_call(c, "member remove", "/v3/cluster/member/remove", endpoint, pin, id,
+			      res, err);
 }
 
-int ei_etcd_member_promote(struct ei_etcd_client *c, const char *endpoint, uint64_t id,
-			   struct ei_etcd_result *res, struct ei_err *err)
+int ei_etcd_member_promote(struct ei_etcd_client *c, const char *endpoint, const char *pin,
+			   uint64_t id, struct ei_etcd_result *res, struct ei_err *err)
 {
-	return member_id_call(c, "member promote", "/v3/cluster/member/promote", endpoint, id, res,
-			      err);
+	return member_id_call(c, "member promote", "/v3/cluster/member/promote", endpoint, pin, id,
+			      res, err);
 }
 
-int ei_etcd_status(struct ei_etcd_client *c, const char *endpoint, struct ei_member_status *out,
-		   struct ei_etcd_result *res, struct ei_err *err)
+int ei_etcd_status(struct ei_etcd_client *c, const char *endpoint, const char *pin,
+		   struct ei_member_status *out, struct ei_etcd_result *res, struct ei_err *err)
 {
 	struct ei_etcd_result res_local;
-	struct request r = {0};
+	struct gw_request g;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (!res)
 		res = &res_local;
-	ret = call_one(c, &r, "status", endpoint, "/v3/maintenance/status", "{}", res, err);
+	ret = call_one(c, &g, "status", endpoint, pin, "/v3/maintenance/status", "{}", res, err);
 	if (ret == 0)
-		ret = ei_members_parse_status(r.resp, r.resp_len, out, err);
+		ret = ei_members_parse_status(g.http.resp, g.http.resp_len, out, err);
 	if (ret == EI_E_PARSE) {
 		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
 		snprintf(res->message, sizeof(res->message), "%s", err ? err->msg : "bad answer");
 	}
-	req_cleanup(c, &r);
+	ei_http_req_clear(&g.http);
 	return ret;
 }

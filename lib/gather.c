@@ -12,6 +12,7 @@
 
 /* Per-try DNS timeout; a round never waits longer than this times c-ares' tries. */
 #define DNS_TRY_TIMEOUT_MS 1000
+#define MAX_HOSTS (2 * EI_MEMBERS_MAX)
 
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,
 		   struct ei_err *err)
@@ -39,17 +40,15 @@ void ei_gather_destroy(struct ei_gather *g)
 	g->change_client = NULL;
 }
 
-/* This pod's addresses (not loopback), as text. */
-static void local_addresses(char *buf, size_t len)
+/* This pod's addresses (not loopback). */
+static size_t local_addresses(char (*out)[INET6_ADDRSTRLEN], size_t max)
 {
 	struct ifaddrs *ifs, *i;
-	size_t used = 0;
+	size_t n = 0;
 
-	buf[0] = '\0';
 	if (getifaddrs(&ifs) < 0)
-		return;
-	for (i = ifs; i; i = i->ifa_next) {
-		char addr[INET6_ADDRSTRLEN];
+		return 0;
+	for (i = ifs; i && n < max; i = i->ifa_next) {
 		const void *src;
 
 		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
@@ -60,38 +59,26 @@ static void local_addresses(char *buf, size_t len)
 			src = &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
 		else
 			continue;
-		if (!inet_ntop(i->ifa_addr->sa_family, src, addr, sizeof(addr)))
-			continue;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used ? "," : "", addr);
-		if (used >= len)
-			break;
+		if (inet_ntop(i->ifa_addr->sa_family, src, out[n], INET6_ADDRSTRLEN))
+			n++;
 	}
 	freeifaddrs(ifs);
+	return n;
 }
 
-static bool addr_in_list(const char *addr, const char *list)
-{
-	size_t n = strlen(addr);
-	const char *p = list;
-
-	while ((p = strstr(p, addr))) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-			return true;
-		p += n;
-	}
-	return false;
-}
-
-static int resolve(struct ei_gather *g, struct ei_dns_host *hosts, size_t n, struct ei_err *err)
+static int resolve(struct ei_gather *g, struct ei_dns_host *hosts, size_t n, bool search,
+		   struct ei_err *err)
 {
 	struct ei_dns *dns;
+	uint64_t deadline = ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS;
 	int r;
 
+	/* A new resolver per call re-reads resolv.conf and has no cache. */
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)
 		return r;
-	r = ei_dns_resolve(dns, hosts, n, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, err);
+	r = search ? ei_dns_resolve_search(dns, hosts, n, deadline, err)
+		   : ei_dns_resolve(dns, hosts, n, deadline, err);
 	ei_dns_destroy(dns);
 	return r;
 }
@@ -99,177 +86,296 @@ static int resolve(struct ei_gather *g, struct ei_dns_host *hosts, size_t n, str
 int ei_gather_own_name(struct ei_gather *g, struct ei_err *err)
 {
 	const struct ei_config *cfg = g->cfg;
+	char addrs[EI_MAX_OWN_ADDRS][INET6_ADDRSTRLEN];
+	size_t n = local_addresses(addrs, EI_MAX_OWN_ADDRS), used = 0;
 	int r;
 
 	memset(&g->own, 0, sizeof(g->own));
 	ei_identity_fqdn(&cfg->id, cfg->id.ordinal, g->own.name, sizeof(g->own.name));
-	local_addresses(g->own_addrs, sizeof(g->own_addrs));
-	r = resolve(g, &g->own, 1, err);
+	g->own_addrs[0] = '\0';
+	for (size_t i = 0; i < n && used < sizeof(g->own_addrs); i++)
+		used += (size_t)snprintf(g->own_addrs + used, sizeof(g->own_addrs) - used, "%s%s",
+					 i ? "," : "", addrs[i]);
+	r = resolve(g, &g->own, 1, false, err);
 	if (r < 0)
 		return r;
 	g->own_ok = false;
 	for (size_t i = 0; i < g->own.n_addrs; i++)
-		g->own_ok |= addr_in_list(g->own.addrs[i], g->own_addrs);
+		for (size_t k = 0; k < n; k++)
+			g->own_ok |= strcmp(g->own.addrs[i], addrs[k]) == 0;
 	return 0;
 }
 
-/* The SRV set and then every host name of the round, on one resolver. */
-static int resolve_round(struct ei_gather *g, struct ei_err *err)
+static struct ei_peer *add_peer(struct ei_facts *f, const char *host)
 {
+	struct ei_peer *p;
+
+	for (size_t i = 0; i < f->n_peers; i++)
+		if (strcmp(f->peers[i].host, host) == 0)
+			return &f->peers[i];
+	if (f->n_peers == EI_MAX_PEERS)
+		return NULL;
+	p = &f->peers[f->n_peers++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	p->ordinal = -1;
+	return p;
+}
+
+/* The port a URL connects to: its own, else its scheme's default. */
+static unsigned url_port(const char *scheme, unsigned port)
+{
+	if (port)
+		return port;
+	return strcmp(scheme, "https") == 0 ? 443 : 80;
+}
+
+/* The peer's URLs, the not-a-peer check of its addresses, and its pins. */
+static void prepare_peer(const struct ei_config *cfg, const struct ei_facts *f, struct ei_peer *p)
+{
+	const struct ei_identity *id = &cfg->id;
+	char scheme[8], host[EI_DNS_NAME_MAX];
+	unsigned port;
+
+	if (!p->client_url[0]) {
+		if (p->ordinal >= 0) {
+			ei_identity_client_url(id, (unsigned)p->ordinal, p->client_url,
+					       sizeof(p->client_url));
+			ei_identity_peer_url(id, (unsigned)p->ordinal, p->peer_url, sizeof(p->peer_url));
+		} else {
+			snprintf(p->client_url, sizeof(p->client_url), "%s://%s:%u", id->scheme,
+				 p->host, id->client_port);
+			snprintf(p->peer_url, sizeof(p->peer_url), "%s://%s:%u", id->scheme, p->host,
+				 id->peer_port);
+		}
+	}
+	if (p->dns != EI_DNS_FOUND)
+		return;
+	for (size_t a = 0; a < p->n_addrs && !p->not_peer[0]; a++) {
+		const char *why = ei_addr_not_peer(p->addrs[a]);
+
+		if (!why && ei_facts_is_own_addr(f, p->addrs[a]))
+			why = "an address of this pod";
+		if (why)
+			snprintf(p->not_peer, sizeof(p->not_peer), "%s is %s", p->addrs[a], why);
+	}
+	if (p->not_peer[0])
+		return;
+	if (ei_url_parts(p->client_url, scheme, sizeof(scheme), host, sizeof(host), &port))
+		ei_http_pin(p->client_pin, sizeof(p->client_pin), host, url_port(scheme, port),
+			    (const char(*)[INET6_ADDRSTRLEN])p->addrs, p->n_addrs);
+	if (ei_url_parts(p->peer_url, scheme, sizeof(scheme), host, sizeof(host), &port))
+		ei_http_pin(p->peer_pin, sizeof(p->peer_pin), host, url_port(scheme, port),
+			    (const char(*)[INET6_ADDRSTRLEN])p->addrs, p->n_addrs);
+}
+
+/* Step 2: the initial members and the SRV set, resolved. */
+static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+{
+	const struct ei_config *cfg = g->cfg;
 	struct ei_dns_srv_target *targets = NULL;
+	struct ei_dns_host *hosts = NULL;
 	struct ei_dns *dns;
 	size_t n = 0;
 	int r;
 
-	ei_identity_srv_name(&g->cfg->id, strcmp(g->cfg->id.scheme, "https") == 0, g->srv_name,
+	for (unsigned i = 0; i < cfg->initial_cluster_size; i++) {
+		char fqdn[EI_DNS_NAME_MAX];
+		struct ei_peer *p;
+
+		if (i == cfg->id.ordinal)
+			continue;
+		ei_identity_fqdn(&cfg->id, i, fqdn, sizeof(fqdn));
+		if ((p = add_peer(f, fqdn))) {
+			p->ordinal = (int)i;
+			p->initial = true;
+		}
+	}
+	ei_identity_srv_name(&cfg->id, strcmp(cfg->id.scheme, "https") == 0, g->srv_name,
 			     sizeof(g->srv_name));
-	/* A new resolver per round re-reads resolv.conf and has no cache. */
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)
 		return r;
-	r = ei_dns_srv(dns, g->srv_name, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, &g->srv_status,
+	r = ei_dns_srv(dns, g->srv_name, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, &f->srv_status,
 		       &targets, &n, err);
 	if (r < 0)
 		goto out;
-	g->n_srv_targets = n;
-	/* Targets that are not initial peers (scaled-up members) are resolved too. */
-	for (size_t i = 0; i < n && g->n_hosts < EI_GATHER_MAX_HOSTS; i++) {
-		bool known = false;
+	f->n_srv_targets = n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned ordinal;
+		bool ours = ei_identity_ordinal_of_host(&cfg->id, targets[i].host, &ordinal);
+		struct ei_peer *p;
 
-		for (size_t h = 0; h < g->n_hosts; h++)
-			known |= strcmp(g->hosts[h].name, targets[i].host) == 0;
-		if (!known) {
-			memset(&g->hosts[g->n_hosts], 0, sizeof(g->hosts[0]));
-			snprintf(g->hosts[g->n_hosts++].name, EI_DNS_NAME_MAX, "%s", targets[i].host);
-		}
+		if ((ours && ordinal == cfg->id.ordinal) || strcmp(targets[i].host, g->own.name) == 0)
+			continue;
+		if (!(p = add_peer(f, targets[i].host)))
+			continue;
+		p->in_srv = true;
+		if (ours)
+			p->ordinal = (int)ordinal;
 	}
-	r = ei_dns_resolve(dns, g->hosts, g->n_hosts, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, err);
+	hosts = calloc(f->n_peers ? f->n_peers : 1, sizeof(*hosts));
+	if (!hosts) {
+		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < f->n_peers; i++)
+		snprintf(hosts[i].name, sizeof(hosts[i].name), "%s", f->peers[i].host);
+	r = ei_dns_resolve(dns, hosts, f->n_peers, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, err);
+	for (size_t i = 0; r == 0 && i < f->n_peers; i++) {
+		struct ei_peer *p = &f->peers[i];
+
+		p->dns = hosts[i].status;
+		p->n_addrs = hosts[i].n_addrs;
+		memcpy(p->addrs, hosts[i].addrs, sizeof(p->addrs));
+		snprintf(p->dns_error, sizeof(p->dns_error), "%s", hosts[i].error);
+		prepare_peer(cfg, f, p);
+	}
 out:
+	free(hosts);
 	free(targets);
 	ei_dns_destroy(dns);
 	return r;
 }
 
-static void add_endpoint(struct ei_gather *g, const char *url)
+static void add_host(struct ei_facts *f, const char *url)
 {
-	for (size_t i = 0; i < g->n_endpoints; i++) {
-		if (strcmp(g->endpoints[i], url) == 0)
-			return;
-	}
-	if (g->n_endpoints < EI_GATHER_MAX_HOSTS)
-		snprintf(g->endpoints[g->n_endpoints++], EI_URL_MAX, "%s", url);
-}
+	char host[EI_DNS_NAME_MAX];
 
-/* Client URLs to ask: every resolved peer host except ourselves. Hosts of this set
- * use the canonical URL; other SRV targets use the same scheme and client port. */
-static void choose_endpoints(struct ei_gather *g, bool peer_api)
-{
-	const struct ei_identity *id = &g->cfg->id;
-
-	g->n_endpoints = 0;
-	for (size_t h = 0; h < g->n_hosts; h++) {
-		char url[EI_URL_MAX];
-		unsigned ordinal;
-
-		if (g->hosts[h].status != EI_DNS_FOUND)
-			continue;
-		if (ei_identity_ordinal_of_host(id, g->hosts[h].name, &ordinal)) {
-			if (ordinal == id->ordinal)
-				continue;
-			if (peer_api)
-				ei_identity_peer_url(id, ordinal, url, sizeof(url));
-			else
-				ei_identity_client_url(id, ordinal, url, sizeof(url));
-		} else {
-			snprintf(url, sizeof(url), "%s://%s:%u", id->scheme, g->hosts[h].name,
-				 peer_api ? id->peer_port : id->client_port);
-		}
-		add_endpoint(g, url);
-	}
-}
-
-/* A started voter's client URL, for membership changes. */
-static void choose_change_endpoint(struct ei_gather *g, const struct ei_member_list *l)
-{
-	g->change_endpoint[0] = '\0';
-	if (!g->answer_from_peer_api) {
-		snprintf(g->change_endpoint, sizeof(g->change_endpoint), "%s",
-			 g->last_result.endpoint);
+	if (!ei_url_host(url, host, sizeof(host)) || ei_facts_host(f, host) || f->n_hosts == MAX_HOSTS)
 		return;
-	}
-	for (size_t i = 0; i < l->n_members; i++) {
-		const struct ei_member *m = &l->members[i];
+	memset(&f->hosts[f->n_hosts], 0, sizeof(f->hosts[0]));
+	snprintf(f->hosts[f->n_hosts++].name, EI_DNS_NAME_MAX, "%s", host);
+}
 
-		if (!m->is_learner && m->n_client_urls > 0) {
-			snprintf(g->change_endpoint, sizeof(g->change_endpoint), "%s",
-				 m->client_urls[0]);
-			return;
-		}
+static void add_list_hosts(struct ei_facts *f, const struct ei_member_list *l)
+{
+	for (size_t i = 0; i < l->n_members; i++) {
+		for (size_t u = 0; u < l->members[i].n_peer_urls; u++)
+			add_host(f, l->members[i].peer_urls[u]);
+		for (size_t u = 0; u < l->members[i].n_client_urls; u++)
+			add_host(f, l->members[i].client_urls[u]);
 	}
 }
 
-int ei_gather_round(struct ei_gather *g, struct ei_facts *facts, struct ei_err *err)
+/* Whether an asked peer covers addr:port already (one pod, two names). */
+static bool asked_at(const struct ei_facts *f, const char *addr, unsigned port, bool client)
+{
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		char scheme[8], host[EI_DNS_NAME_MAX];
+		unsigned pport;
+
+		if (!ei_url_parts(client ? p->client_url : p->peer_url, scheme, sizeof(scheme), host,
+				  sizeof(host), &pport))
+			continue;
+		if (url_port(scheme, pport) != port)
+			continue;
+		for (size_t a = 0; a < p->n_addrs; a++)
+			if (strcmp(p->addrs[a], addr) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* Step 4: the hosts of every listed URL, resolved as etcd resolves them, and the
+ * listed members that no peer of step 2 covers, asked too. */
+static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 {
 	const struct ei_config *cfg = g->cfg;
-	const char *wal_dir = cfg->wal_dir[0] ? cfg->wal_dir : NULL;
-	const char *urls[EI_GATHER_MAX_HOSTS];
+	struct ei_dns_host *hosts;
+	size_t first_new = f->n_peers;
 	int r;
 
-	memset(facts, 0, sizeof(*facts));
-	r = ei_datadir_inspect(cfg->data_dir, wal_dir, &facts->datadir, err);
+	f->hosts = calloc(MAX_HOSTS, sizeof(*f->hosts));
+	if (!f->hosts)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < f->n_peers; i++) {
+		if (f->peers[i].list.outcome == EI_OUTCOME_VALID)
+			add_list_hosts(f, &f->peers[i].members);
+		if (f->peers[i].peer_list.outcome == EI_OUTCOME_VALID)
+			add_list_hosts(f, &f->peers[i].peer_members);
+	}
+	if (f->n_hosts == 0)
+		return 0;
+	hosts = calloc(f->n_hosts, sizeof(*hosts));
+	if (!hosts)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < f->n_hosts; i++)
+		snprintf(hosts[i].name, sizeof(hosts[i].name), "%s", f->hosts[i].name);
+	r = resolve(g, hosts, f->n_hosts, true, err);
+	for (size_t i = 0; r == 0 && i < f->n_hosts; i++) {
+		f->hosts[i].status = hosts[i].status;
+		f->hosts[i].n_addrs = hosts[i].n_addrs;
+		memcpy(f->hosts[i].addrs, hosts[i].addrs, sizeof(f->hosts[i].addrs));
+	}
+	free(hosts);
 	if (r < 0)
 		return r;
 
-	/* Only names of pods that should exist are asked: the initial members and what
-	 * the SRV set lists (a name asked before its pod exists may be cached negative
-	 * by the cluster DNS, etcd-facts §5). */
-	g->n_hosts = 0;
-	for (unsigned i = 0; i < cfg->initial_cluster_size && i < EI_GATHER_MAX_HOSTS; i++) {
-		memset(&g->hosts[g->n_hosts], 0, sizeof(g->hosts[0]));
-		ei_identity_fqdn(&cfg->id, i, g->hosts[g->n_hosts++].name, EI_DNS_NAME_MAX);
-	}
-	r = resolve_round(g, err);
-	if (r < 0)
-		return r;
-	facts->initial_peers_resolve = true;
-	for (unsigned i = 0; i < cfg->initial_cluster_size && i < g->n_hosts; i++) {
-		if (g->hosts[i].status == EI_DNS_FOUND || !facts->initial_peers_resolve)
-			continue;
-		facts->initial_peers_resolve = false;
-		snprintf(facts->unresolved_peer, sizeof(facts->unresolved_peer), "%s (%s)",
-			 g->hosts[i].name, ei_dns_status_name(g->hosts[i].status));
-	}
+	/* Members whose client URL no peer of step 2 covers. */
+	for (size_t i = 0; i < first_new; i++) {
+		const struct ei_member_list *l = f->peers[i].list.outcome == EI_OUTCOME_VALID
+							 ? &f->peers[i].members
+							 : &f->peers[i].peer_members;
 
-	memset(&g->last_result, 0, sizeof(g->last_result));
-	g->answer_from_peer_api = false;
-	choose_endpoints(g, false);
-	if (g->n_endpoints == 0)
-		return 0;
-	for (size_t i = 0; i < g->n_endpoints; i++)
-		urls[i] = g->endpoints[i];
-	r = ei_etcd_member_list(g->client, urls, g->n_endpoints, &facts->members, &g->last_result,
-				err);
-	if (r == EI_E_UNAVAILABLE) {
-		/* A member without quorum serves no client HTTP, but its peer API answers
-		 * GET /members (etcd-facts §1.1, §1.7). */
-		ei_member_list_free(&facts->members);
-		choose_endpoints(g, true);
-		for (size_t i = 0; i < g->n_endpoints; i++)
-			urls[i] = g->endpoints[i];
-		r = ei_etcd_member_list_peer(g->client, urls, g->n_endpoints, &facts->members,
-					     &g->last_result, err);
-		g->answer_from_peer_api = r == 0;
+		for (size_t m = 0; m < l->n_members; m++) {
+			const struct ei_member *mem = &l->members[m];
+			char scheme[8], host[EI_DNS_NAME_MAX];
+			const struct ei_host *h;
+			struct ei_peer *p;
+			unsigned port;
+
+			if (!mem->n_client_urls || !mem->n_peer_urls ||
+			    !ei_url_parts(mem->client_urls[0], scheme, sizeof(scheme), host,
+					  sizeof(host), &port) ||
+			    !(h = ei_facts_host(f, host)) || h->status != EI_DNS_FOUND ||
+			    asked_at(f, h->addrs[0], url_port(scheme, port), true))
+				continue;
+			if (!(p = add_peer(f, host)) || p->client_url[0])
+				continue;
+			p->from_list = true;
+			p->dns = EI_DNS_FOUND;
+			p->n_addrs = h->n_addrs;
+			memcpy(p->addrs, h->addrs, sizeof(p->addrs));
+			snprintf(p->client_url, sizeof(p->client_url), "%s", mem->client_urls[0]);
+			snprintf(p->peer_url, sizeof(p->peer_url), "%s", mem->peer_urls[0]);
+			prepare_peer(cfg, f, p);
+			/* The peer URL's host may differ from the client URL's. */
+			if (!p->not_peer[0] && ei_url_parts(mem->peer_urls[0], scheme, sizeof(scheme),
+							    host, sizeof(host), &port) &&
+			    (h = ei_facts_host(f, host)) && h->status == EI_DNS_FOUND)
+				ei_http_pin(p->peer_pin, sizeof(p->peer_pin), host,
+					    url_port(scheme, port), h->addrs, h->n_addrs);
+		}
 	}
-	if (r == EI_E_UNAVAILABLE) {
-		ei_member_list_free(&facts->members);
+	if (f->n_peers == first_new)
 		return 0;
-	}
+	ei_log_debug("asking members named only in the member lists", "count=%zu",
+		     f->n_peers - first_new);
+	return ei_etcd_survey(g->client, f->peers + first_new, f->n_peers - first_new, err);
+}
+
+int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+{
+	const struct ei_config *cfg = g->cfg;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &f->datadir,
+			       err);
 	if (r < 0)
 		return r;
-	facts->cluster_answered = true;
-	snprintf(facts->answered_by, sizeof(facts->answered_by), "%s", g->last_result.endpoint);
-	choose_change_endpoint(g, &facts->members);
-	return 0;
+	f->n_own_addrs = local_addresses(f->own_addrs, EI_MAX_OWN_ADDRS);
+	f->peers = calloc(EI_MAX_PEERS, sizeof(*f->peers));
+	if (!f->peers)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	r = find_peers(g, f, err);
+	if (r == 0)
+		r = ei_etcd_survey(g->client, f->peers, f->n_peers, err);
+	if (r == 0)
+		r = follow_lists(g, f, err);
+	return r;
 }
 
 int ei_gather_check_resolvable(struct ei_gather *g, const char *initial_cluster, char *missing,
@@ -277,15 +383,14 @@ int ei_gather_check_resolvable(struct ei_gather *g, const char *initial_cluster,
 {
 	struct ei_dns_host *hosts;
 	const char *p = initial_cluster;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int r;
 
 	missing[0] = '\0';
-	hosts = calloc(EI_GATHER_MAX_HOSTS, sizeof(*hosts));
+	hosts = calloc(MAX_HOSTS, sizeof(*hosts));
 	if (!hosts)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	cap = EI_GATHER_MAX_HOSTS;
-	while (p && *p && n < cap) {
+	while (p && *p && n < MAX_HOSTS) {
 		const char *eq = strchr(p, '=');
 		const char *comma = strchr(p, ',');
 		char url[EI_URL_MAX];
@@ -302,7 +407,7 @@ int ei_gather_check_resolvable(struct ei_gather *g, const char *initial_cluster,
 		}
 		p = comma ? comma + 1 : NULL;
 	}
-	r = resolve(g, hosts, n, err);
+	r = resolve(g, hosts, n, true, err);
 	if (r == 0) {
 		for (size_t i = 0; i < n; i++) {
 			if (hosts[i].status != EI_DNS_FOUND) {

@@ -1,6 +1,18 @@
-/* gather.h - gathering the facts the decision reads, all read-only: the data dir,
- * DNS (own name, initial peers, the SRV set) and the member list from any member
- * that answers. The evidence is kept for `plan` and for the log. */
+/* gather.h - gathering the facts the decision reads (facts.h), all read-only: the data
+ * dir, DNS (own name, the initial peers, the SRV set), and every peer's answers.
+ *
+ * A round:
+ *  1. the data dir (before any network call: a data dir that cannot be used ends the
+ *     round with EI_E_USAGE);
+ *  2. the peers: every initial member of the set but us, and every SRV target, resolved
+ *     as absolute names; a peer whose address is loopback, unspecified, link-local or
+ *     one of this pod's own is "not a peer" and never asked;
+ *  3. every peer is asked its four questions at once (etcdclient.h), pinned to the
+ *     addresses resolved in 2 (libcurl never resolves);
+ *  4. the hosts in the members' URLs of every list that came back are resolved as etcd
+ *     resolves them (search list, ndots), and members at addresses not asked yet (a
+ *     cluster made with other names) are asked too.
+ * Nothing is judged here: every answer keeps its outcome (lib/plan.c judges). */
 #ifndef EI_GATHER_H
 #define EI_GATHER_H
 
@@ -11,10 +23,8 @@
 #include "config.h"
 #include "dns.h"
 #include "etcdclient.h"
+#include "facts.h"
 #include "loop.h"
-#include "plan.h"
-
-#define EI_GATHER_MAX_HOSTS 128
 
 struct ei_gather {
 	const struct ei_config *cfg;
@@ -25,20 +35,11 @@ struct ei_gather {
 	struct ei_etcd_client *client;
 	struct ei_etcd_client *change_client;
 
-	/* Evidence of the last round. */
-	struct ei_dns_host own;                       /* our own name */
-	char own_addrs[512];                          /* this pod's addresses, comma-separated */
-	bool own_ok;                                  /* own name resolves to one of them */
-	struct ei_dns_host hosts[EI_GATHER_MAX_HOSTS];/* initial peers, then SRV-only targets */
-	size_t n_hosts;
+	/* Our own name, from ei_gather_own_name. */
+	struct ei_dns_host own;
+	char own_addrs[512]; /* this pod's addresses, comma-separated, for logs */
+	bool own_ok;         /* own name resolves to one of them */
 	char srv_name[EI_DNS_NAME_MAX];
-	enum ei_dns_status srv_status;
-	size_t n_srv_targets;
-	char endpoints[EI_GATHER_MAX_HOSTS][EI_URL_MAX]; /* client URLs asked */
-	size_t n_endpoints;
-	struct ei_etcd_result last_result;            /* why nobody answered, when so */
-	char change_endpoint[EI_URL_MAX];             /* a started voter's client URL, or "" */
-	bool answer_from_peer_api;
 };
 
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,
@@ -49,13 +50,12 @@ void ei_gather_destroy(struct ei_gather *g);
  * addresses (g->own_ok). Returns 0, EI_E_SIGNAL, EI_E_SYS. */
 int ei_gather_own_name(struct ei_gather *g, struct ei_err *err);
 
-/* One round: data dir, DNS of the initial peers and the SRV set, then the member
- * list (gateway first, then the peer API). Fills facts (free facts->members with
- * ei_member_list_free). Returns 0, EI_E_SIGNAL, EI_E_SYS, EI_E_NOMEM. */
+/* One round (top of file). Fills facts (free with ei_facts_free, also on error).
+ * Returns 0, EI_E_USAGE (the data dir), EI_E_SIGNAL, EI_E_SYS, EI_E_NOMEM. */
 int ei_gather_round(struct ei_gather *g, struct ei_facts *facts, struct ei_err *err);
 
-/* Resolve every host of an --initial-cluster value "n=url,..."; on return
- * *missing names the first that did not resolve (or is "" when all did). */
+/* Resolve every host of an --initial-cluster value "n=url,..." as etcd does; on
+ * return *missing names the first that did not resolve (or is "" when all did). */
 int ei_gather_check_resolvable(struct ei_gather *g, const char *initial_cluster, char *missing,
 			       size_t missing_len, struct ei_err *err);
 

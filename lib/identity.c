@@ -1,8 +1,14 @@
 /* identity.c - names and URLs of a StatefulSet member (see identity.h). */
 #include "identity.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 static bool is_lower_alnum(char c)
 {
@@ -75,6 +81,14 @@ int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned
 		goto bad_ordinal;
 	memcpy(set, name, (size_t)(dash - name));
 	set[dash - name] = '\0';
+	/* "etcd--1" splits into "etcd-" and 1: the set name must be a label too, since
+	 * every peer name is built from it. */
+	if (!ei_label_valid(set))
+		return ei_err_set(err, EI_E_USAGE,
+				  "--name/HOSTNAME: \"%s\" gives the set name \"%s\", which is not a "
+				  "DNS label (it must not end in '-'; expected a StatefulSet pod name "
+				  "such as etcd-0)",
+				  name, set);
 	*ordinal = (unsigned)v;
 	return 0;
 
@@ -114,29 +128,100 @@ void ei_identity_client_url(const struct ei_identity *id, unsigned i, char *buf,
 	identity_url(id, i, id->client_port, buf, len);
 }
 
+bool ei_url_parts(const char *url, char *scheme, size_t scheme_len, char *host, size_t host_len,
+		  unsigned *port)
+{
+	CURLU *u = curl_url();
+	char *sch = NULL, *h = NULL, *p = NULL;
+	bool ok = false;
+
+	if (!u)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &sch, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(sch, "http") != 0 && strcmp(sch, "https") != 0)
+		goto out;
+	{
+		const char *hs = h;
+		size_t n = strlen(h);
+
+		/* libcurl keeps the brackets of an IPv6 literal. */
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+			hs++;
+			n -= 2;
+		}
+		if (n == 0 || n >= host_len || strlen(sch) >= scheme_len)
+			goto out;
+		memcpy(host, hs, n);
+		host[n] = '\0';
+		strcpy(scheme, sch);
+	}
+	*port = 0;
+	if (curl_url_get(u, CURLUPART_PORT, &p, 0) == CURLUE_OK && p) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (*end || v == 0 || v > 65535)
+			goto out;
+		*port = (unsigned)v;
+	}
+	ok = true;
+out:
+	curl_free(sch);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 bool ei_url_host(const char *url, char *host, size_t len)
 {
-	const char *p = strstr(url, "://");
-	const char *end;
-	size_t n;
+	char scheme[8];
+	unsigned port;
 
-	if (!p)
-		return false;
-	p += 3;
-	if (*p == '[') {
-		p++;
-		end = strchr(p, ']');
-		if (!end)
-			return false;
-	} else {
-		end = p + strcspn(p, ":/");
+	return ei_url_parts(url, scheme, sizeof(scheme), host, len, &port);
+}
+
+const char *ei_addr_not_peer(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		uint32_t a = ntohl(a4.s_addr);
+
+		if ((a >> 24) == 127)
+			return "loopback";
+		if (a == 0)
+			return "unspecified";
+		if ((a >> 16) == 0xa9fe) /* 169.254/16 */
+			return "link-local";
+		if ((a >> 28) == 0xe)
+			return "multicast";
+		if (a == 0xffffffffu)
+			return "broadcast";
+		return NULL;
 	}
-	n = (size_t)(end - p);
-	if (n == 0 || n >= len)
-		return false;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	return true;
+	if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		if (IN6_IS_ADDR_LOOPBACK(&a6))
+			return "loopback";
+		if (IN6_IS_ADDR_UNSPECIFIED(&a6))
+			return "unspecified";
+		if (IN6_IS_ADDR_LINKLOCAL(&a6))
+			return "link-local";
+		if (IN6_IS_ADDR_MULTICAST(&a6))
+			return "multicast";
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			char v4[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &a6.s6_addr[12], v4, sizeof(v4));
+			return ei_addr_not_peer(v4);
+		}
+		return NULL;
+	}
+	return "not an IP address";
 }
 
 void ei_identity_srv_name(const struct ei_identity *id, bool ssl, char *buf, size_t len)

@@ -44,9 +44,17 @@ void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_
 void ei_identity_peer_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
 void ei_identity_client_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
 
-/* The host of a URL "scheme://host:port" (brackets of IPv6 literals removed).
- * Returns false when the URL has no "://" or the host is empty. */
+/* Scheme, host (IPv6 brackets removed) and port (0 when the URL has none) of an
+ * http(s) URL, taken apart by libcurl's URL API. false for anything else. */
+bool ei_url_parts(const char *url, char *scheme, size_t scheme_len, char *host, size_t host_len,
+		  unsigned *port);
+
+/* The host of an http(s) URL, as ei_url_parts. */
 bool ei_url_host(const char *url, char *host, size_t len);
+
+/* Why a textual address cannot be a peer's: "loopback", "unspecified", "link-local",
+ * "multicast", "broadcast", "not an IP address"; NULL when it can. */
+const char *ei_addr_not_peer(const char *addr);
 
 /* The SRV names of the service: _etcd-server._tcp.<service>.<ns>.svc.<domain>
  * (ssl: _etcd-server-ssl._tcp...). */

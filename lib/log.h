@@ -4,7 +4,14 @@
  *     ei_log(EI_LOG_INFO, "waiting for DNS", "name=%s attempt=%u", name, n);
  * prints (text)  ts=... level=info msg="waiting for DNS" name=etcd-0... attempt=3
  * or     (json)  {"ts":"...","level":"info","msg":"waiting for DNS","name":"etcd-0...","attempt":"3"}
- * A value that may contain spaces is written quoted in the format: key=\"%s\".
+ *
+ * kvfmt is a printf format (checked by the compiler) made of items "key=<value template>"
+ * separated by single spaces. Keys are literal [a-z0-9_]; a value template is literal text
+ * with printf conversions ("%s", "SIG%s", "%" PRIx64). Each item is formatted on its own,
+ * so a value, whatever it holds (a peer's error message with quotes, '=' or newlines in it),
+ * is exactly one field: the text format quotes and escapes it, JSON makes it one string
+ * (json-c escapes it). Nothing is ever re-parsed from formatted text, so no value can add
+ * or change a field. Values must not be quoted in kvfmt.
  * The logger owns the newline and preserves errno (after catatonit's _log). */
 #ifndef EI_LOG_H
 #define EI_LOG_H
@@ -19,9 +26,13 @@ enum ei_log_format { EI_LOG_TEXT, EI_LOG_JSON };
  * Not thread-safe; call once from main before logging. */
 void ei_log_setup(enum ei_log_format format, enum ei_log_level max_level, FILE *out);
 
-/* Log one event. kvfmt may be NULL or "" for no context. */
+/* Log one event. kvfmt may be NULL or "" for no context. msg may hold anything
+ * (it is quoted and escaped like a value). */
 void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* true when an event of this level would be printed. */
+bool ei_log_enabled(enum ei_log_level level);
 
 /* Parse "text"/"json"; returns false on anything else. */
 bool ei_log_format_parse(const char *s, enum ei_log_format *out);

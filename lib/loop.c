@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -14,6 +15,8 @@
 struct ei_loop {
 	int sfd;
 	int term_signo; /* the termination signal received, 0 if none */
+	struct ei_loop_watch watches[EI_LOOP_MAX_WATCHES];
+	size_t n_watches;
 };
 
 uint64_t ei_clock_ms(void)
@@ -103,28 +106,86 @@ int ei_loop_check_signals(struct ei_loop *loop, struct ei_err *err)
 	return 0;
 }
 
+int ei_loop_add_watch(struct ei_loop *loop, const struct ei_loop_watch *w, struct ei_err *err)
+{
+	if (loop->n_watches == EI_LOOP_MAX_WATCHES)
+		return ei_err_set(err, EI_E_SYS, "event loop: too many watches");
+	loop->watches[loop->n_watches++] = *w;
+	return 0;
+}
+
+void ei_loop_remove_watch(struct ei_loop *loop, int fd)
+{
+	for (size_t i = 0; i < loop->n_watches; i++) {
+		if (loop->watches[i].fd == fd) {
+			loop->watches[i] = loop->watches[--loop->n_watches];
+			return;
+		}
+	}
+}
+
+size_t ei_loop_watch_fds(const struct ei_loop *loop, struct pollfd *out, size_t max,
+			 int *timeout_ms)
+{
+	size_t n = 0;
+
+	*timeout_ms = -1;
+	for (size_t i = 0; i < loop->n_watches && n < max; i++) {
+		const struct ei_loop_watch *w = &loop->watches[i];
+		int t = w->timeout_ms ? w->timeout_ms(w->data) : -1;
+
+		out[n++] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
+		if (t >= 0 && (*timeout_ms < 0 || t < *timeout_ms))
+			*timeout_ms = t;
+	}
+	return n;
+}
+
+void ei_loop_dispatch(struct ei_loop *loop, const struct pollfd *fds, size_t n)
+{
+	/* ready() may remove its own watch: walk a copy. */
+	struct ei_loop_watch copy[EI_LOOP_MAX_WATCHES];
+	size_t nw = loop->n_watches;
+
+	memcpy(copy, loop->watches, nw * sizeof(copy[0]));
+	for (size_t i = 0; i < nw; i++) {
+		bool readable = false;
+
+		for (size_t k = 0; k < n; k++)
+			readable |= fds[k].fd == copy[i].fd && fds[k].revents != 0;
+		if (readable || (copy[i].timeout_ms && copy[i].timeout_ms(copy[i].data) == 0))
+			copy[i].ready(copy[i].data);
+	}
+}
+
 int ei_loop_poll(struct ei_loop *loop, struct pollfd *fds, nfds_t nfds, int timeout_ms,
 		 struct ei_err *err)
 {
 	struct pollfd stack_fds[16];
 	struct pollfd *all = stack_fds;
 	uint64_t deadline = timeout_ms >= 0 ? ei_clock_ms() + (uint64_t)timeout_ms : 0;
+	size_t cap = nfds + 1 + EI_LOOP_MAX_WATCHES;
 	int r;
 
 	if (ei_loop_check_signals(loop, err) < 0)
 		return EI_E_SIGNAL;
-	if (nfds + 1 > sizeof(stack_fds) / sizeof(stack_fds[0])) {
-		all = calloc(nfds + 1, sizeof(*all));
+	if (cap > sizeof(stack_fds) / sizeof(stack_fds[0])) {
+		all = calloc(cap, sizeof(*all));
 		if (!all)
 			return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	}
 	for (;;) {
 		int left = timeout_ms >= 0 ? ei_deadline_left_ms(deadline) : -1;
+		int watch_timeout;
+		size_t nw;
 
 		all[0] = (struct pollfd){ .fd = loop->sfd, .events = POLLIN };
+		nw = ei_loop_watch_fds(loop, all + 1, EI_LOOP_MAX_WATCHES, &watch_timeout);
+		if (watch_timeout >= 0 && (left < 0 || watch_timeout < left))
+			left = watch_timeout;
 		if (nfds)
-			memcpy(all + 1, fds, nfds * sizeof(*fds));
-		r = poll(all, nfds + 1, left);
+			memcpy(all + 1 + nw, fds, nfds * sizeof(*fds));
+		r = poll(all, nfds + 1 + nw, left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -136,12 +197,16 @@ int ei_loop_poll(struct ei_loop *loop, struct pollfd *fds, nfds_t nfds, int time
 				r = EI_E_SIGNAL;
 				break;
 			}
-			r--;
 		}
-		if (nfds)
-			memcpy(fds, all + 1, nfds * sizeof(*fds));
-		/* Only a SIGCHLD woke us: keep waiting for the caller's fds. */
-		if (r == 0 && all[0].revents && ei_deadline_left_ms(deadline) != 0)
+		if (nw)
+			ei_loop_dispatch(loop, all + 1, nw);
+		r = 0;
+		for (nfds_t i = 0; i < nfds; i++) {
+			fds[i].revents = all[1 + nw + i].revents;
+			r += fds[i].revents != 0;
+		}
+		/* Only a signal or a watch woke us: keep waiting for the caller's fds. */
+		if (r == 0 && ei_deadline_left_ms(deadline) != 0)
 			continue;
 		break;
 	}

@@ -39,6 +39,37 @@ int ei_loop_check_signals(struct ei_loop *loop, struct ei_err *err);
 int ei_loop_poll(struct ei_loop *loop, struct pollfd *fds, nfds_t nfds, int timeout_ms,
 		 struct ei_err *err);
 
+/* Watches: a service that must go on during every wait (the status server of the
+ * handshake, server.h) registers its fd here. Every wait of the loop (ei_loop_poll,
+ * ei_loop_sleep, and the HTTP and DNS waits built on them or on ei_loop_watch_fds)
+ * polls it too and calls ready() when the fd is readable or the watch's own timeout
+ * (timeout_ms(), -1 for none) has passed; the wait itself goes on. At most
+ * EI_LOOP_MAX_WATCHES. ready() must not wait. */
+#define EI_LOOP_MAX_WATCHES 4
+
+struct ei_loop_watch {
+	int fd;
+	void (*ready)(void *data);
+	int (*timeout_ms)(void *data);
+	void *data;
+};
+
+/* Add a watch (copied). Returns 0 or EI_E_SYS when the table is full. */
+int ei_loop_add_watch(struct ei_loop *loop, const struct ei_loop_watch *w, struct ei_err *err);
+
+/* Remove the watch of fd (nothing when there is none). */
+void ei_loop_remove_watch(struct ei_loop *loop, int fd);
+
+/* For code that polls through another API (curl_multi_poll): the watches' fds as
+ * pollfds (POLLIN) in out[0..max), returning how many, and the shortest watch
+ * timeout in *timeout_ms (-1: none). After that API's wait, pass the same array with
+ * revents filled to ei_loop_dispatch. */
+size_t ei_loop_watch_fds(const struct ei_loop *loop, struct pollfd *out, size_t max,
+			 int *timeout_ms);
+
+/* Call ready() of every watch whose fd is readable in fds or whose timeout passed. */
+void ei_loop_dispatch(struct ei_loop *loop, const struct pollfd *fds, size_t n);
+
 /* Wait timeout_ms unless a termination signal comes first (then EI_E_SIGNAL). */
 int ei_loop_sleep(struct ei_loop *loop, int timeout_ms, struct ei_err *err);
 

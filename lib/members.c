@@ -5,6 +5,8 @@
  * json-c objects are released on every path. */
 #include "members.h"
 
+#include "json.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -79,162 +81,15 @@ int ei_member_copy(struct ei_member *dst, const struct ei_member *src, struct ei
 	return 0;
 }
 
-/* The one checked parser for etcd's decimal uint64 strings (etcd-facts §1.3):
- * digits only (no sign, no space, no "0x"), the full uint64 range, nothing after. */
-static int parse_u64_dec(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* X-Etcd-Cluster-ID is types.ID.String(): hex without "0x" (§1.7); surrounding
- * blanks (and a header line's CRLF) are allowed, nothing else. */
-static int parse_u64_hex(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t n = 0;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (; isxdigit((unsigned char)*s); s++, n++) {
-		if (v >> 60)
-			return -1; /* a 17th significant digit */
-		v = v << 4 |
-		    (uint64_t)(isdigit((unsigned char)*s) ? *s - '0'
-							  : tolower((unsigned char)*s) - 'a' + 10);
-	}
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	if (n == 0 || *s)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* json-c clamps integers above 2^64-1 to UINT64_MAX without an error (0.16 and
- * later), so an out-of-range peer "id" would read as a valid one. Scan the raw
- * text: every integer literal outside a string must fit in uint64. */
-static bool integers_fit_u64(const char *json, size_t len)
-{
-	bool in_string = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char digits[24];
-		size_t start, n = 0;
-		bool integer = true;
-		uint64_t v;
-
-		if (in_string) {
-			if (json[i] == '\\')
-				i++;
-			else if (json[i] == '"')
-				in_string = false;
-			continue;
-		}
-		if (json[i] == '"') {
-			in_string = true;
-			continue;
-		}
-		if (!isdigit((unsigned char)json[i]) && json[i] != '-')
-			continue;
-		/* One number token; a fraction or exponent makes it a double, which
-		 * the type checks reject, and a sign makes it negative (likewise). */
-		start = i;
-		while (i < len && json[i] && strchr("0123456789+-.eE", json[i])) {
-			if (!isdigit((unsigned char)json[i]))
-				integer = false;
-			else if (n < sizeof(digits) - 1)
-				digits[n++] = json[i];
-			i++;
-		}
-		digits[n] = '\0';
-		if (integer && (i - start >= sizeof(digits) - 1 || parse_u64_dec(digits, &v) < 0))
-			return false;
-		i--;
-	}
-	return true;
-}
-
-/* Parse exactly one JSON value of type want (json_type_null: any) from
- * json[0..len) into *out: empty, truncated and invalid input, trailing garbage
- * and another type are all EI_E_PARSE. */
-static int parse_json(const char *json, size_t len, const char *what, enum json_type want,
-		      json_object **out, struct ei_err *err)
-{
-	json_tokener *tok;
-	json_object *root;
-	enum json_tokener_error jerr;
-	size_t end;
-
-	*out = NULL;
-	if (!json || len == 0)
-		return ei_err_set(err, EI_E_PARSE, "%s: empty body", what);
-	if (len > INT_MAX)
-		return ei_err_set(err, EI_E_PARSE, "%s: body too large (%zu bytes)", what, len);
-	tok = json_tokener_new();
-	if (!tok)
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	root = json_tokener_parse_ex(tok, json, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!root || jerr != json_tokener_success) {
-		json_object_put(root);
-		if (jerr == json_tokener_continue)
-			return ei_err_set(err, EI_E_PARSE, "%s: truncated JSON (%zu bytes)", what,
-					  len);
-		return ei_err_set(err, EI_E_PARSE, "%s: not JSON (%s at byte %zu)", what,
-				  json_tokener_error_desc(jerr), end);
-	}
-	/* parse_end counts trailing whitespace, so anything left is garbage
-	 * (a second value, or bytes after an embedded NUL). */
-	if (end < len) {
-		json_object_put(root);
-		return ei_err_set(err, EI_E_PARSE,
-				  "%s: unexpected data after the JSON value at byte %zu", what,
-				  end);
-	}
-	if (want != json_type_null && !json_object_is_type(root, want)) {
-		json_object_put(root);
-		return ei_err_set(err, EI_E_PARSE, "%s: expected %s, got %s", what,
-				  json_type_to_name(want),
-				  json_type_to_name(json_object_get_type(root)));
-	}
-	*out = root;
-	return 0;
-}
-
-/* Look up an optional field: 1 with *v set when present with type t, 0 when
- * absent or null (an omitted zero value, §1.3), EI_E_PARSE for another type. */
-static int field(json_object *obj, const char *key, enum json_type t, const char *want,
-		 json_object **v, const char *ctx, struct ei_err *err)
-{
-	if (!json_object_object_get_ex(obj, key, v) || !*v)
-		return 0;
-	if (!json_object_is_type(*v, t))
-		return ei_err_set(err, EI_E_PARSE, "%s.%s: expected %s, got %s", ctx, key, want,
-				  json_type_to_name(json_object_get_type(*v)));
-	return 1;
-}
-
 /* A gateway uint64: a decimal string; absent means zero. */
 static int get_u64_string(json_object *obj, const char *key, uint64_t *out, const char *ctx,
 			  struct ei_err *err)
 {
 	json_object *v;
-	int r = field(obj, key, json_type_string, "a decimal string", &v, ctx, err);
+	int r = ei_json_field(obj, key, json_type_string, "a decimal string", &v, ctx, err);
 
 	*out = 0;
-	if (r == 1 && parse_u64_dec(json_object_get_string(v), out) < 0)
+	if (r == 1 && ei_json_u64_dec(json_object_get_string(v), out) < 0)
 		return ei_err_set(err, EI_E_PARSE, "%s.%s: %.40s is not a uint64 in decimal", ctx,
 				  key, json_object_get_string(v));
 	return r < 0 ? r : 0;
@@ -246,7 +101,7 @@ static int get_u64_number(json_object *obj, const char *key, uint64_t *out, cons
 			  struct ei_err *err)
 {
 	json_object *v;
-	int r = field(obj, key, json_type_int, "an integer", &v, ctx, err);
+	int r = ei_json_field(obj, key, json_type_int, "an integer", &v, ctx, err);
 
 	*out = 0;
 	if (r == 0)
@@ -264,7 +119,7 @@ static int get_bool(json_object *obj, const char *key, bool *out, const char *ct
 		    struct ei_err *err)
 {
 	json_object *v;
-	int r = field(obj, key, json_type_boolean, "a boolean", &v, ctx, err);
+	int r = ei_json_field(obj, key, json_type_boolean, "a boolean", &v, ctx, err);
 
 	*out = r == 1 && json_object_get_boolean(v);
 	return r < 0 ? r : 0;
@@ -275,7 +130,7 @@ static int get_string(json_object *obj, const char *key, char **out, const char 
 		      struct ei_err *err)
 {
 	json_object *v;
-	int r = field(obj, key, json_type_string, "a string", &v, ctx, err);
+	int r = ei_json_field(obj, key, json_type_string, "a string", &v, ctx, err);
 
 	*out = NULL;
 	if (r <= 0 || json_object_get_string_len(v) == 0)
@@ -289,7 +144,7 @@ static int get_strv(json_object *obj, const char *key, char ***out, size_t *n_ou
 		    struct ei_err *err)
 {
 	json_object *v;
-	int r = field(obj, key, json_type_array, "an array", &v, ctx, err);
+	int r = ei_json_field(obj, key, json_type_array, "an array", &v, ctx, err);
 	size_t n;
 
 	*out = NULL;
@@ -354,6 +209,9 @@ static int parse_members_array(json_object *arr, bool peer, const char *what,
 
 	if (n == 0)
 		return 0;
+	if (n > EI_MEMBERS_MAX)
+		return ei_err_set(err, EI_E_PARSE, "%s: %zu members (more than %d: not an etcd "
+				  "cluster this launcher will act on)", what, n, EI_MEMBERS_MAX);
 	out->members = calloc(n, sizeof(*out->members));
 	if (!out->members)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
@@ -380,7 +238,7 @@ static int parse_header(json_object *root, const char *what, uint64_t *cluster_i
 	int r;
 
 	*cluster_id = *member_id = *raft_term = 0;
-	r = field(root, "header", json_type_object, "an object", &h, what, err);
+	r = ei_json_field(root, "header", json_type_object, "an object", &h, what, err);
 	if (r <= 0)
 		return r;
 	snprintf(ctx, sizeof(ctx), "%s: header", what);
@@ -403,14 +261,14 @@ int ei_members_parse_gateway(const char *json, size_t len, struct ei_member_list
 	memset(out, 0, sizeof(*out));
 	if (added)
 		memset(added, 0, sizeof(*added));
-	r = parse_json(json, len, what, json_type_object, &root, err);
+	r = ei_json_parse(json, len, what, json_type_object, &root, err);
 	if (r < 0)
 		return r;
 	r = parse_header(root, what, &out->cluster_id, &out->responder_id, &raft_term, err);
 	if (r < 0)
 		goto out;
 	/* A cluster always has a member, so "members" is never omitted as empty. */
-	r = field(root, "members", json_type_array, "an array", &arr, what, err);
+	r = ei_json_field(root, "members", json_type_array, "an array", &arr, what, err);
 	if (r == 0)
 		r = ei_err_set(err, EI_E_PARSE, "%s: no \"members\" in the answer", what);
 	if (r < 0 || (r = parse_members_array(arr, false, what, out, err)) < 0)
@@ -433,14 +291,14 @@ int ei_members_parse_peer(const char *json, size_t len, const char *cluster_id_h
 
 	memset(out, 0, sizeof(*out));
 	if (cluster_id_hex && *cluster_id_hex &&
-	    parse_u64_hex(cluster_id_hex, &out->cluster_id) < 0)
+	    ei_json_u64_hex(cluster_id_hex, &out->cluster_id) < 0)
 		return ei_err_set(err, EI_E_PARSE,
 				  "%s: X-Etcd-Cluster-ID %.40s is not a hex uint64", what,
 				  cluster_id_hex);
-	r = parse_json(json, len, what, json_type_array, &root, err);
+	r = ei_json_parse(json, len, what, json_type_array, &root, err);
 	if (r < 0)
 		return r;
-	if (!integers_fit_u64(json, len)) {
+	if (!ei_json_integers_fit_u64(json, len)) {
 		r = ei_err_set(err, EI_E_PARSE, "%s: an integer does not fit in uint64", what);
 		goto out;
 	}
@@ -461,7 +319,7 @@ int ei_members_parse_status(const char *json, size_t len, struct ei_member_statu
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = parse_json(json, len, what, json_type_object, &root, err);
+	r = ei_json_parse(json, len, what, json_type_object, &root, err);
 	if (r < 0)
 		return r;
 	r = parse_header(root, what, &out->cluster_id, &out->member_id, &header_term, err);
@@ -525,7 +383,7 @@ enum ei_etcd_failure ei_members_parse_error(const char *body, size_t len, long h
 	/* An error body is often JSON but need not be: 405 is plain text in 3.4/3.5
 	 * and a proxy may answer with HTML. Parse quietly, keep the text otherwise. */
 	if (body && len)
-		parse_json(body, len, "error", json_type_object, &root, NULL);
+		ei_json_parse(body, len, "error", json_type_object, &root, NULL);
 	if (root) {
 		/* 3.6 has only "message"; 3.4/3.5 have both (§1.4). */
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !buf[0]; i++) {

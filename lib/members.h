@@ -22,6 +22,10 @@
 
 #include "err.h"
 
+/* More members than this is a malformed answer: etcd clusters have a handful (the
+ * docs recommend 3, 5 or 7), and a peer that sends thousands is not one to act on. */
+#define EI_MEMBERS_MAX 256
+
 struct ei_member {
 	uint64_t id;
 	char *name;          /* NULL when the member never started */

@@ -1,4 +1,5 @@
-/* plan.c - the start-up decision (see plan.h and PRODUCT.md's decision table). */
+/* plan.c - the start-up decision (see plan.h, PRODUCT.md's decision table and the
+ * README's "How etcd-init decides"). Pure: reads the facts, writes the plan. */
 #include "plan.h"
 
 #include <inttypes.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cluster.h"
 
 const char *ei_action_name(enum ei_action a)
 {
@@ -31,143 +34,562 @@ void ei_plan_free(struct ei_plan *plan)
 	plan->self_listed = false;
 }
 
-/* A small growable string for comma-joined lists. */
-struct strbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct strbuf *b, const char *fmt, ...)
+static void say(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (b->oom)
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Append to a reason, "; "-separated. */
+static void add(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 3 >= len)
 		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *s = realloc(b->s, cap);
-
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
+	if (used) {
+		strcpy(buf + used, "; ");
+		used += 2;
 	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
 }
 
-static char *sb_finish(struct strbuf *b)
+static size_t quorum(size_t voters)
 {
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
+	return voters / 2 + 1;
 }
 
-char *ei_plan_new_initial_cluster(const struct ei_config *cfg)
+static size_t voters_of(const struct ei_member_list *l)
 {
-	struct strbuf b = { 0 };
+	size_t n = 0;
 
-	for (unsigned i = 0; i < cfg->initial_cluster_size; i++) {
-		char name[EI_LABEL_MAX + 8], url[EI_URL_MAX];
-
-		ei_identity_member_name(&cfg->id, i, name, sizeof(name));
-		ei_identity_peer_url(&cfg->id, i, url, sizeof(url));
-		sb_add(&b, "%s%s=%s", i ? "," : "", name, url);
-	}
-	return sb_finish(&b);
+	for (size_t i = 0; i < l->n_members; i++)
+		n += !l->members[i].is_learner;
+	return n;
 }
 
-/* The name an unnamed (unstarted) member gets in --initial-cluster: etcd ignores the
- * names of other members when joining (etcd-facts §2.3), but they must be unique. */
-static void name_for_unnamed(const struct ei_member *m, char *buf, size_t len)
+/* A member that has run: it published its client URLs (an initial member has its
+ * name from --initial-cluster before it ever ran, etcd-facts §3). */
+static bool has_run(const struct ei_member *m)
 {
-	char host[EI_DOMAIN_MAX + 1];
-
-	if (m->n_peer_urls > 0 && ei_url_host(m->peer_urls[0], host, sizeof(host))) {
-		size_t n = strcspn(host, ".");
-
-		if (n > 0 && n < len && host[n] == '.') {
-			memcpy(buf, host, n);
-			buf[n] = '\0';
-			return;
-		}
-	}
-	snprintf(buf, len, "m-%" PRIx64, m->id);
+	return m->n_client_urls > 0;
 }
 
-char *ei_plan_existing_initial_cluster(const struct ei_config *cfg,
-				       const struct ei_member_list *members)
+/* "3.5.9" -> 305; 0 when unknown. */
+static int version_num(const char *v)
 {
-	char self_url[EI_URL_MAX];
-	struct strbuf b = { 0 };
-	bool self_seen = false;
-	size_t entries = 0;
+	unsigned major, minor;
 
-	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
-	for (size_t i = 0; i < members->n_members; i++) {
-		const struct ei_member *m = &members->members[i];
-		char name[EI_LABEL_MAX + 32];
-		bool is_self = false;
-
-		for (size_t u = 0; u < m->n_peer_urls; u++)
-			is_self |= strcmp(m->peer_urls[u], self_url) == 0;
-		if (is_self) {
-			snprintf(name, sizeof(name), "%s", cfg->name);
-			self_seen = true;
-		} else if (m->name && *m->name) {
-			snprintf(name, sizeof(name), "%s", m->name);
-		} else {
-			name_for_unnamed(m, name, sizeof(name));
-		}
-		/* A member with several peer URLs is listed once per URL (etcd's URLsMap). */
-		for (size_t u = 0; u < m->n_peer_urls; u++)
-			sb_add(&b, "%s%s=%s", entries++ ? "," : "", name, m->peer_urls[u]);
-	}
-	if (!self_seen)
-		sb_add(&b, "%s%s=%s", entries ? "," : "", cfg->name, self_url);
-	return sb_finish(&b);
+	if (sscanf(v, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return (int)(major * 100 + minor);
 }
 
-/* true when the listed members are exactly the initial members of this set, none
- * of which has published client URLs: a cluster that is still being bootstrapped
- * (an initial member's name is set at bootstrap, its client URLs only once it ran). */
-static bool is_bootstrapping_initial_cluster(const struct ei_config *cfg,
-					     const struct ei_member_list *l)
+static bool same_ids(const struct ei_member_list *a, const struct ei_member_list *b)
 {
-	if (l->n_members != cfg->initial_cluster_size)
+	if (a->cluster_id != b->cluster_id || a->n_members != b->n_members)
 		return false;
-	for (unsigned i = 0; i < cfg->initial_cluster_size; i++) {
-		char url[EI_URL_MAX];
-		const struct ei_member *m;
-
-		ei_identity_peer_url(&cfg->id, i, url, sizeof(url));
-		m = ei_member_list_find_peer_url(l, url);
-		if (!m || m->n_peer_urls != 1 || m->n_client_urls > 0 || m->is_learner)
+	for (size_t i = 0; i < a->n_members; i++)
+		if (!ei_member_list_find_id(b, a->members[i].id))
 			return false;
-	}
 	return true;
 }
+
+/* Whether member m's peer URL is the peer p that was asked: the same URL, or a URL
+ * whose host resolves (as etcd resolves it) to one of p's addresses, on the same port. */
+static bool member_is_peer(const struct ei_facts *f, const struct ei_member *m,
+			   const struct ei_peer *p)
+{
+	char scheme[8], host[EI_DNS_NAME_MAX], pscheme[8], phost[EI_DNS_NAME_MAX];
+	unsigned port, pport;
+
+	for (size_t u = 0; u < m->n_peer_urls; u++) {
+		const struct ei_host *h;
+
+		if (strcmp(m->peer_urls[u], p->peer_url) == 0)
+			return true;
+		if (!ei_url_parts(m->peer_urls[u], scheme, sizeof(scheme), host, sizeof(host), &port) ||
+		    !ei_url_parts(p->peer_url, pscheme, sizeof(pscheme), phost, sizeof(phost), &pport) ||
+		    port != pport || !(h = ei_facts_host(f, host)))
+			continue;
+		for (size_t a = 0; a < h->n_addrs; a++)
+			for (size_t b = 0; b < p->n_addrs; b++)
+				if (strcmp(h->addrs[a], p->addrs[b]) == 0)
+					return true;
+	}
+	return false;
+}
+
+/* Whether a member's peer host is this pod: it resolves to one of our addresses. */
+static bool member_is_here(const struct ei_facts *f, const struct ei_member *m)
+{
+	for (size_t u = 0; u < m->n_peer_urls; u++) {
+		char host[EI_DNS_NAME_MAX];
+		const struct ei_host *h;
+
+		if (!ei_url_host(m->peer_urls[u], host, sizeof(host)) ||
+		    !(h = ei_facts_host(f, host)))
+			continue;
+		for (size_t a = 0; a < h->n_addrs; a++)
+			if (ei_facts_is_own_addr(f, h->addrs[a]))
+				return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- one peer */
+
+enum peer_kind { PEER_UNKNOWN, PEER_ETCD, PEER_INIT };
+
+struct judged {
+	enum peer_kind kind;
+	bool gw_valid, pl_valid;
+	const struct ei_member_list *list; /* the gateway list if valid, else the peer API's */
+	char why[480];                     /* UNKNOWN: what was wrong */
+};
+
+/* A valid gateway list: non-zero cluster ID, a member, served by a member in it. */
+static bool gateway_valid(const struct ei_peer *p, char *why, size_t len)
+{
+	const struct ei_member_list *l = &p->members;
+
+	if (p->list.outcome != EI_OUTCOME_VALID)
+		return false;
+	if (!l->cluster_id)
+		say(why, len, "member list without a cluster ID");
+	else if (!l->n_members)
+		say(why, len, "member list without members");
+	else if (!l->responder_id || !ei_member_list_find_id(l, l->responder_id))
+		say(why, len, "member list served by member %" PRIx64 ", which is not in it",
+		    l->responder_id);
+	else
+		return true;
+	return false;
+}
+
+static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, char *why,
+			   size_t len)
+{
+	const struct ei_member_list *l = &p->peer_members;
+
+	if (p->peer_list.outcome != EI_OUTCOME_VALID)
+		return false;
+	if (!l->cluster_id)
+		say(why, len, "peer member list without X-Etcd-Cluster-ID");
+	else if (!l->n_members)
+		say(why, len, "peer member list without members");
+	else {
+		for (size_t i = 0; i < l->n_members; i++)
+			if (member_is_peer(f, &l->members[i], p))
+				return true;
+		say(why, len, "peer member list that does not list %s, which served it", p->peer_url);
+	}
+	return false;
+}
+
+static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judged *j)
+{
+	char bad[400] = "", a[300];
+	bool st_valid;
+
+	memset(j, 0, sizeof(*j));
+	if (p->dns != EI_DNS_FOUND) {
+		say(j->why, sizeof(j->why), "does not resolve (%s%s%s)", ei_dns_status_name(p->dns),
+		    p->dns_error[0] ? ": " : "", p->dns_error);
+		return;
+	}
+	if (p->not_peer[0]) {
+		say(j->why, sizeof(j->why), "resolves to %s: %s, not asked", p->addrs[0], p->not_peer);
+		return;
+	}
+	{
+		char bad_gw[160] = "", bad_pl[160] = "";
+
+		j->gw_valid = gateway_valid(p, bad_gw, sizeof(bad_gw));
+		j->pl_valid = peer_api_valid(f, p, bad_pl, sizeof(bad_pl));
+		if (bad_gw[0])
+			add(bad, sizeof(bad), "%s", bad_gw);
+		if (bad_pl[0])
+			add(bad, sizeof(bad), "%s", bad_pl);
+	}
+	/* The status must be of the peer asked: a name pointing at another pod is not it. */
+	st_valid = p->status.outcome == EI_OUTCOME_VALID && strcmp(p->init.peer_url, p->peer_url) == 0;
+	if (p->status.outcome == EI_OUTCOME_VALID && !st_valid)
+		add(bad, sizeof(bad), "etcd-init status of %s (%s) answered at %s", p->init.name,
+		    p->init.peer_url, p->peer_url);
+	if ((j->gw_valid || j->pl_valid) && st_valid) {
+		say(j->why, sizeof(j->why), "answers both as etcd and as a waiting etcd-init");
+		return;
+	}
+	if (j->gw_valid || j->pl_valid) {
+		j->kind = PEER_ETCD;
+		j->list = j->gw_valid ? &p->members : &p->peer_members;
+		return;
+	}
+	if (st_valid) {
+		j->kind = PEER_INIT;
+		return;
+	}
+	if (bad[0])
+		say(j->why, sizeof(j->why), "%s", bad);
+	ei_answer_describe(&p->status, a, sizeof(a));
+	add(j->why, sizeof(j->why), "status %s", a);
+	ei_answer_describe(&p->list, a, sizeof(a));
+	add(j->why, sizeof(j->why), "member list %s", a);
+	ei_answer_describe(&p->peer_list, a, sizeof(a));
+	add(j->why, sizeof(j->why), "peer API %s", a);
+}
+
+void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f,
+			   const struct ei_peer *p, char *buf, size_t len)
+{
+	struct judged j;
+
+	(void)cfg;
+	judge(f, p, &j);
+	switch (j.kind) {
+	case PEER_ETCD:
+		say(buf, len, "etcd of cluster %" PRIx64 " (%zu members, from its %s)",
+		    j.list->cluster_id, j.list->n_members, j.gw_valid ? "gateway" : "peer API");
+		break;
+	case PEER_INIT:
+		if (p->init.has_ids)
+			say(buf, len, "waiting etcd-init with a WAL (member %" PRIx64 " of cluster %" PRIx64
+			    "), size %u, token %s", p->init.member_id, p->init.cluster_id,
+			    p->init.initial_cluster_size, p->init.token);
+		else
+			say(buf, len, "waiting etcd-init %s a WAL, size %u, token %s",
+			    p->init.has_wal ? "with" : "without", p->init.initial_cluster_size,
+			    p->init.token);
+		break;
+	case PEER_UNKNOWN:
+	default:
+		say(buf, len, "unknown: %s", j.why);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- the cluster view */
+
+/* What the valid member lists of one cluster say, and whether it can be trusted. */
+struct view {
+	uint64_t cluster_id;
+	const struct ei_member_list *list; /* the candidate list */
+	bool trusted;
+	char trust[256];                   /* why it is, or is not, trusted */
+	const struct ei_peer *via;         /* a started voter that answered the gateway with it */
+};
+
+/* The distinct cluster IDs of every valid list; returns how many (at most max). */
+static size_t cluster_ids(const struct ei_facts *f, uint64_t *ids, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_peers; i++) {
+		struct judged j;
+		bool seen = false;
+
+		judge(f, &f->peers[i], &j);
+		if (j.kind != PEER_ETCD)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			seen |= ids[k] == j.list->cluster_id;
+		if (!seen && n < max)
+			ids[n++] = j.list->cluster_id;
+	}
+	return n;
+}
+
+static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *v)
+{
+	size_t best_votes = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->cluster_id = cluster_id;
+	/* A linearizable answer from etcd >= 3.5 went through raft: current (3.4 ignores
+	 * the field and answers locally, etcd-facts §1.3). */
+	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		char why[160];
+
+		if (gateway_valid(p, why, sizeof(why)) && p->members.cluster_id == cluster_id &&
+		    p->linearizable && version_num(p->server_version) >= 305) {
+			v->list = &p->members;
+			v->trusted = true;
+			say(v->trust, sizeof(v->trust), "a linearizable member list from %s (etcd %s)",
+			    p->host, p->server_version);
+		}
+	}
+	/* Otherwise the same list from a majority of its voters. */
+	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		size_t votes = 0, voters = voters_of(&p->members);
+		char why[160];
+
+		if (!gateway_valid(p, why, sizeof(why)) || p->members.cluster_id != cluster_id)
+			continue;
+		for (size_t k = 0; k < f->n_peers; k++) {
+			const struct ei_peer *q = &f->peers[k];
+			const struct ei_member *r;
+			bool counted = false;
+
+			if (!gateway_valid(q, why, sizeof(why)) || !same_ids(&p->members, &q->members))
+				continue;
+			r = ei_member_list_find_id(&p->members, q->members.responder_id);
+			/* One vote per responding voter (two names of one pod count once). */
+			for (size_t m = 0; m < k; m++) {
+				const struct ei_peer *o = &f->peers[m];
+
+				counted |= gateway_valid(o, why, sizeof(why)) &&
+					   same_ids(&p->members, &o->members) &&
+					   o->members.responder_id == q->members.responder_id;
+			}
+			votes += r && !r->is_learner && !counted;
+		}
+		if (votes > best_votes) {
+			best_votes = votes;
+			v->list = &p->members;
+			v->trusted = votes >= quorum(voters);
+			say(v->trust, sizeof(v->trust), "the same member list from %zu of its %zu voters%s",
+			    votes, voters, v->trusted ? "" : " (no majority)");
+		}
+	}
+	if (!v->list) {
+		for (size_t i = 0; i < f->n_peers && !v->list; i++) {
+			struct judged j;
+
+			judge(f, &f->peers[i], &j);
+			if (j.kind == PEER_ETCD && j.list->cluster_id == cluster_id) {
+				v->list = j.list;
+				say(v->trust, sizeof(v->trust),
+				    "only %s's local member list (its gateway does not answer: no quorum, "
+				    "or not serving clients yet)", f->peers[i].host);
+			}
+		}
+	}
+	if (!v->list)
+		return;
+	/* A started voter that answered with this list takes the change. */
+	for (size_t i = 0; i < f->n_peers && !v->via; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		const struct ei_member *r;
+		char why[160];
+
+		if (!gateway_valid(p, why, sizeof(why)) || !same_ids(v->list, &p->members) ||
+		    !p->client_pin[0])
+			continue;
+		r = ei_member_list_find_id(v->list, p->members.responder_id);
+		if (r && !r->is_learner && has_run(r))
+			v->via = p;
+	}
+}
+
+/* Whether member id answered this round as itself (its gateway's header names it). */
+static const struct ei_peer *alive_as(const struct ei_facts *f, uint64_t id)
+{
+	for (size_t i = 0; i < f->n_peers; i++) {
+		char why[160];
+
+		if (gateway_valid(&f->peers[i], why, sizeof(why)) &&
+		    f->peers[i].members.responder_id == id)
+			return &f->peers[i];
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- bootstrap evidence */
+
+/* 1: l is this set's initial cluster being bootstrapped with our size and token (every
+ * initial member at its canonical URL with the ID a bootstrap with our token computes,
+ * none has run); 0: not a bootstrap of this set; -1: a bootstrap of this set's members
+ * with another size or token (why says which). */
+static int bootstrap_list(const struct ei_config *cfg, const struct ei_member_list *l,
+			  char *why, size_t len)
+{
+	uint64_t ids[100];
+	unsigned ordinal;
+
+	for (size_t i = 0; i < l->n_members; i++) {
+		const struct ei_member *m = &l->members[i];
+		char scheme[8], host[EI_DNS_NAME_MAX];
+		unsigned port;
+
+		if (has_run(m) || m->is_learner || m->n_peer_urls != 1 ||
+		    !ei_url_parts(m->peer_urls[0], scheme, sizeof(scheme), host, sizeof(host), &port) ||
+		    port != cfg->id.peer_port || !ei_identity_ordinal_of_host(&cfg->id, host, &ordinal))
+			return 0;
+	}
+	if (l->n_members != cfg->initial_cluster_size) {
+		say(why, len, "it bootstraps %zu members (initial cluster size %zu) where we were "
+		    "started with --initial-cluster-size=%u", l->n_members, l->n_members,
+		    cfg->initial_cluster_size);
+		return -1;
+	}
+	ei_cluster_initial_ids(cfg, ids);
+	for (size_t i = 0; i < l->n_members; i++) {
+		char host[EI_DNS_NAME_MAX];
+
+		ei_url_host(l->members[i].peer_urls[0], host, sizeof(host));
+		ei_identity_ordinal_of_host(&cfg->id, host, &ordinal);
+		if (ordinal >= cfg->initial_cluster_size || ids[ordinal] != l->members[i].id) {
+			say(why, len, "its member IDs do not derive from our token %s: it was started "
+			    "with another --token (ETCD_INITIAL_CLUSTER_TOKEN) or size", cfg->token);
+			return -1;
+		}
+	}
+	if (l->cluster_id != ei_cluster_id(ids, cfg->initial_cluster_size)) {
+		say(why, len, "its cluster ID %" PRIx64 " is not the one our initial cluster has",
+		    l->cluster_id);
+		return -1;
+	}
+	return 1;
+}
+
+/* Every other peer of the set that DNS shows (the other initial members and every SRV
+ * target) must vouch for a bootstrap. Returns 1 when all do; 0 with a WAIT, -1 with a
+ * REFUSE written into out. */
+static int bootstrap_vouched(const struct ei_config *cfg, const struct ei_facts *f,
+			     struct ei_plan *out)
+{
+	char waits[1200] = "", refuse[600] = "";
+	size_t asked = 0;
+
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		struct judged j;
+		char why[300] = "";
+		int b;
+
+		if (p->from_list || (!p->initial && !p->in_srv) ||
+		    (p->ordinal >= 0 && (unsigned)p->ordinal == cfg->id.ordinal))
+			continue;
+		asked++;
+		judge(f, p, &j);
+		switch (j.kind) {
+		case PEER_INIT:
+			if (p->init.has_wal)
+				add(waits, sizeof(waits), "%s has a WAL%s: a cluster exists, waiting for "
+				    "its etcd", p->host, p->init.has_ids ? "" : " (unreadable metadata)");
+			else if (p->init.initial_cluster_size != cfg->initial_cluster_size)
+				add(refuse, sizeof(refuse), "%s was started with --initial-cluster-size=%u, "
+				    "this pod with %u", p->host, p->init.initial_cluster_size,
+				    cfg->initial_cluster_size);
+			else if (strcmp(p->init.token, cfg->token) != 0)
+				add(refuse, sizeof(refuse), "%s was started with the cluster token %s, "
+				    "this pod with %s", p->host, p->init.token, cfg->token);
+			break;
+		case PEER_ETCD:
+			b = bootstrap_list(cfg, j.list, why, sizeof(why));
+			if (b < 0)
+				add(refuse, sizeof(refuse), "etcd at %s: %s", p->host, why);
+			else if (b == 0)
+				add(waits, sizeof(waits), "%s runs etcd of an existing cluster %" PRIx64,
+				    p->host, j.list->cluster_id);
+			break;
+		case PEER_UNKNOWN:
+		default:
+			add(waits, sizeof(waits), "%s: %s", p->host, j.why);
+			break;
+		}
+	}
+	if (refuse[0]) {
+		out->action = EI_ACT_REFUSE;
+		out->refuse_code = EI_E_REFUSE;
+		say(out->reason, sizeof(out->reason),
+		    "not bootstrapping: the peers disagree on the initial cluster, which etcd would "
+		    "turn into two clusters: %s. Give every pod the same --initial-cluster-size and "
+		    "--token", refuse);
+		return -1;
+	}
+	if (waits[0]) {
+		out->action = EI_ACT_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "no WAL and no cluster answered; a bootstrap needs every other peer to say it "
+		    "has no WAL, and %s", waits);
+		return 0;
+	}
+	say(out->reason, sizeof(out->reason), "%zu other peer%s vouched", asked,
+	    asked == 1 ? "" : "s");
+	return 1;
+}
+
+/* ---------------------------------------------------------------- quorum lost */
+
+/* With no trusted list: when every voter of the candidate list is accounted for and
+ * fewer than a quorum still have their data, no automatic step can help (plan.h). */
+static bool quorum_lost(const struct ei_config *cfg, const struct ei_facts *f,
+			const struct view *v, char *alert, size_t len)
+{
+	char with[400] = "", without[400] = "", self_url[EI_URL_MAX];
+	size_t voters = 0, have = 0;
+
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
+	for (size_t i = 0; i < v->list->n_members; i++) {
+		const struct ei_member *m = &v->list->members[i];
+		const char *label = m->name ? m->name : m->n_peer_urls ? m->peer_urls[0] : "?";
+		int state = -1; /* -1 unknown, 0 no data, 1 data */
+
+		if (m->is_learner)
+			continue;
+		voters++;
+		if (ei_member_list_find_peer_url(v->list, self_url) == m ||
+		    (m->name && strcmp(m->name, cfg->name) == 0 && member_is_here(f, m)))
+			state = 0;
+		for (size_t k = 0; k < f->n_peers && state < 0; k++) {
+			const struct ei_peer *p = &f->peers[k];
+			struct judged j;
+
+			judge(f, p, &j);
+			if (j.kind == PEER_ETCD && member_is_peer(f, m, p))
+				state = 1;
+			else if (j.kind == PEER_INIT && member_is_peer(f, m, p))
+				state = p->init.has_wal ? 1 : 0;
+		}
+		if (state < 0)
+			return false;
+		if (state)
+			have++;
+		add(state ? with : without, sizeof(with), "%s", label);
+	}
+	if (voters == 0 || have >= quorum(voters))
+		return false;
+	say(alert, len,
+	    "quorum lost for good: of the %zu voters of cluster %" PRIx64 ", only %zu have their "
+	    "data (%s) and %zu lost it (%s); a quorum needs %zu. No automatic step is safe: restore "
+	    "the cluster from a snapshot (etcdutl snapshot restore), or start the member with the "
+	    "newest data with --force-new-cluster and let the others join it again",
+	    voters, v->cluster_id, have, with[0] ? with : "none", voters - have,
+	    without[0] ? without : "none", quorum(voters));
+	return true;
+}
+
+/* A step that needs a trusted list but has none: wait, and say why (or that the
+ * cluster cannot recover by itself). */
+static int wait_for_trust(const struct ei_config *cfg, const struct ei_facts *f,
+			  const struct view *v, const char *step, struct ei_plan *out)
+{
+	out->action = EI_ACT_WAIT;
+	if (quorum_lost(cfg, f, v, out->alert, sizeof(out->alert))) {
+		say(out->reason, sizeof(out->reason), "%s", out->alert);
+		return 0;
+	}
+	say(out->reason, sizeof(out->reason),
+	    "%s needs a current member list of cluster %" PRIx64 ", and there is %s: waiting",
+	    step, v->cluster_id, v->trust);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the decision */
 
 static int set_self(struct ei_plan *out, const struct ei_member *m, struct ei_err *err)
 {
@@ -188,159 +610,319 @@ static int set_start(struct ei_plan *out, enum ei_action action, char *initial_c
 	return initial_cluster ? 0 : EI_E_NOMEM;
 }
 
-static int decide_with_wal(const struct ei_facts *f,
-			   struct ei_plan *out, struct ei_err *err)
+static void set_via(struct ei_plan *out, const struct view *v)
+{
+	if (v->via) {
+		snprintf(out->via_url, sizeof(out->via_url), "%s", v->via->client_url);
+		snprintf(out->via_pin, sizeof(out->via_pin), "%s", v->via->client_pin);
+	}
+}
+
+bool ei_plan_refuse_datadir(const struct ei_config *cfg, const struct ei_datadir_facts *d,
+			    struct ei_plan *out)
+{
+	out->action = EI_ACT_REFUSE;
+	out->refuse_code = EI_E_REFUSE;
+	if (d->has_wal && d->not_a_wal) {
+		say(out->reason, sizeof(out->reason),
+		    "%s is not a WAL (%s): etcd would count the member as started and then fail "
+		    "on it. Nothing was changed. Check the volume; if that file is garbage, move it "
+		    "out of %s by hand and start again (etcd-init never deletes data)",
+		    d->first_wal, d->metadata_error, d->wal_dir);
+		return true;
+	}
+	if (!d->has_wal && d->wal_elsewhere[0]) {
+		say(out->reason, sizeof(out->reason),
+		    "there is no WAL in %s, but there are WAL files in %s: this volume has data "
+		    "written with another WAL dir. Nothing was changed. Pass --wal-dir=%s (or "
+		    "ETCD_WAL_DIR) to use it",
+		    d->wal_dir, d->wal_elsewhere, d->wal_elsewhere);
+		return true;
+	}
+	if (!d->has_wal && d->has_snap_db && !d->first_start_marker) {
+		say(out->reason, sizeof(out->reason),
+		    "%s/member/snap/db exists but there is no WAL in %s: the volume has data whose "
+		    "WAL is elsewhere (pass --wal-dir) or was lost. Nothing was changed. If the data "
+		    "is not needed, move %s/member away by hand and start again",
+		    cfg->data_dir, d->wal_dir, cfg->data_dir);
+		return true;
+	}
+	out->action = EI_ACT_WAIT;
+	out->refuse_code = 0;
+	return false;
+}
+
+static int decide_with_wal(const struct ei_facts *f, struct ei_plan *out, struct ei_err *err)
 {
 	const struct ei_datadir_facts *d = &f->datadir;
-	const struct ei_member *self;
+	uint64_t ids[EI_MAX_PEERS];
+	size_t n_ids = cluster_ids(f, ids, EI_MAX_PEERS);
+	struct view v;
+	bool ours = false;
 
-	if (!f->cluster_answered) {
+	if (n_ids == 0) {
 		out->action = EI_ACT_RESTART;
-		snprintf(out->reason, sizeof(out->reason),
-			 "the data dir has a WAL and no member answered: it is our data, etcd "
-			 "finds its peers itself");
+		say(out->reason, sizeof(out->reason),
+		    "the data dir has a WAL and no member answered: it is our data, etcd finds its "
+		    "peers itself");
 		return 0;
 	}
 	if (!d->has_metadata) {
 		out->action = EI_ACT_RESTART;
-		snprintf(out->reason, sizeof(out->reason),
-			 "the data dir has a WAL whose member ID could not be read (%s): not "
-			 "guessing, etcd checks its membership itself",
-			 d->metadata_error[0] ? d->metadata_error : "unknown");
+		say(out->reason, sizeof(out->reason),
+		    "the data dir has a WAL whose member ID could not be read (%s): not guessing, "
+		    "etcd checks its membership itself", d->metadata_error[0] ? d->metadata_error : "unknown");
 		return 0;
 	}
-	if (f->members.cluster_id && f->members.cluster_id != d->cluster_id) {
+	for (size_t i = 0; i < n_ids; i++)
+		ours |= ids[i] == d->cluster_id;
+	if (!ours) {
 		out->action = EI_ACT_REFUSE;
-		snprintf(out->reason, sizeof(out->reason),
-			 "the WAL in %s belongs to cluster %" PRIx64 " (member %" PRIx64
-			 ") but the cluster that answered (%s) is %" PRIx64
-			 ": this volume belongs to another cluster; nothing was changed. Move the "
-			 "data dir away by hand if it is stale",
-			 d->wal_dir, d->cluster_id, d->member_id, f->answered_by,
-			 f->members.cluster_id);
+		out->refuse_code = EI_E_REFUSE;
+		say(out->reason, sizeof(out->reason),
+		    "the WAL in %s belongs to cluster %" PRIx64 " (member %" PRIx64 ") but the "
+		    "cluster that answered is %" PRIx64 ": this volume belongs to another cluster; "
+		    "nothing was changed. Move the data dir away by hand if it is stale",
+		    d->wal_dir, d->cluster_id, d->member_id, ids[0]);
 		return 0;
 	}
-	self = ei_member_list_find_id(&f->members, d->member_id);
-	if (self) {
+	/* Listed in any valid list of our cluster: it is our data (a restart changes
+	 * nothing, so any list will do). */
+	for (size_t i = 0; i < f->n_peers; i++) {
+		struct judged j;
+		const struct ei_member *self;
+
+		judge(f, &f->peers[i], &j);
+		if (j.kind != PEER_ETCD || j.list->cluster_id != d->cluster_id ||
+		    !(self = ei_member_list_find_id(j.list, d->member_id)))
+			continue;
 		out->action = EI_ACT_RESTART;
-		snprintf(out->reason, sizeof(out->reason),
-			 "the data dir has a WAL of member %" PRIx64
-			 ", which is in the member list%s",
-			 d->member_id, self->is_learner ? " as a learner: promote it once caught up" : "");
+		say(out->reason, sizeof(out->reason),
+		    "the data dir has a WAL of member %" PRIx64 ", which is in the member list%s",
+		    d->member_id, self->is_learner ? " as a learner: promote it once caught up" : "");
 		return set_self(out, self, err);
 	}
+	view_of(f, d->cluster_id, &v);
+	if (!v.trusted) {
+		out->action = EI_ACT_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "member %" PRIx64 " (our WAL) is not in the member list of cluster %" PRIx64
+		    ", but there is %s: not moving data aside on that; waiting for a current list",
+		    d->member_id, d->cluster_id, v.trust);
+		return 0;
+	}
 	out->action = EI_ACT_REJOIN;
-	snprintf(out->reason, sizeof(out->reason),
-		 "the WAL is of member %" PRIx64 " of this cluster (%" PRIx64
-		 "), which is no longer in the member list: it was removed. Moving the old "
-		 "data aside (never deleting it) and joining again",
-		 d->member_id, d->cluster_id);
+	say(out->reason, sizeof(out->reason),
+	    "the WAL is of member %" PRIx64 " of this cluster (%" PRIx64 "), which is not in %s: "
+	    "it was removed. Moving the old data aside (never deleting it) and joining again",
+	    d->member_id, d->cluster_id, v.trust);
 	return 0;
 }
 
-static int decide_join(const struct ei_config *cfg, const struct ei_facts *f, struct ei_plan *out)
+/* The member that is ours by name when our peer URL is not listed (plan.h): its peer
+ * host must be this pod; a live one is someone else using our name. Returns 1 when
+ * out is decided, 0 when there is no such member. */
+static int decide_by_name(const struct ei_config *cfg, const struct ei_facts *f,
+			  const struct view *v, struct ei_plan *out, struct ei_err *err)
 {
+	const struct ei_member *m = ei_member_list_find_name(v->list, cfg->name);
+	const struct ei_peer *alive;
+
+	if (!m)
+		return 0;
+	if ((alive = alive_as(f, m->id))) {
+		out->action = EI_ACT_REFUSE;
+		out->refuse_code = EI_E_REFUSE;
+		say(out->reason, sizeof(out->reason),
+		    "member %" PRIx64 " is named %s like this pod, but its peer URL is %s and it is "
+		    "alive (it answered at %s): another member uses this pod's name. Nothing was "
+		    "changed; rename one of them",
+		    m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-", alive->client_url);
+		return 1;
+	}
+	if (!member_is_here(f, m)) {
+		out->action = EI_ACT_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "member %" PRIx64 " is named %s like this pod, but its peer URL %s does not point "
+		    "at this pod and it does not answer: not removing it (remove it by hand if it is "
+		    "stale)", m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-");
+		return 1;
+	}
+	if (!v->trusted)
+		return wait_for_trust(cfg, f, v, "replacing our old member", out), 1;
+	out->action = EI_ACT_REPLACE;
+	out->remove_id = m->id;
+	set_via(out, v);
+	say(out->reason, sizeof(out->reason),
+	    "no WAL but member %" PRIx64 " is ours (same name, its peer URL %s points at this pod)%s: "
+	    "removing it, then adding ourselves again with the canonical peer URL (trusted: %s)",
+	    m->id, m->n_peer_urls ? m->peer_urls[0] : "-", has_run(m) ? " and has run" : "",
+	    v->trust);
+	return set_self(out, m, err) < 0 ? EI_E_NOMEM : 1;
+}
+
+/* Every host of the members' peer URLs must resolve before a join: etcd gives up
+ * after 30 s on one that does not (etcd-facts §2.4), with our member already added. */
+static bool peer_hosts_resolve(const struct ei_facts *f, const struct ei_member_list *l,
+			       char *missing, size_t len)
+{
+	for (size_t i = 0; i < l->n_members; i++) {
+		for (size_t u = 0; u < l->members[i].n_peer_urls; u++) {
+			char host[EI_DNS_NAME_MAX];
+			const struct ei_host *h;
+
+			if (!ei_url_host(l->members[i].peer_urls[u], host, sizeof(host)))
+				continue;
+			h = ei_facts_host(f, host);
+			if (!h || h->status != EI_DNS_FOUND) {
+				say(missing, len, "%s", host);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts *f,
+			     const struct view *v, struct ei_plan *out, struct ei_err *err)
+{
+	char self_url[EI_URL_MAX], why[400] = "", missing[EI_DNS_NAME_MAX];
+	const struct ei_member *by_url;
+	const struct ei_peer *alive;
+	int r;
+
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
+	by_url = ei_member_list_find_peer_url(v->list, self_url);
+	if (by_url && (alive = alive_as(f, by_url->id))) {
+		out->action = EI_ACT_REFUSE;
+		out->refuse_code = EI_E_REFUSE;
+		say(out->reason, sizeof(out->reason),
+		    "member %" PRIx64 " has this pod's peer URL %s but answers at %s: another pod "
+		    "serves our name. Nothing was changed", by_url->id, self_url, alive->client_url);
+		return 0;
+	}
+	if (by_url && !has_run(by_url)) {
+		if (!v->trusted)
+			return wait_for_trust(cfg, f, v, "starting as our listed member", out);
+		if ((r = set_self(out, by_url, err)) < 0)
+			return r;
+		say(out->reason, sizeof(out->reason),
+		    "no WAL and the member list has our peer URL as member %" PRIx64 ", which never "
+		    "started%s: starting as it, no member add (trusted: %s)", by_url->id,
+		    by_url->is_learner ? " (a learner, promoted once caught up)" : "", v->trust);
+		return set_start(out, EI_ACT_START_EXISTING, ei_cluster_existing_initial(cfg, v->list));
+	}
+	if (by_url) {
+		if (!v->trusted)
+			return wait_for_trust(cfg, f, v, "replacing our old member", out);
+		out->action = EI_ACT_REPLACE;
+		out->remove_id = by_url->id;
+		set_via(out, v);
+		say(out->reason, sizeof(out->reason),
+		    "no WAL but member %" PRIx64 " (same peer URL) is ours and has run: our data is "
+		    "lost. Removing it, then adding ourselves again (a member may not come back with "
+		    "an empty log under its old ID; trusted: %s)", by_url->id, v->trust);
+		return set_self(out, by_url, err);
+	}
+	r = decide_by_name(cfg, f, v, out, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (!v->trusted)
+		return wait_for_trust(cfg, f, v, "adding ourselves", out);
+	if (!peer_hosts_resolve(f, v->list, missing, sizeof(missing))) {
+		out->action = EI_ACT_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "joining needs every member's peer host to resolve (etcd gives up after 30 s), "
+		    "and %s does not: waiting before adding ourselves", missing);
+		return 0;
+	}
 	out->add_as_learner = !cfg->no_learner;
 	out->promote_after_start = out->add_as_learner;
-	snprintf(out->reason, sizeof(out->reason),
-		 "no WAL and we are not in the member list of cluster %" PRIx64
-		 " (%zu members, from %s): adding ourselves as a %s",
-		 f->members.cluster_id, f->members.n_members, f->answered_by,
-		 out->add_as_learner ? "learner, promoted once caught up" : "voter");
-	return set_start(out, EI_ACT_JOIN, ei_plan_existing_initial_cluster(cfg, &f->members));
+	set_via(out, v);
+	say(why, sizeof(why), "%s", v->trust);
+	say(out->reason, sizeof(out->reason),
+	    "no WAL and we are not in the member list of cluster %" PRIx64 " (%zu members; "
+	    "trusted: %s): adding ourselves as a %s",
+	    v->cluster_id, v->list->n_members, why,
+	    out->add_as_learner ? "learner, promoted once caught up" : "voter");
+	return set_start(out, EI_ACT_JOIN, ei_cluster_existing_initial(cfg, v->list));
 }
 
 static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts *f,
 			      struct ei_plan *out, struct ei_err *err)
 {
-	char self_url[EI_URL_MAX];
-	const struct ei_member *by_url, *by_name;
-	int r;
+	uint64_t ids[EI_MAX_PEERS];
+	size_t n_ids = cluster_ids(f, ids, EI_MAX_PEERS);
+	char self_url[EI_URL_MAX], why[400] = "", vouched[200];
+	struct view v;
+	int b, r;
 
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
-	if (!f->cluster_answered) {
-		if (cfg->id.ordinal >= cfg->initial_cluster_size) {
-			out->action = EI_ACT_WAIT;
-			snprintf(out->reason, sizeof(out->reason),
-				 "no WAL and no member answered; ordinal %u is not below the initial "
-				 "cluster size %u, so this member never bootstraps: waiting for the "
-				 "cluster to answer",
-				 cfg->id.ordinal, cfg->initial_cluster_size);
-		} else if (!f->initial_peers_resolve) {
-			out->action = EI_ACT_WAIT;
-			snprintf(out->reason, sizeof(out->reason),
-				 "no WAL and no member answered; waiting until every initial member's "
-				 "name resolves before concluding that there is no cluster (%s does "
-				 "not resolve yet)",
-				 f->unresolved_peer[0] ? f->unresolved_peer : "one");
-		} else if (f->quiet_rounds < EI_BOOTSTRAP_QUIET_ROUNDS ||
-			   f->quiet_ms < EI_BOOTSTRAP_QUIET_MS) {
-			out->action = EI_ACT_WAIT;
-			snprintf(out->reason, sizeof(out->reason),
-				 "no WAL, every initial member resolves and none answered (round %u, "
-				 "%" PRIu64 " ms; bootstrapping needs %u rounds over %u ms): asking "
-				 "again",
-				 f->quiet_rounds, f->quiet_ms, EI_BOOTSTRAP_QUIET_ROUNDS,
-				 EI_BOOTSTRAP_QUIET_MS);
-		} else {
-			snprintf(out->reason, sizeof(out->reason),
-				 "no WAL, ordinal %u is below the initial cluster size %u, every "
-				 "initial member resolves and none of them answered as a cluster in "
-				 "%u rounds over %" PRIu64 " ms: no cluster exists, bootstrapping a new one",
-				 cfg->id.ordinal, cfg->initial_cluster_size, f->quiet_rounds,
-				 f->quiet_ms);
-			return set_start(out, EI_ACT_BOOTSTRAP, ei_plan_new_initial_cluster(cfg));
-		}
+	if (n_ids > 1) {
+		out->action = EI_ACT_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "no WAL, and peers answer for %zu different clusters (%" PRIx64 ", %" PRIx64
+		    "%s): not acting on any of them", n_ids, ids[0], ids[1], n_ids > 2 ? ", ..." : "");
 		return 0;
 	}
-
-	by_url = ei_member_list_find_peer_url(&f->members, self_url);
-	if (by_url && by_url->n_client_urls == 0 && cfg->id.ordinal < cfg->initial_cluster_size &&
-	    is_bootstrapping_initial_cluster(cfg, &f->members)) {
-		/* The peers are bootstrapping this very cluster: start as they did. */
-		snprintf(out->reason, sizeof(out->reason),
-			 "no WAL; %s answered with the initial members of a cluster that is being "
-			 "bootstrapped (no member has published client URLs yet): joining the "
-			 "bootstrap",
-			 f->answered_by);
-		if ((r = set_self(out, by_url, err)) < 0)
+	if (n_ids == 0) {
+		if (cfg->id.ordinal >= cfg->initial_cluster_size) {
+			out->action = EI_ACT_WAIT;
+			say(out->reason, sizeof(out->reason),
+			    "no WAL and no cluster answered; ordinal %u is not below the initial "
+			    "cluster size %u, so this member never bootstraps: waiting for the cluster "
+			    "to answer", cfg->id.ordinal, cfg->initial_cluster_size);
+			return 0;
+		}
+		if (bootstrap_vouched(cfg, f, out) <= 0)
+			return 0;
+		snprintf(vouched, sizeof(vouched), "%s", out->reason);
+		say(out->reason, sizeof(out->reason),
+		    "no WAL, ordinal %u is below the initial cluster size %u, no cluster answered and "
+		    "every other peer said it has no WAL and the same size and token (%s): "
+		    "bootstrapping a new cluster", cfg->id.ordinal, cfg->initial_cluster_size,
+		    vouched);
+		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
+	}
+	view_of(f, ids[0], &v);
+	b = bootstrap_list(cfg, v.list, why, sizeof(why));
+	if (b < 0 && ei_member_list_find_peer_url(v.list, self_url)) {
+		out->action = EI_ACT_REFUSE;
+		out->refuse_code = EI_E_REFUSE;
+		say(out->reason, sizeof(out->reason),
+		    "not bootstrapping: a peer bootstraps this set's members, but %s; etcd would make "
+		    "two clusters of it. Give every pod the same --initial-cluster-size and --token",
+		    why);
+		return 0;
+	}
+	if (b > 0 && cfg->id.ordinal < cfg->initial_cluster_size) {
+		/* The peers are bootstrapping this very cluster: start as they did, once every
+		 * other peer vouches (an etcd bootstrapping it, or an etcd-init without a WAL). */
+		if (bootstrap_vouched(cfg, f, out) <= 0)
+			return 0;
+		snprintf(vouched, sizeof(vouched), "%s", out->reason);
+		say(out->reason, sizeof(out->reason),
+		    "no WAL; peers are bootstrapping this very initial cluster (cluster %" PRIx64
+		    ", member IDs from our token; %s): joining the bootstrap", v.cluster_id, vouched);
+		if ((r = set_self(out, ei_member_list_find_peer_url(v.list, self_url), err)) < 0)
 			return r;
-		return set_start(out, EI_ACT_BOOTSTRAP, ei_plan_new_initial_cluster(cfg));
+		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
 	}
-	if (by_url && by_url->n_client_urls == 0) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "no WAL and the member list has our peer URL as member %" PRIx64
-			 ", which never started%s: starting as it, no member add",
-			 by_url->id, by_url->is_learner ? " (a learner, promoted once caught up)" : "");
-		if ((r = set_self(out, by_url, err)) < 0)
-			return r;
-		return set_start(out, EI_ACT_START_EXISTING,
-				 ei_plan_existing_initial_cluster(cfg, &f->members));
-	}
-	by_name = by_url ? by_url : ei_member_list_find_name(&f->members, cfg->name);
-	if (by_name) {
-		out->action = EI_ACT_REPLACE;
-		out->remove_id = by_name->id;
-		snprintf(out->reason, sizeof(out->reason),
-			 "no WAL but member %" PRIx64 " (%s) is ours and has run: our data is lost. "
-			 "Removing it, then adding ourselves again (a member may not come back "
-			 "with an empty log under its old ID)",
-			 by_name->id, by_url ? "same peer URL" : "same name");
-		return set_self(out, by_name, err);
-	}
-	return decide_join(cfg, f, out);
+	return decide_in_cluster(cfg, f, &v, out, err);
 }
 
 int ei_plan_decide(const struct ei_config *cfg, const struct ei_facts *facts, struct ei_plan *out,
 		   struct ei_err *err)
 {
-	int r;
+	int r = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (facts->datadir.has_wal)
-		r = decide_with_wal(facts, out, err);
-	else
-		r = decide_without_wal(cfg, facts, out, err);
+	if (!ei_plan_refuse_datadir(cfg, &facts->datadir, out)) {
+		if (facts->datadir.has_wal)
+			r = decide_with_wal(facts, out, err);
+		else
+			r = decide_without_wal(cfg, facts, out, err);
+	}
 	if (r == EI_E_NOMEM)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	return r;

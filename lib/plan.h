@@ -1,6 +1,18 @@
-/* plan.h - the start-up decision: one pure function from the gathered facts to
- * an action (PRODUCT.md, "The start-up decision"). No I/O: DNS, HTTP and the
- * filesystem gather facts elsewhere; how a fact was fetched never matters here. */
+/* plan.h - the start-up decision: one pure function from the gathered facts to an
+ * action (PRODUCT.md, "The start-up decision"; README, "How etcd-init decides").
+ * No I/O: DNS, HTTP and the filesystem gather facts elsewhere (facts.h), and this is
+ * the one place that judges what they are worth:
+ *  - every answer of every peer is evidence only when it is valid: a member list with
+ *    a non-zero cluster ID and at least one member, served by a member that is in it;
+ *    an etcd-init status from the very peer asked. Anything else (refused, timed out,
+ *    TLS, an HTTP error, malformed, not a peer address) is unknown, never "no";
+ *  - a new cluster is bootstrapped only when every other peer DNS shows has said it
+ *    has no WAL, with our initial size and token, or is an etcd bootstrapping this very
+ *    initial cluster;
+ *  - a destructive or irreversible step (moving data aside, removing a member) and
+ *    starting as a listed member or adding one rest on a trusted member list: a
+ *    linearizable answer of etcd >= 3.5, or the same list (by member IDs) from a
+ *    majority of its voters. */
 #ifndef EI_PLAN_H
 #define EI_PLAN_H
 
@@ -8,14 +20,14 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "datadir.h"
 #include "err.h"
+#include "facts.h"
 #include "members.h"
 
 enum ei_action {
 	EI_ACT_RESTART,        /* exec etcd on its data */
 	EI_ACT_REJOIN,         /* we were removed: move the old data aside, then decide again */
-	EI_ACT_REFUSE,         /* the data belongs to another cluster: touch nothing, exit */
+	EI_ACT_REFUSE,         /* unsafe to act at all (refuse_code says how): touch nothing, exit */
 	EI_ACT_START_EXISTING, /* our member is listed but never started: start as it */
 	EI_ACT_REPLACE,        /* our data is lost but the cluster knows us: remove the old member */
 	EI_ACT_JOIN,           /* add ourselves (as a learner unless --no-learner) */
@@ -23,33 +35,10 @@ enum ei_action {
 	EI_ACT_WAIT,           /* nothing safe to do yet: gather the facts again later */
 };
 
-/* Bootstrapping needs the "no cluster" observation to hold for this many consecutive
- * rounds spanning at least EI_BOOTSTRAP_QUIET_MS: a peer with data execs etcd right
- * after its own DNS check and its peer API then answers, so a short settle time turns
- * "nobody answered yet" into "nobody has a cluster". */
-#define EI_BOOTSTRAP_QUIET_ROUNDS 3
-#define EI_BOOTSTRAP_QUIET_MS 5000
-
-struct ei_facts {
-	struct ei_datadir_facts datadir;
-
-	/* The cluster, as the first member that answered described it. */
-	bool cluster_answered;
-	struct ei_member_list members;
-	char answered_by[256];
-
-	/* DNS: every initial member's name (ordinals < initial size) resolves. */
-	bool initial_peers_resolve;
-	char unresolved_peer[256];   /* the first initial member name that does not resolve */
-	/* Consecutive gathering rounds in which initial_peers_resolve held and no
-	 * member answered, counting this one. */
-	unsigned quiet_rounds;
-	uint64_t quiet_ms;   /* how long that has held, in milliseconds */
-};
-
 struct ei_plan {
 	enum ei_action action;
-	char reason[640];
+	int refuse_code;       /* REFUSE: the EI_E_* to exit with (EI_E_REFUSE) */
+	char reason[1536];
 	/* The member that is us in the list (by WAL member ID, else peer URL, else name). */
 	bool self_listed;
 	struct ei_member self;           /* a copy, valid when self_listed */
@@ -60,6 +49,13 @@ struct ei_plan {
 	 * add has been made) need one: "name=peerURL,..." */
 	char *initial_cluster;           /* malloc'd or NULL */
 	const char *initial_cluster_state; /* "new", "existing" or NULL */
+	/* REJOIN, REPLACE, JOIN: a started voter that answered with the trusted list, to
+	 * send the change to (its client URL and pin, http.h). */
+	char via_url[EI_URL_MAX];
+	char via_pin[EI_PIN_MAX];
+	/* A state no automatic step can leave (quorum lost with data gone), said once at
+	 * error level by the caller; "" otherwise. */
+	char alert[1024];
 };
 
 /* Decide. cfg gives identity and settings, facts what was observed.
@@ -67,20 +63,21 @@ struct ei_plan {
 int ei_plan_decide(const struct ei_config *cfg, const struct ei_facts *facts, struct ei_plan *out,
 		   struct ei_err *err);
 
+/* The part of the decision that needs only the data dir, taken before any network
+ * call: true (with out filled as a REFUSE) when the data dir must not be used
+ * (a *.wal that is not a WAL; a WAL in another place than the one configured;
+ * member/snap/db without a WAL that no failed first start of ours explains). */
+bool ei_plan_refuse_datadir(const struct ei_config *cfg, const struct ei_datadir_facts *d,
+			    struct ei_plan *out);
+
 void ei_plan_free(struct ei_plan *plan);
 
 /* "restart", "rejoin", ... for logs and JSON. */
 const char *ei_action_name(enum ei_action a);
 
-/* --initial-cluster for starting as an existing member: every member of the list
- * (learners and unstarted ones included, etcd-facts §2.3), with our own entry
- * named cfg->name. Members without a name are named after the first label of their
- * peer host, else "m-<hex id>". If self_peer_url is not in the list it is appended
- * (a join made with the list returned before the add). malloc'd; NULL on ENOMEM. */
-char *ei_plan_existing_initial_cluster(const struct ei_config *cfg,
-				       const struct ei_member_list *members);
-
-/* --initial-cluster for a new cluster: ordinals 0 .. initial size-1. malloc'd. */
-char *ei_plan_new_initial_cluster(const struct ei_config *cfg);
+/* What plan.c makes of one peer, for logs and `plan`: "etcd-init without a WAL",
+ * "etcd of cluster 1234 (3 members)", "unknown: status refused ...". */
+void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f,
+			   const struct ei_peer *p, char *buf, size_t len);
 
 #endif

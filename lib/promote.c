@@ -13,7 +13,8 @@
 #include "log.h"
 
 /* The promoter's life: runs in the forked child, never returns. */
-static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, size_t n)
+static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, char **pins,
+			  size_t n)
 {
 	struct ei_client_opts opts = { .connect_timeout_ms = 1500, .request_timeout_ms = 5000 };
 	struct ei_etcd_client *client = NULL;
@@ -23,7 +24,7 @@ static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, s
 	int code = 0;
 
 	if (ei_etcd_client_create(&client, loop, &opts, &err) < 0) {
-		ei_log_error("promoter: cannot start", "error=\"%s\"", err.msg);
+		ei_log_error("promoter: cannot start", "error=%s", err.msg);
 		_exit(1);
 	}
 	ei_log_info("promoter: waiting for our learner to catch up, then promoting it",
@@ -33,16 +34,18 @@ static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, s
 		struct ei_etcd_result res = { 0 };
 		const struct ei_member *self;
 		char via[sizeof(res.endpoint)];
+		const char *via_pin = NULL;
 		int r;
 
 		if (ei_loop_sleep(loop, delay_ms, &err) < 0)
 			break;
 		attempt++;
-		r = ei_etcd_member_list(client, (const char *const *)endpoints, n, &list, &res, &err);
+		r = ei_etcd_member_list(client, (const char *const *)endpoints,
+					(const char *const *)pins, n, &list, &res, &err);
 		if (r == EI_E_SIGNAL)
 			break;
 		if (r < 0) {
-			ei_log_debug("promoter: no member answered", "attempt=%u error=\"%s\"", attempt,
+			ei_log_debug("promoter: no member answered", "attempt=%u error=%s", attempt,
 				     res.message);
 			goto next;
 		}
@@ -60,7 +63,10 @@ static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, s
 		}
 		/* The result struct is rewritten by the call: keep the endpoint apart. */
 		snprintf(via, sizeof(via), "%s", res.endpoint);
-		r = ei_etcd_member_promote(client, via, id, &res, &err);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(endpoints[i], via) == 0)
+				via_pin = pins[i];
+		r = ei_etcd_member_promote(client, via, via_pin, id, &res, &err);
 		if (r == 0) {
 			ei_log_info("promoter: learner promoted to voter", "member=%" PRIx64
 				    " via=%s attempts=%u", id, via, attempt);
@@ -77,7 +83,7 @@ static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, s
 		}
 		/* Not in sync yet is the normal answer while the learner catches up. */
 		ei_log(res.failure == EI_ETCD_FAIL_NOT_IN_SYNC ? EI_LOG_DEBUG : EI_LOG_WARN,
-		       "promoter: not promoted yet", "member=%" PRIx64 " reason=%s message=\"%s\"",
+		       "promoter: not promoted yet", "member=%" PRIx64 " reason=%s message=%s",
 		       id, ei_etcd_failure_name(res.failure), res.message);
 next:
 		ei_member_list_free(&list);
@@ -91,7 +97,7 @@ next:
 }
 
 int ei_promote_spawn(const struct ei_config *cfg, struct ei_loop *loop, uint64_t id,
-		     char **endpoints, size_t n_endpoints, struct ei_err *err)
+		     char **endpoints, char **pins, size_t n_endpoints, struct ei_err *err)
 {
 	pid_t pid;
 
@@ -102,6 +108,6 @@ int ei_promote_spawn(const struct ei_config *cfg, struct ei_loop *loop, uint64_t
 	if (pid < 0)
 		return ei_err_sys(err, errno, "fork (learner promoter)");
 	if (pid == 0)
-		promoter_main(loop, id, endpoints, n_endpoints);
+		promoter_main(loop, id, endpoints, pins, n_endpoints);
 	return (int)pid;
 }

@@ -16,9 +16,10 @@
 #include "err.h"
 #include "loop.h"
 
-/* Fork the promoter for member id. endpoints: client URLs of the other members
- * (copied). Returns the child's pid (> 0) in the parent, or EI_E_SYS. */
+/* Fork the promoter for member id. endpoints: client URLs of the other members, with
+ * their pins (http.h; the addresses resolved before the exec, so the promoter never
+ * resolves a name itself). Returns the child's pid (> 0) in the parent, or EI_E_SYS. */
 int ei_promote_spawn(const struct ei_config *cfg, struct ei_loop *loop, uint64_t id,
-		     char **endpoints, size_t n_endpoints, struct ei_err *err);
+		     char **endpoints, char **pins, size_t n_endpoints, struct ei_err *err);
 
 #endif

@@ -38,6 +38,87 @@ static json_object *host_json(const struct ei_dns_host *h)
 	return o;
 }
 
+static json_object *answer_json(const struct ei_answer *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "outcome", jstr(ei_outcome_name(a->outcome)));
+	if (a->outcome != EI_OUTCOME_NOT_ASKED) {
+		json_object_object_add(o, "url", jstr(a->url));
+		json_object_object_add(o, "detail", jstr(a->detail));
+	}
+	return o;
+}
+
+static json_object *members_json(const struct ei_member_list *l)
+{
+	json_object *members = json_object_new_array();
+	char buf[32];
+
+	for (size_t i = 0; i < l->n_members; i++) {
+		const struct ei_member *m = &l->members[i];
+		json_object *jm = json_object_new_object();
+
+		hex(buf, sizeof(buf), m->id);
+		json_object_object_add(jm, "id", jstr(buf));
+		json_object_object_add(jm, "name", jstr(m->name));
+		json_object_object_add(jm, "peer_urls", strings_json(m->peer_urls, m->n_peer_urls));
+		json_object_object_add(jm, "client_urls", strings_json(m->client_urls, m->n_client_urls));
+		json_object_object_add(jm, "learner", json_object_new_boolean(m->is_learner));
+		json_object_object_add(jm, "started", json_object_new_boolean(m->n_client_urls > 0));
+		json_object_array_add(members, jm);
+	}
+	return members;
+}
+
+static json_object *peer_json(const struct ei_config *cfg, const struct ei_facts *f,
+			      const struct ei_peer *p)
+{
+	json_object *o = json_object_new_object();
+	json_object *addrs = json_object_new_array();
+	char says[640], buf[32];
+
+	json_object_object_add(o, "host", jstr(p->host));
+	json_object_object_add(o, "ordinal", json_object_new_int(p->ordinal));
+	json_object_object_add(o, "initial", json_object_new_boolean(p->initial));
+	json_object_object_add(o, "srv", json_object_new_boolean(p->in_srv));
+	json_object_object_add(o, "from_member_list", json_object_new_boolean(p->from_list));
+	json_object_object_add(o, "dns", jstr(ei_dns_status_name(p->dns)));
+	for (size_t i = 0; i < p->n_addrs; i++)
+		json_object_array_add(addrs, jstr(p->addrs[i]));
+	json_object_object_add(o, "addresses", addrs);
+	if (p->not_peer[0])
+		json_object_object_add(o, "not_a_peer", jstr(p->not_peer));
+	json_object_object_add(o, "member_list", answer_json(&p->list));
+	if (p->list.outcome == EI_OUTCOME_VALID) {
+		hex(buf, sizeof(buf), p->members.cluster_id);
+		json_object_object_add(o, "cluster_id", jstr(buf));
+		json_object_object_add(o, "linearizable", json_object_new_boolean(p->linearizable));
+		json_object_object_add(o, "members", members_json(&p->members));
+	}
+	json_object_object_add(o, "peer_member_list", answer_json(&p->peer_list));
+	if (p->peer_list.outcome == EI_OUTCOME_VALID && p->list.outcome != EI_OUTCOME_VALID)
+		json_object_object_add(o, "members", members_json(&p->peer_members));
+	json_object_object_add(o, "version", answer_json(&p->version));
+	if (p->server_version[0])
+		json_object_object_add(o, "etcd_version", jstr(p->server_version));
+	json_object_object_add(o, "etcd_init_status", answer_json(&p->status));
+	if (p->status.outcome == EI_OUTCOME_VALID) {
+		json_object *st = json_object_new_object();
+
+		json_object_object_add(st, "name", jstr(p->init.name));
+		json_object_object_add(st, "peer_url", jstr(p->init.peer_url));
+		json_object_object_add(st, "initial_cluster_size",
+				       json_object_new_int((int)p->init.initial_cluster_size));
+		json_object_object_add(st, "has_wal", json_object_new_boolean(p->init.has_wal));
+		json_object_object_add(st, "action", jstr(p->init.action));
+		json_object_object_add(o, "etcd_init", st);
+	}
+	ei_plan_describe_peer(cfg, f, p, says, sizeof(says));
+	json_object_object_add(o, "says", jstr(says));
+	return o;
+}
+
 static void print_json(FILE *out, const struct ei_config *cfg, const struct ei_gather *g,
 		       const struct ei_facts *f, const struct ei_plan *plan,
 		       const struct ei_etcd_command *cmd)
@@ -45,12 +126,13 @@ static void print_json(FILE *out, const struct ei_config *cfg, const struct ei_g
 	json_object *o = json_object_new_object();
 	json_object *d = json_object_new_object();
 	json_object *dns = json_object_new_object();
-	json_object *hosts = json_object_new_array();
-	json_object *cl = json_object_new_object();
+	json_object *peers = json_object_new_array();
 	char buf[EI_URL_MAX];
 
 	json_object_object_add(o, "action", jstr(ei_action_name(plan->action)));
 	json_object_object_add(o, "reason", jstr(plan->reason));
+	if (plan->alert[0])
+		json_object_object_add(o, "alert", jstr(plan->alert));
 	json_object_object_add(o, "etcd_args",
 			       cmd ? strings_json(cmd->argv, cmd->argc) : json_object_new_array());
 	json_object_object_add(o, "name", jstr(cfg->name));
@@ -78,39 +160,12 @@ static void print_json(FILE *out, const struct ei_config *cfg, const struct ei_g
 	json_object_object_add(dns, "own_is_local", json_object_new_boolean(g->own_ok));
 	json_object_object_add(dns, "pod_addresses", jstr(g->own_addrs));
 	json_object_object_add(dns, "srv_name", jstr(g->srv_name));
-	json_object_object_add(dns, "srv_status", jstr(ei_dns_status_name(g->srv_status)));
-	json_object_object_add(dns, "srv_targets", json_object_new_int((int)g->n_srv_targets));
-	for (size_t i = 0; i < g->n_hosts; i++)
-		json_object_array_add(hosts, host_json(&g->hosts[i]));
-	json_object_object_add(dns, "peers", hosts);
+	json_object_object_add(dns, "srv_status", jstr(ei_dns_status_name(f->srv_status)));
+	json_object_object_add(dns, "srv_targets", json_object_new_int((int)f->n_srv_targets));
 	json_object_object_add(o, "dns", dns);
-
-	json_object_object_add(cl, "answered", json_object_new_boolean(f->cluster_answered));
-	if (f->cluster_answered) {
-		json_object *members = json_object_new_array();
-
-		json_object_object_add(cl, "answered_by", jstr(f->answered_by));
-		hex(buf, sizeof(buf), f->members.cluster_id);
-		json_object_object_add(cl, "cluster_id", jstr(buf));
-		for (size_t i = 0; i < f->members.n_members; i++) {
-			const struct ei_member *m = &f->members.members[i];
-			json_object *jm = json_object_new_object();
-
-			hex(buf, sizeof(buf), m->id);
-			json_object_object_add(jm, "id", jstr(buf));
-			json_object_object_add(jm, "name", jstr(m->name));
-			json_object_object_add(jm, "peer_urls", strings_json(m->peer_urls, m->n_peer_urls));
-			json_object_object_add(jm, "client_urls",
-					       strings_json(m->client_urls, m->n_client_urls));
-			json_object_object_add(jm, "learner", json_object_new_boolean(m->is_learner));
-			json_object_object_add(jm, "started", json_object_new_boolean(ei_member_is_started(m)));
-			json_object_array_add(members, jm);
-		}
-		json_object_object_add(cl, "members", members);
-	} else {
-		json_object_object_add(cl, "last_error", jstr(g->last_result.message));
-	}
-	json_object_object_add(o, "cluster", cl);
+	for (size_t i = 0; i < f->n_peers; i++)
+		json_object_array_add(peers, peer_json(cfg, f, &f->peers[i]));
+	json_object_object_add(o, "peers", peers);
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -133,7 +188,7 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 	fprintf(out, "data dir    %s: ", cfg->data_dir);
 	if (!f->datadir.has_wal)
 		fprintf(out, "no WAL in %s%s\n", f->datadir.wal_dir,
-			f->datadir.has_snap_db ? " (member/snap/db exists but does not count)" : "");
+			f->datadir.has_snap_db ? " (member/snap/db exists)" : "");
 	else if (f->datadir.has_metadata)
 		fprintf(out, "WAL of member %" PRIx64 " in cluster %" PRIx64 "\n",
 			f->datadir.member_id, f->datadir.cluster_id);
@@ -145,28 +200,25 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 	fprintf(out, " (pod addresses %s: %s)\n", g->own_addrs[0] ? g->own_addrs : "none",
 		g->own_ok ? "matches" : "does not match");
 	fprintf(out, "SRV         %s: %s, %zu targets\n", g->srv_name,
-		ei_dns_status_name(g->srv_status), g->n_srv_targets);
-	for (size_t i = 0; i < g->n_hosts; i++) {
-		fprintf(out, "peer DNS    %s: %s", g->hosts[i].name,
-			ei_dns_status_name(g->hosts[i].status));
-		for (size_t a = 0; a < g->hosts[i].n_addrs; a++)
-			fprintf(out, "%s%s", a ? "," : " ", g->hosts[i].addrs[a]);
-		fputc('\n', out);
-	}
-	if (f->cluster_answered) {
-		fprintf(out, "cluster     %" PRIx64 ", answered by %s, %zu members:\n",
-			f->members.cluster_id, f->answered_by, f->members.n_members);
-		for (size_t i = 0; i < f->members.n_members; i++) {
-			const struct ei_member *m = &f->members.members[i];
+		ei_dns_status_name(f->srv_status), f->n_srv_targets);
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		char says[640];
 
-			fprintf(out, "  %016" PRIx64 "  %-12s %-9s %s%s\n", m->id,
-				m->name ? m->name : "-",
-				ei_member_is_started(m) ? "started" : "unstarted",
-				m->n_peer_urls ? m->peer_urls[0] : "-", m->is_learner ? "  learner" : "");
+		ei_plan_describe_peer(cfg, f, p, says, sizeof(says));
+		fprintf(out, "peer        %s [%s", p->host, ei_dns_status_name(p->dns));
+		for (size_t a = 0; a < p->n_addrs; a++)
+			fprintf(out, "%s%s", a ? "," : " ", p->addrs[a]);
+		fprintf(out, "]: %s\n", says);
+		if (p->list.outcome == EI_OUTCOME_VALID) {
+			for (size_t m = 0; m < p->members.n_members; m++) {
+				const struct ei_member *x = &p->members.members[m];
+
+				fprintf(out, "              %016" PRIx64 "  %-12s %-9s %s%s\n", x->id,
+					x->name ? x->name : "-", x->n_client_urls ? "started" : "unstarted",
+					x->n_peer_urls ? x->peer_urls[0] : "-", x->is_learner ? "  learner" : "");
+			}
 		}
-	} else {
-		fprintf(out, "cluster     no member answered (%s)\n",
-			g->last_result.message[0] ? g->last_result.message : "no peer to ask");
 	}
 	fprintf(out, "decision    %s\nreason      %s\n", ei_action_name(plan->action), plan->reason);
 	if (cmd) {

@@ -4,7 +4,8 @@
  * most one membership change per round and then decides again from fresh facts:
  * a launcher killed between any two steps finishes the job on its next start
  * (PRODUCT.md, "Every step survives a crash"). Every step is logged before it is
- * taken. */
+ * taken. While it waits, the status server (server.h) tells the peers what this pod
+ * has and decides, and it is closed before etcd is exec'd. */
 #include "run.h"
 
 #include <inttypes.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster.h"
+#include "ei-version.h"
 #include "exec.h"
 #include "failpoint.h"
 #include "flags.h"
@@ -22,22 +25,23 @@
 #include "plan.h"
 #include "promote.h"
 #include "report.h"
+#include "server.h"
+#include "status.h"
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 2000
-/* While every initial member resolves and none answers, ask twice a second: the
- * settle time before bootstrapping (EI_BOOTSTRAP_QUIET_MS) is counted in these
- * rounds, and a peer that starts bootstrapping is followed at once. */
-#define QUIET_INTERVAL_MS 500
 
 struct run {
 	const struct ei_config *cfg;
 	struct ei_loop *loop;
 	char **envp;
 	struct ei_gather g;
-	uint64_t deadline;  /* 0: wait forever */
+	struct ei_server *server;       /* NULL when the peer port could not be bound */
+	struct ei_init_status status;   /* what the server says */
+	uint64_t deadline;              /* 0: wait forever */
 	int backoff_ms;
-	char last_wait[640]; /* the reason of the last wait, for the timeout message */
+	char last_wait[1536];           /* the reason of the last wait, for the timeout message */
+	char last_alert[1024];
 };
 
 static int backoff(struct run *r, const char *what, struct ei_err *err)
@@ -46,13 +50,69 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 	int delay = r->backoff_ms;
 
 	if (left == 0)
-		return ei_err_set(err, EI_E_TIMEOUT,
-				  "gave up after --wait-timeout=%us: %s", r->cfg->wait_timeout_s,
-				  r->last_wait[0] ? r->last_wait : what);
+		return ei_err_set(err, EI_E_TIMEOUT, "gave up after --wait-timeout=%us: %s",
+				  r->cfg->wait_timeout_s, r->last_wait[0] ? r->last_wait : what);
 	if (left > 0 && delay > left)
 		delay = left;
 	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
 	return ei_loop_sleep(r->loop, delay, err);
+}
+
+/* What the status server says from now on (status.h). */
+static void publish_status(struct run *r, const struct ei_datadir_facts *d, const char *action,
+			   const char *reason)
+{
+	struct ei_err err = { 0 };
+	char *json;
+
+	if (!r->server)
+		return;
+	if (d) {
+		r->status.has_wal = d->has_wal;
+		r->status.has_ids = d->has_wal && d->has_metadata;
+		r->status.member_id = r->status.has_ids ? d->member_id : 0;
+		r->status.cluster_id = r->status.has_ids ? d->cluster_id : 0;
+	}
+	snprintf(r->status.action, sizeof(r->status.action), "%s", action);
+	snprintf(r->status.reason, sizeof(r->status.reason), "%s", reason);
+	json = ei_status_to_json(&r->status);
+	if (!json || ei_server_set_status(r->server, json, &err) < 0)
+		ei_log_warn("cannot update the status served to peers", "error=%s",
+			    json ? err.msg : "out of memory");
+	free(json);
+}
+
+/* Serve our status on the peer port until the exec (server.h). */
+static void start_server(struct run *r, const struct ei_datadir_facts *d)
+{
+	const struct ei_config *cfg = r->cfg;
+	struct ei_err err = { 0 };
+
+	snprintf(r->status.version, sizeof(r->status.version), "%s", EI_VERSION);
+	snprintf(r->status.name, sizeof(r->status.name), "%s", cfg->name);
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, r->status.peer_url,
+			     sizeof(r->status.peer_url));
+	r->status.initial_cluster_size = cfg->initial_cluster_size;
+	snprintf(r->status.token, sizeof(r->status.token), "%s", cfg->token);
+	if (ei_server_start(&r->server, r->loop, cfg->id.peer_port, &err) < 0) {
+		/* Our own decisions do not need it; our peers will wait for us (unknown is
+		 * never "no"), and etcd would fail to bind a port that is really taken. */
+		ei_log_warn("cannot serve the etcd-init status to the peers; they will wait for us",
+			    "error=%s", err.msg);
+		return;
+	}
+	ei_log_info("serving the etcd-init status on the peer port", "port=%u path=%s",
+		    cfg->id.peer_port, EI_STATUS_PATH);
+	publish_status(r, d, "wait", "starting: looking up our own name");
+}
+
+static void stop_server(struct run *r)
+{
+	if (!r->server)
+		return;
+	ei_log_debug("status server closed", "requests=%lu", ei_server_requests(r->server));
+	ei_server_stop(r->server);
+	r->server = NULL;
 }
 
 /* Wait until our own name resolves to one of this pod's addresses: peers reach us
@@ -81,18 +141,11 @@ static int wait_own_name(struct run *r, struct ei_err *err)
 			snprintf(r->last_wait, sizeof(r->last_wait), "own name %s does not resolve (%s)",
 				 r->g.own.name, ei_dns_status_name(r->g.own.status));
 		if (attempt == 1 || attempt % 10 == 0)
-			ei_log_info("waiting for DNS", "what=\"%s\" attempt=%u", r->last_wait, attempt);
+			ei_log_info("waiting for DNS", "what=%s attempt=%u", r->last_wait, attempt);
 		rc = backoff(r, r->last_wait, err);
 		if (rc < 0)
 			return rc;
 	}
-}
-
-static void log_cluster(const struct ei_facts *f)
-{
-	if (f->cluster_answered)
-		ei_log_info("cluster answered", "by=%s cluster=%" PRIx64 " members=%zu",
-			    f->answered_by, f->members.cluster_id, f->members.n_members);
 }
 
 static void suffix_now(char *buf, size_t len)
@@ -130,16 +183,17 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 	struct ei_etcd_result res = { 0 };
 	int rc;
 
-	if (!r->g.change_endpoint[0]) {
+	if (!plan->via_url[0]) {
 		snprintf(r->last_wait, sizeof(r->last_wait),
-			 "no started voter with a client URL to remove member %" PRIx64 " through",
+			 "no started voter answered to remove member %" PRIx64 " through",
 			 plan->remove_id);
 		return backoff(r, r->last_wait, err);
 	}
 	ei_log_info("removing our old member (data lost)", "member=%" PRIx64 " via=%s",
-		    plan->remove_id, r->g.change_endpoint);
+		    plan->remove_id, plan->via_url);
 	ei_failpoint("replace.before-remove");
-	rc = ei_etcd_member_remove(r->g.change_client, r->g.change_endpoint, plan->remove_id, &res, err);
+	rc = ei_etcd_member_remove(r->g.change_client, plan->via_url, plan->via_pin, plan->remove_id,
+				   &res, err);
 	if (rc == 0 || res.failure == EI_ETCD_FAIL_NOT_FOUND) {
 		ei_log_info("old member removed", "member=%" PRIx64, plan->remove_id);
 		ei_failpoint("replace.after-remove");
@@ -151,7 +205,7 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 		return rc;
 	snprintf(r->last_wait, sizeof(r->last_wait), "remove of member %" PRIx64 " failed: %s (%s)",
 		 plan->remove_id, res.message, ei_etcd_failure_name(res.failure));
-	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=\"%s\"",
+	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=%s",
 		    plan->remove_id, ei_etcd_failure_name(res.failure), res.message);
 	if (res.failure == EI_ETCD_FAIL_AUTH)
 		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
@@ -170,22 +224,22 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 	char peer_url[EI_URL_MAX];
 	int rc;
 
-	if (!r->g.change_endpoint[0]) {
-		snprintf(r->last_wait, sizeof(r->last_wait), "no started voter to add ourselves through");
+	if (!plan->via_url[0]) {
+		snprintf(r->last_wait, sizeof(r->last_wait), "no started voter answered to add ourselves through");
 		rc = backoff(r, r->last_wait, err);
 		return rc < 0 ? rc : 0;
 	}
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, peer_url, sizeof(peer_url));
 	ei_log_info("adding ourselves to the cluster", "peer_url=%s learner=%s via=%s", peer_url,
-		    plan->add_as_learner ? "true" : "false", r->g.change_endpoint);
+		    plan->add_as_learner ? "true" : "false", plan->via_url);
 	ei_failpoint("join.before-add");
-	rc = ei_etcd_member_add(r->g.change_client, r->g.change_endpoint, peer_url, plan->add_as_learner,
-				&added, &after, &res, err);
+	rc = ei_etcd_member_add(r->g.change_client, plan->via_url, plan->via_pin, peer_url,
+				plan->add_as_learner, &added, &after, &res, err);
 	if (rc == 0) {
 		ei_log_info("member added", "member=%" PRIx64 " members=%zu", added.id, after.n_members);
 		ei_failpoint("join.after-add");
 		free(plan->initial_cluster);
-		plan->initial_cluster = ei_plan_existing_initial_cluster(cfg, &after);
+		plan->initial_cluster = ei_cluster_existing_initial(cfg, &after);
 		if (plan->self_listed)
 			ei_member_free(&plan->self);
 		plan->self_listed = ei_member_copy(&plan->self, &added, err) == 0;
@@ -212,9 +266,9 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
 	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS)
 		ei_log_info("another learner is catching up; waiting for it to be promoted",
-			    "message=\"%s\"", res.message);
+			    "message=%s", res.message);
 	else
-		ei_log_warn("member add failed, retrying", "reason=%s message=\"%s\"",
+		ei_log_warn("member add failed, retrying", "reason=%s message=%s",
 			    ei_etcd_failure_name(res.failure), res.message);
 	rc = backoff(r, r->last_wait, err);
 	return rc < 0 ? rc : 0;
@@ -236,30 +290,29 @@ static int wait_initial_cluster_resolves(struct run *r, const char *initial_clus
 			return 0;
 		snprintf(r->last_wait, sizeof(r->last_wait),
 			 "%s of --initial-cluster does not resolve", missing);
-		ei_log_info("waiting for DNS", "what=\"%s\"", r->last_wait);
+		ei_log_info("waiting for DNS", "what=%s", r->last_wait);
 		rc = backoff(r, r->last_wait, err);
 		if (rc < 0)
 			return rc;
 	}
 }
 
-/* Client URLs of the other members, for the promoter: the canonical URLs of the
- * initial members and whatever client URLs the member list showed. */
-static size_t other_client_urls(const struct run *r, const struct ei_facts *f,
-				char (*urls)[EI_URL_MAX], size_t max)
+#define MAX_PROMOTER_ENDPOINTS EI_MAX_PEERS
+
+/* Client URLs (and pins) of the peers that answered, for the promoter. */
+static size_t other_client_urls(const struct ei_facts *f, char (*urls)[EI_URL_MAX],
+				char (*pins)[EI_PIN_MAX], size_t max)
 {
-	const struct ei_identity *id = &r->cfg->id;
 	size_t n = 0;
 
-	for (unsigned i = 0; i < r->cfg->initial_cluster_size && n < max; i++) {
-		if (i != id->ordinal)
-			ei_identity_client_url(id, i, urls[n++], EI_URL_MAX);
-	}
-	for (size_t i = 0; i < f->members.n_members && n < max; i++) {
-		const struct ei_member *m = &f->members.members[i];
+	for (size_t i = 0; i < f->n_peers && n < max; i++) {
+		const struct ei_peer *p = &f->peers[i];
 
-		if (!m->is_learner && m->n_client_urls > 0)
-			snprintf(urls[n++], EI_URL_MAX, "%s", m->client_urls[0]);
+		if (!p->client_pin[0] || p->not_peer[0])
+			continue;
+		snprintf(urls[n], EI_URL_MAX, "%s", p->client_url);
+		snprintf(pins[n], EI_PIN_MAX, "%s", p->client_pin);
+		n++;
 	}
 	return n;
 }
@@ -270,8 +323,9 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	const struct ei_config *cfg = r->cfg;
 	struct ei_etcd_command cmd = { 0 };
 	char etcd_path[4096];
-	static char urls[2 * EI_GATHER_MAX_HOSTS][EI_URL_MAX];
-	char *url_ptrs[2 * EI_GATHER_MAX_HOSTS];
+	static char urls[MAX_PROMOTER_ENDPOINTS][EI_URL_MAX];
+	static char pins[MAX_PROMOTER_ENDPOINTS][EI_PIN_MAX];
+	char *url_ptrs[MAX_PROMOTER_ENDPOINTS], *pin_ptrs[MAX_PROMOTER_ENDPOINTS];
 	size_t n_urls;
 	pid_t promoter = 0;
 	int rc;
@@ -287,15 +341,24 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	rc = ei_flags_build(cfg, plan, r->envp, etcd_path, &cmd, err);
 	if (rc < 0)
 		return rc;
-	n_urls = other_client_urls(r, f, urls, sizeof(urls) / sizeof(urls[0]));
-	for (size_t i = 0; i < n_urls; i++)
+	n_urls = other_client_urls(f, urls, pins, MAX_PROMOTER_ENDPOINTS);
+	for (size_t i = 0; i < n_urls; i++) {
 		url_ptrs[i] = urls[i];
-	/* pid1-and-style §2.6 item 7: release the HTTP client (its sockets, resolver
-	 * threads and libcurl's global state, which each client holds a reference to)
-	 * before forking the promoter and before exec. */
+		pin_ptrs[i] = pins[i];
+	}
+	/* A first start without a WAL: mark it, so a start that fails before etcd writes
+	 * its WAL is recognised by the next one (datadir.h). */
+	if (!f->datadir.has_wal && (rc = ei_datadir_mark_first_start(cfg->data_dir, err)) < 0) {
+		ei_flags_free(&cmd);
+		return rc;
+	}
+	/* The peer port is etcd's from now on; and pid1-and-style §2.6 item 7: release the
+	 * HTTP clients (sockets, libcurl's global state) before forking the promoter and
+	 * before exec. */
+	stop_server(r);
 	ei_gather_destroy(&r->g);
 	if (plan->promote_after_start && plan->self_listed) {
-		rc = ei_promote_spawn(cfg, r->loop, plan->self.id, url_ptrs, n_urls, err);
+		rc = ei_promote_spawn(cfg, r->loop, plan->self.id, url_ptrs, pin_ptrs, n_urls, err);
 		if (rc < 0) {
 			ei_flags_free(&cmd);
 			return rc;
@@ -312,8 +375,7 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		for (size_t i = 0; i < cmd.argc && used < sizeof(line); i++)
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
 						 i ? " " : "", cmd.argv[i]);
-		ei_log_info("starting etcd", "action=%s command=\"%s\"", ei_action_name(plan->action),
-			    line);
+		ei_log_info("starting etcd", "action=%s command=%s", ei_action_name(plan->action), line);
 	}
 	ei_failpoint("exec.before");
 	rc = ei_exec_etcd(cmd.argv, r->envp, err);
@@ -338,12 +400,13 @@ static int plan_only(struct run *r, struct ei_err *err)
 	if (rc < 0)
 		return rc;
 	rc = ei_gather_round(&r->g, &facts, err);
-	if (rc < 0)
+	if (rc < 0) {
+		ei_facts_free(&facts);
 		return rc;
-	facts.quiet_rounds = !facts.cluster_answered && facts.initial_peers_resolve ? 1 : 0;
+	}
 	rc = ei_plan_decide(r->cfg, &facts, &plan, err);
 	if (rc < 0) {
-		ei_member_list_free(&facts.members);
+		ei_facts_free(&facts);
 		return rc;
 	}
 	switch (plan.action) {
@@ -370,57 +433,99 @@ static int plan_only(struct run *r, struct ei_err *err)
 		ei_report_print(stdout, r->cfg, &r->g, &facts, &plan, have_cmd ? &cmd : NULL);
 	ei_flags_free(&cmd);
 	ei_plan_free(&plan);
-	ei_member_list_free(&facts.members);
+	ei_facts_free(&facts);
 	return rc;
+}
+
+/* Before any network call: the data dir must be usable and mean what it seems. */
+static int check_datadir(struct run *r, struct ei_datadir_facts *d, struct ei_err *err)
+{
+	const struct ei_config *cfg = r->cfg;
+	struct ei_plan plan = { 0 };
+	int rc;
+
+	rc = ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, d, err);
+	if (rc < 0)
+		return rc;
+	if (ei_plan_refuse_datadir(cfg, d, &plan)) {
+		ei_log_info("decision", "action=%s round=0 reason=%s", ei_action_name(plan.action),
+			    plan.reason);
+		return ei_err_set(err, plan.refuse_code, "%s", plan.reason);
+	}
+	if (!d->has_wal && d->has_snap_db && d->first_start_marker)
+		ei_log_info("member/snap/db without a WAL is what a failed first start of etcd left "
+			    "(marked by etcd-init before it): treating the data dir as empty",
+			    "data_dir=%s", cfg->data_dir);
+	if (d->has_wal && d->first_start_marker && (rc = ei_datadir_clear_first_start(cfg->data_dir, err)) < 0)
+		return rc;
+	return 0;
+}
+
+static void log_decision(struct run *r, const struct ei_facts *f, const struct ei_plan *plan,
+			 unsigned round, bool changed)
+{
+	if (changed || round % 10 == 0) {
+		if (ei_log_enabled(EI_LOG_DEBUG)) {
+			for (size_t i = 0; i < f->n_peers; i++) {
+				char what[640];
+
+				ei_plan_describe_peer(r->cfg, f, &f->peers[i], what, sizeof(what));
+				ei_log_debug("peer", "host=%s says=%s", f->peers[i].host, what);
+			}
+		}
+		ei_log_info("decision", "action=%s round=%u reason=%s", ei_action_name(plan->action),
+			    round, plan->reason);
+	}
+	if (plan->alert[0] && strcmp(plan->alert, r->last_alert) != 0)
+		ei_log_error("no automatic step can restore this cluster", "detail=%s", plan->alert);
+	snprintf(r->last_alert, sizeof(r->last_alert), "%s", plan->alert);
 }
 
 static int run_loop(struct run *r, struct ei_err *err)
 {
 	enum ei_action last_action = EI_ACT_WAIT;
-	unsigned quiet_rounds = 0, round = 0;
-	uint64_t quiet_since = 0;
+	struct ei_datadir_facts d;
+	unsigned round = 0;
+	char last_reason[1536] = "";
 	int rc;
 
+	rc = check_datadir(r, &d, err);
+	if (rc < 0)
+		return rc;
+	start_server(r, &d);
 	rc = wait_own_name(r, err);
 	if (rc < 0)
 		return rc;
 	for (;;) {
 		struct ei_facts facts;
 		struct ei_plan plan;
+		bool changed;
 
 		round++;
 		rc = ei_gather_round(&r->g, &facts, err);
-		if (rc < 0)
-			return rc;
-		if (!facts.cluster_answered && facts.initial_peers_resolve) {
-			if (quiet_rounds++ == 0)
-				quiet_since = ei_clock_ms();
-		} else {
-			quiet_rounds = 0;
-		}
-		facts.quiet_rounds = quiet_rounds;
-		facts.quiet_ms = quiet_rounds ? ei_clock_ms() - quiet_since : 0;
-		rc = ei_plan_decide(r->cfg, &facts, &plan, err);
+		if (rc == 0)
+			rc = ei_plan_decide(r->cfg, &facts, &plan, err);
 		if (rc < 0) {
-			ei_member_list_free(&facts.members);
+			ei_facts_free(&facts);
 			return rc;
 		}
-		if (plan.action != EI_ACT_WAIT || last_action != EI_ACT_WAIT || round == 1 ||
-		    round % 10 == 0) {
-			log_cluster(&facts);
-			ei_log_info("decision", "action=%s round=%u reason=\"%s\"",
-				    ei_action_name(plan.action), round, plan.reason);
-		}
+		changed = plan.action != last_action || strcmp(plan.reason, last_reason) != 0 ||
+			  round == 1;
+		log_decision(r, &facts, &plan, round, changed);
+		publish_status(r, &facts.datadir, ei_action_name(plan.action), plan.reason);
 		last_action = plan.action;
+		snprintf(last_reason, sizeof(last_reason), "%s", plan.reason);
 		switch (plan.action) {
 		case EI_ACT_WAIT:
 			snprintf(r->last_wait, sizeof(r->last_wait), "%s", plan.reason);
-			if (quiet_rounds > 0 && r->backoff_ms > QUIET_INTERVAL_MS)
-				r->backoff_ms = QUIET_INTERVAL_MS;
+			/* Something changed: look again soon. */
+			if (changed)
+				r->backoff_ms = BACKOFF_FIRST_MS;
 			rc = backoff(r, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:
-			rc = ei_err_set(err, EI_E_REFUSE, "%s", plan.reason);
+			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",
+					plan.reason);
 			break;
 		case EI_ACT_REJOIN:
 			rc = act_rejoin(r, &facts, err);
@@ -441,7 +546,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 			break;
 		}
 		ei_plan_free(&plan);
-		ei_member_list_free(&facts.members);
+		ei_facts_free(&facts);
 		if (rc < 0)
 			return rc;
 	}
@@ -464,6 +569,7 @@ int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struc
 		rc = plan_only(&r, err);
 	else
 		rc = run_loop(&r, err);
+	stop_server(&r);
 	ei_gather_destroy(&r.g);
 	return rc;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: prints figures, asserts nothing (these machines are noisy).
-#   ./test/bench.sh [3.4|3.5] [rounds]
+#   ./test/bench.sh [3.4|3.5|3.6] [rounds]   (default 3.4, 3 rounds)
 # For restart, bootstrap and join: the time from launcher start to exec (a fake etcd
 # records the moment it starts) and the peak RSS (the fake etcd reads its maxrss, which
 # Linux keeps across execve). Then the binary size, and the time from start to a healthy
@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 version=${1:-3.4}
 rounds=${2:-3}
 
-etcd35=$(bash test/setup.sh) || exit 1
-export EI_ETCD35_BIN=$etcd35/usr/bin/etcd EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdctl
+envs=$(bash test/setup.sh) || exit 1
+eval "$envs"
 if [[ ! -d build-bench ]]; then
 	meson setup build-bench -Dbuildtype=release -Dwerror=true >/dev/null || exit 1
 fi

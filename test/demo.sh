@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian 12 machine, as root:
-#   ./test/demo.sh [3.4|3.5]
+#   ./test/demo.sh [3.4|3.5|3.6]   (default 3.6, the version the seed manifest runs)
 # installs what it needs (test/setup.sh), builds etcd-init, and starts a local 3-member
 # etcd cluster with etcd-init as PID 1 of three "pods" (network namespaces with their
 # own IP and a resolv.conf pointing at unbound, the cluster DNS). The pods start before
@@ -10,10 +10,10 @@
 # Enter or Ctrl-C; otherwise (or with DEMO_EXIT=1) it stops and cleans up at once.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-version=${1:-3.4}
+version=${1:-3.6}
 
-etcd35=$(bash test/setup.sh) || { echo "demo: setup failed" >&2; exit 1; }
-export EI_ETCD35_BIN=$etcd35/usr/bin/etcd EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdctl
+envs=$(bash test/setup.sh) || { echo "demo: setup failed" >&2; exit 1; }
+eval "$envs"
 if [[ ! -d build-demo ]]; then
 	meson setup build-demo -Dbuildtype=release -Dwerror=true >/dev/null || exit 1
 fi

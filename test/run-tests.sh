@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine, as root:
-#   ./test/run-tests.sh              unit + integration tests (etcd 3.4 and 3.5)
+#   ./test/run-tests.sh              unit + integration tests (the etcd versions test/meson.build lists)
 #   ./test/run-tests.sh --sanitize   the same, built with AddressSanitizer/UBSan
-# Installs its packages (test/setup.sh), builds with werror, runs meson test and
-# ends with the line "N passed, N failed" (counting meson tests).
+# Installs its packages and etcd 3.5 and 3.6 (test/setup.sh, whose stdout is the
+# EI_ETCD*_BIN exports), builds with werror, runs meson test and ends with the line
+# "N passed, N failed" (counting meson tests).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +16,8 @@ if [[ ${1:-} == --sanitize ]]; then
 	shift
 fi
 
-etcd35=$(bash test/setup.sh) || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
-export EI_ETCD35_BIN=$etcd35/usr/bin/etcd
-export EI_ETCDCTL35_BIN=$etcd35/usr/bin/etcdctl
+envs=$(bash test/setup.sh) || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+eval "$envs"
 
 if [[ ! -d $builddir ]]; then
 	if ! meson setup "$builddir" "${setup_args[@]}" >"$builddir.setup.log" 2>&1; then

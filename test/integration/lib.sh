@@ -279,7 +279,11 @@ ei_env_setup()
 		ETCD_BIN=$etcd35
 		ETCDCTL_BIN=$etcdctl35
 		;;
-	*) bail_out "unknown etcd version '$version' (3.4 or 3.5)" ;;
+	3.6)
+		ETCD_BIN=${EI_ETCD36_BIN:-/var/cache/etcd-init/etcd-3.6.16/etcd}
+		ETCDCTL_BIN=${EI_ETCDCTL36_BIN:-/var/cache/etcd-init/etcd-3.6.16/etcdctl}
+		;;
+	*) bail_out "unknown etcd version '$version' (3.4, 3.5 or 3.6)" ;;
 	esac
 	[[ -x $ETCD_BIN && -x $ETCDCTL_BIN ]] ||
 		skip_all "etcd $version not installed ($ETCD_BIN; run test/setup.sh)"
@@ -360,6 +364,7 @@ _ei_setup_network()
 		# Never forward what pods send elsewhere, and no IPv6 chatter.
 		sysctl -qw "net.ipv4.conf.$EI_BRIDGE.forwarding=0" 2>/dev/null || true
 		sysctl -qw "net.ipv6.conf.$EI_BRIDGE.disable_ipv6=1" 2>/dev/null || true
+		_ei_firewall_allow "$EI_BRIDGE" "$EI_ID" || rc=1
 	fi
 	exec {lockfd}>&-
 	return "$rc"
@@ -491,10 +496,35 @@ _ei_stop_unbound()
 	return 0
 }
 
-# Removes the namespaces, veths, bridge and /etc/netns dirs of one run id.
+# A running Docker engine sets the iptables FORWARD policy to DROP, and with br_netfilter
+# loaded (bridge-nf-call-iptables=1) that also drops traffic between two ports of our
+# bridge: let the bridge's own traffic through (one rule, tagged with the run id, removed
+# at teardown). Nothing else changes: traffic to other interfaces is still not forwarded.
+_ei_firewall_allow()
+{
+	local bridge=$1 id=$2
+	command -v iptables >/dev/null 2>&1 || return 0
+	iptables -S FORWARD >/dev/null 2>&1 || return 0
+	iptables -I FORWARD 1 -i "$bridge" -o "$bridge" -m comment --comment "ei-harness $id" -j ACCEPT
+}
+
+_ei_firewall_remove()
+{
+	local id=$1 rule
+	command -v iptables >/dev/null 2>&1 || return 0
+	while rule=$(iptables -S FORWARD 2>/dev/null | grep -F -- "--comment \"ei-harness $id\"" | head -n 1) &&
+		[[ -n $rule ]]; do
+		# shellcheck disable=SC2086 # the rule's own words
+		eval "iptables ${rule/-A FORWARD/-D FORWARD}" 2>/dev/null || break
+	done
+	return 0
+}
+
+# Removes the namespaces, veths, bridge, firewall rule and /etc/netns dirs of one run id.
 _ei_remove_net()
 {
 	local id=$1 ns l
+	_ei_firewall_remove "$id"
 	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
 		[[ $l =~ ^ei[vp]${id}n[0-9]+$ ]] && ip link del "$l" 2>/dev/null
 	done

@@ -101,11 +101,11 @@ static int run(struct ei_etcd_client *c, const char *cmd, char **args, int nargs
 
 	if ((strcmp(cmd, "list") == 0 || strcmp(cmd, "peer-list") == 0) && nargs >= 1) {
 		if (cmd[0] == 'l')
-			r = ei_etcd_member_list(c, (const char *const *)args, (size_t)nargs, &list,
-						res, err);
+			r = ei_etcd_member_list(c, (const char *const *)args, NULL, (size_t)nargs,
+						&list, res, err);
 		else
-			r = ei_etcd_member_list_peer(c, (const char *const *)args, (size_t)nargs,
-						     &list, res, err);
+			r = ei_etcd_member_list_peer(c, (const char *const *)args, NULL,
+						     (size_t)nargs, &list, res, err);
 		if (r == 0)
 			print_list(&list, res);
 		ei_member_list_free(&list);
@@ -116,7 +116,7 @@ static int run(struct ei_etcd_client *c, const char *cmd, char **args, int nargs
 
 		if (nargs == 3 && !learner)
 			return ei_err_set(err, EI_E_USAGE, "add: unknown argument %s", args[2]);
-		r = ei_etcd_member_add(c, args[0], args[1], learner, &added, &list, res, err);
+		r = ei_etcd_member_add(c, args[0], NULL, args[1], learner, &added, &list, res, err);
 		if (r == 0) {
 			print_member("added", &added);
 			print_list(&list, res);
@@ -130,15 +130,15 @@ static int run(struct ei_etcd_client *c, const char *cmd, char **args, int nargs
 			return ei_err_set(err, EI_E_USAGE, "%s: %s is not a decimal member ID", cmd,
 					  args[1]);
 		if (cmd[0] == 'r')
-			r = ei_etcd_member_remove(c, args[0], id, res, err);
+			r = ei_etcd_member_remove(c, args[0], NULL, id, res, err);
 		else
-			r = ei_etcd_member_promote(c, args[0], id, res, err);
+			r = ei_etcd_member_promote(c, args[0], NULL, id, res, err);
 		if (r == 0)
 			printf("ok %s %" PRIu64 "\n", cmd, id);
 		return r;
 	}
 	if (strcmp(cmd, "status") == 0 && nargs == 1) {
-		r = ei_etcd_status(c, args[0], &st, res, err);
+		r = ei_etcd_status(c, args[0], NULL, &st, res, err);
 		if (r == 0) {
 			printf("cluster_id %" PRIu64 "\n", st.cluster_id);
 			printf("status member_id=%" PRIu64 " leader=%" PRIu64 " raft_index=%" PRIu64

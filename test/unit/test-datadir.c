@@ -233,7 +233,8 @@ static void b_negative_type_first(struct wb *w)
 {
 	unsigned char x[] = {1, 2, 3};
 
-	/* An int64 -1 type is a 10-byte varint; unknown record types are skipped. */
+	/* An int64 -1 type is a 10-byte varint: a record etcd never writes first (every
+	 * WAL file starts with its CRC record), so this is not a WAL. */
 	wb_record(w, -1, x, sizeof(x), false);
 	wb_head(w, 9, 10);
 }
@@ -413,6 +414,29 @@ static void b_many_records(struct wb *w)
 	wb_head(w, 1, 2);
 }
 
+/* 1: bytes that are not a WAL at all (etcd cannot open them either: refuse); 0: a WAL
+ * whose metadata cannot be read (etcd checks it itself: restart); -1: not checked. */
+static int expect_not_a_wal(const char *name)
+{
+	static const char *const no_wal[] = {
+		"empty file", "zero-filled file", "truncated frame header", "truncated record",
+		"length word larger than the buffer", "garbage", "varint of 11 bytes",
+		"varint overflowing 64 bits", "an unknown record type (-1) first",
+		"only a crc record, then zeros", "metadata after too many records",
+	};
+	static const char *const unreadable[] = {
+		"CRC mismatch (a flipped member ID bit)", "member ID 0", "no cluster ID",
+	};
+
+	for (size_t i = 0; i < sizeof(no_wal) / sizeof(no_wal[0]); i++)
+		if (strcmp(name, no_wal[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++)
+		if (strcmp(name, unreadable[i]) == 0)
+			return 0;
+	return -1;
+}
+
 static void test_decoder(void)
 {
 	static const struct {
@@ -430,8 +454,8 @@ static void test_decoder(void)
 	    {"later segment: CRC chained from the crc record", b_later_segment, 3, 4, NULL},
 	    {"a frame without padding bits", b_no_padding, 5, 6, NULL},
 	    {"7 padding bytes", b_odd_padding, 5, 6, NULL},
-	    {"an unknown record type (-1) first", b_negative_type_first, 9, 10, NULL},
-	    {"empty file", b_empty, 0, 0, "ends at byte 0"},
+	    {"an unknown record type (-1) first", b_negative_type_first, 0, 0, "not etcd's CRC record"},
+	    {"empty file", b_empty, 0, 0, "empty"},
 	    {"zero-filled file", b_zeros, 0, 0, "zero frame"},
 	    {"truncated frame header", b_short_header, 0, 0, "ends at byte 0"},
 	    {"truncated record", b_truncated_record, 0, 0, "claims"},
@@ -451,7 +475,7 @@ static void test_decoder(void)
 	    {"NodeID as bytes", b_id_as_bytes, 0, 0, "not a varint"},
 	    {"record without type", b_no_type, 0, 0, "no type"},
 	    {"only a crc record, then zeros", b_only_crc, 0, 0, "no metadata"},
-	    {"metadata after too many records", b_many_records, 0, 0, "first 16"},
+	    {"metadata after too many records", b_many_records, 0, 0, "not etcd's CRC record"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -462,7 +486,13 @@ static void test_decoder(void)
 
 		memset(&w, 0, sizeof(w));
 		cases[i].build(&w);
-		rc = ei_wal_parse_metadata(w.b, w.len, &m, &c, &err);
+		bool naw = false;
+		int want_naw = expect_not_a_wal(cases[i].name);
+
+		rc = ei_wal_parse_metadata(w.b, w.len, &m, &c, &naw, &err);
+		if (want_naw >= 0)
+			tap_ok(rc < 0 && naw == (want_naw == 1), "parse: %s is %s", cases[i].name,
+			       want_naw ? "not a WAL at all" : "a WAL whose metadata is unreadable");
 		if (cases[i].member) {
 			tap_ok(rc == 0 && m == cases[i].member && c == cases[i].cluster,
 			       "parse: %s -> %llx/%llx", cases[i].name,
@@ -491,7 +521,7 @@ static void test_decoder(void)
 			uint64_t m, c;
 
 			memcpy(copy, w.b, n);
-			if (ei_wal_parse_metadata(copy, n, &m, &c, NULL) == 0)
+			if (ei_wal_parse_metadata(copy, n, &m, &c, NULL, NULL) == 0)
 				ok += m == 0x1234 && c == 0x5678;
 			else
 				bad++;
@@ -681,7 +711,9 @@ static void test_inspect(void)
 	tap_ok(rc == 0 && !f.has_wal, "inspect: a missing --wal-dir: no WAL");
 	write_file("walfile", "x", 1, 0);
 	rc = ei_datadir_inspect(at("d5"), at("walfile"), &f, &err);
-	tap_ok(rc == 0 && !f.has_wal, "inspect: a --wal-dir that is a file: no WAL (as etcd)");
+	tap_ok(rc == EI_E_USAGE && strstr(err.msg, "walfile is not a directory"),
+	       "inspect: a --wal-dir that is a file is a usage error naming it");
+	printf("#   %s\n", err.msg);
 
 	/* Permission denied must be an error, not "no WAL". As root, check in a
 	 * child that drops to nobody. */
@@ -691,6 +723,9 @@ static void test_inspect(void)
 	write_wal(p, 1, 2);
 	chmod(at(p), 0);
 	chmod(at("d6/member/wal"), 0700);
+	/* The data dir and member/ are usable by the child; only the WAL is not. */
+	chmod(at("d6"), 0777);
+	chmod(at("d6/member"), 0777);
 	{
 		pid_t pid = fork();
 		int st = 0;
@@ -837,6 +872,142 @@ static void test_move_aside(void)
 	tap_ok(rc == EI_E_SYS && err.sys_errno == ENOENT, "move aside: nothing to move is ENOENT");
 }
 
+/* A child that runs as nobody (as root DAC checks pass): does inspect of rel give
+ * EI_E_USAGE with want in its message? */
+static bool usage_as_nobody(const char *rel, const char *want)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		struct ei_datadir_facts cf;
+		struct ei_err cerr = {0};
+		int r;
+
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(99);
+		r = ei_datadir_inspect(at(rel), NULL, &cf, &cerr);
+		printf("#   %s\n", cerr.msg);
+		fflush(stdout);
+		_exit(r == EI_E_USAGE && strstr(cerr.msg, want) ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The checks before any network call: a data dir that cannot be used, a .wal that is
+ * not a WAL, a WAL elsewhere, and the first-start marker. */
+static void test_datadir_checks(void)
+{
+	static const char *W0 = "0000000000000000-0000000000000000.wal";
+	struct ei_datadir_facts f;
+	struct ei_err err = {0};
+	char p[PATH_MAX];
+	int rc;
+
+	reset();
+	write_file("file", "x", 1, 0);
+	rc = ei_datadir_inspect(at("file"), NULL, &f, &err);
+	tap_ok(rc == EI_E_USAGE && strstr(err.msg, "the data dir") && strstr(err.msg, "/file is not a directory"),
+	       "checks: a data dir that is a file is a usage error naming it");
+	printf("#   %s\n", err.msg);
+	mkdirs("d1");
+	write_file("d1/member", "x", 1, 0);
+	rc = ei_datadir_inspect(at("d1"), NULL, &f, &err);
+	tap_ok(rc == EI_E_USAGE && strstr(err.msg, "the member dir"),
+	       "checks: a member dir that is a file is a usage error naming it");
+	mkdirs("d2");
+	chmod(at("d2"), 0311);
+	tap_ok(usage_as_nobody("d2", "cannot be read"), "checks: an unreadable data dir");
+	mkdirs("d3");
+	chmod(at("d3"), 0755);
+	tap_ok(usage_as_nobody("d3", "is not writable"), "checks: a data dir not writable");
+	mkdirs("d4/member");
+	chmod(at("d4"), 0777);
+	chmod(at("d4/member"), 0555);
+	tap_ok(usage_as_nobody("d4", "the member dir"), "checks: a member dir not writable");
+	rc = ei_datadir_inspect(at("absent"), NULL, &f, &err);
+	tap_ok(rc == 0 && !f.has_wal, "checks: an absent data dir is fine (etcd creates it)");
+
+	/* *.wal files that are not WALs: refused by plan.c (not_a_wal). */
+	{
+		static const struct {
+			const char *what;
+			const char *bytes;
+			size_t len;
+		} bad[] = {
+			{ "a zero-length .wal", "", 0 },
+			{ "a .wal of random bytes", "\x17\x03\x03\x00\x10random bytes here", 21 },
+			{ "a .wal cut short in its first frame", "\x10\x00\x00\x00\x00\x00\x00\x00\x08", 9 },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			reset();
+			mkdirs("d/member/wal");
+			snprintf(p, sizeof(p), "d/member/wal/%s", W0);
+			write_file(p, bad[i].bytes, bad[i].len, 0);
+			rc = ei_datadir_inspect(at("d"), NULL, &f, &err);
+			tap_ok(rc == 0 && f.has_wal && f.not_a_wal && f.metadata_error[0],
+			       "checks: %s is not a WAL", bad[i].what);
+			printf("#   %s\n", f.metadata_error);
+		}
+	}
+	/* A WAL head cut right after its CRC record: the metadata was cut short. */
+	{
+		static struct wb w;
+
+		reset();
+		memset(&w, 0, sizeof(w));
+		wb_head(&w, 7, 8);
+		mkdirs("d/member/wal");
+		snprintf(p, sizeof(p), "d/member/wal/%s", W0);
+		write_file(p, w.b, 20, 0);
+		rc = ei_datadir_inspect(at("d"), NULL, &f, &err);
+		tap_ok(rc == 0 && f.has_wal && f.not_a_wal, "checks: metadata cut short is not a WAL");
+		printf("#   %s\n", f.metadata_error);
+	}
+	reset();
+	mkdirs("d/member/wal");
+	write_file("d/member/wal/junk.wal", "x", 1, 0);
+	rc = ei_datadir_inspect(at("d"), NULL, &f, &err);
+	tap_ok(rc == 0 && f.has_wal && f.not_a_wal && strstr(f.metadata_error, "named"),
+	       "checks: a .wal not named as etcd names them is not a WAL etcd can read");
+
+	/* The official manifest's layout (--wal-dir=<data-dir>/wal) seen without --wal-dir. */
+	reset();
+	mkdirs("d/member/snap");
+	write_file("d/member/snap/db", "x", 1, 0);
+	mkdirs("d/wal");
+	snprintf(p, sizeof(p), "d/wal/%s", W0);
+	write_wal(p, 1, 2);
+	rc = ei_datadir_inspect(at("d"), NULL, &f, &err);
+	tap_ok(rc == 0 && !f.has_wal && f.has_snap_db && strcmp(f.wal_elsewhere, at("d/wal")) == 0,
+	       "checks: a WAL in <data-dir>/wal is found and named");
+	rc = ei_datadir_inspect(at("d"), at("d/wal"), &f, &err);
+	tap_ok(rc == 0 && f.has_wal && f.has_metadata && !f.wal_elsewhere[0],
+	       "checks: with --wal-dir=<data-dir>/wal it is the WAL");
+	/* And the other way round: --wal-dir set, the WAL in member/wal. */
+	reset();
+	mkdirs("d/member/wal");
+	snprintf(p, sizeof(p), "d/member/wal/%s", W0);
+	write_wal(p, 1, 2);
+	rc = ei_datadir_inspect(at("d"), at("elsewhere"), &f, &err);
+	tap_ok(rc == 0 && !f.has_wal && strcmp(f.wal_elsewhere, at("d/member/wal")) == 0,
+	       "checks: a WAL in member/wal while --wal-dir points elsewhere is named");
+
+	/* The marker of a first start. */
+	reset();
+	mkdirs("d");
+	rc = ei_datadir_mark_first_start(at("d"), &err);
+	tap_ok(rc == 0 && exists("d/member/" EI_FIRST_START_MARKER), "marker: written into member/");
+	rc = ei_datadir_inspect(at("d"), NULL, &f, &err);
+	tap_ok(rc == 0 && f.first_start_marker && !f.has_wal, "marker: seen by inspect");
+	rc = ei_datadir_clear_first_start(at("d"), &err);
+	tap_ok(rc == 0 && !exists("d/member/" EI_FIRST_START_MARKER), "marker: cleared");
+	rc = ei_datadir_clear_first_start(at("d"), &err);
+	tap_ok(rc == 0, "marker: clearing twice is fine");
+}
+
 int main(void)
 {
 	tap_init();
@@ -849,6 +1020,7 @@ int main(void)
 	}
 	chmod(tmp, 0755);
 	test_inspect();
+	test_datadir_checks();
 	test_move_aside();
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();

@@ -16,6 +16,7 @@ int main(void)
 		{ "etcd-99999", 1, "etcd", 99999 },
 		{ "etcd", 0, NULL, 0 },
 		{ "etcd-", 0, NULL, 0 },
+		{ "etcd--1", 0, NULL, 0 }, /* the set name "etcd-" is not a label */
 		{ "-1", 0, NULL, 0 },
 		{ "etcd-01", 0, NULL, 0 },
 		{ "etcd-1a", 0, NULL, 0 },
@@ -95,5 +96,41 @@ int main(void)
 	       "host of a URL without port");
 	tap_ok(!ei_url_host("etcd-0:2380", buf, sizeof(buf)), "no scheme is not a URL");
 	tap_ok(!ei_url_host("http://:2380", buf, sizeof(buf)), "empty host");
+	tap_ok(!ei_url_host("ftp://etcd-0:2380", buf, sizeof(buf)), "not http(s)");
+	{
+		char scheme[8];
+		unsigned port = 1;
+
+		tap_ok(ei_url_parts("https://etcd-0.etcd:2380", scheme, sizeof(scheme), buf, sizeof(buf),
+				    &port) && !strcmp(scheme, "https") && !strcmp(buf, "etcd-0.etcd") &&
+			       port == 2380,
+		       "parts of a URL: scheme, host, port");
+		tap_ok(ei_url_parts("http://10.0.0.1", scheme, sizeof(scheme), buf, sizeof(buf), &port) &&
+			       port == 0,
+		       "parts of a URL without port: port 0");
+		tap_ok(!ei_url_parts("http://h:99999", scheme, sizeof(scheme), buf, sizeof(buf), &port),
+		       "a port out of range is refused");
+	}
+	{
+		static const struct {
+			const char *addr, *why;
+		} addrs[] = {
+			{ "10.0.0.1", NULL },        { "192.168.1.9", NULL },
+			{ "127.0.0.1", "loopback" }, { "127.9.9.9", "loopback" },
+			{ "0.0.0.0", "unspecified" }, { "169.254.1.2", "link-local" },
+			{ "224.0.0.1", "multicast" }, { "255.255.255.255", "broadcast" },
+			{ "fd00::1", NULL },         { "::1", "loopback" },
+			{ "::", "unspecified" },     { "fe80::1", "link-local" },
+			{ "ff02::1", "multicast" },  { "::ffff:127.0.0.1", "loopback" },
+			{ "::ffff:10.0.0.1", NULL }, { "etcd-0", "not an IP address" },
+		};
+
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			const char *why = ei_addr_not_peer(addrs[i].addr);
+
+			tap_ok(addrs[i].why ? why && !strcmp(why, addrs[i].why) : why == NULL,
+			       "address %s: %s", addrs[i].addr, addrs[i].why ? addrs[i].why : "a peer's");
+		}
+	}
 	return tap_done();
 }

@@ -1,78 +1,158 @@
-/* Unit tests for lib/log.c: one line per event, logfmt or JSON, errno preserved. */
+/* Unit tests for lib/log.c: one line per event, logfmt or JSON, each value one field
+ * whatever it holds (no value from a peer can add or change a field), errno preserved. */
 #include "log.h"
 #include "tap.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <json-c/json.h>
 
-/* Log one event into a string. */
-static char *capture(enum ei_log_format format, enum ei_log_level max, enum ei_log_level level,
-		     const char *msg, const char *kv)
+static FILE *capture_start(char **buf, size_t *len, enum ei_log_format format,
+			   enum ei_log_level max)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_memstream(buf, len);
 
 	ei_log_setup(format, max, f);
-	ei_log(level, msg, "%s", kv);
+	return f;
+}
+
+static char *capture_end(FILE *f, char **buf)
+{
 	fclose(f);
 	ei_log_setup(EI_LOG_TEXT, EI_LOG_INFO, NULL);
-	return buf;
+	return *buf;
+}
+
+static const char *get(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static size_t keys(json_object *o)
+{
+	size_t n = 0;
+
+	json_object_object_foreach(o, k, v)
+	{
+		(void)k;
+		(void)v;
+		n++;
+	}
+	return n;
 }
 
 int main(void)
 {
+	/* A peer's error message that tries every trick in the book. */
+	static const char evil[] = "bad\" level=error msg=\"forged\" x=\"y\\\nz=1 \x01" "end";
 	enum ei_log_format fmt;
-	json_object *obj, *v;
-	char *out;
+	json_object *obj;
+	char *buf = NULL, *out;
+	size_t len = 0;
+	FILE *f;
 
 	tap_init();
-	out = capture(EI_LOG_TEXT, EI_LOG_INFO, EI_LOG_INFO, "waiting for DNS",
-		      "name=etcd-0.x attempt=3");
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_INFO, "waiting for DNS", "name=%s attempt=%u", "etcd-0.x", 3u);
+	out = capture_end(f, &buf);
 	tap_ok(strncmp(out, "ts=", 3) == 0, "text starts with the timestamp");
 	tap_ok(strstr(out, " level=info msg=\"waiting for DNS\" name=etcd-0.x attempt=3\n") != NULL,
-	       "text: level, quoted msg, context: %s", out);
+	       "text: level, quoted msg, bare plain values: %s", out);
 	tap_ok(strchr(out, '\n') == out + strlen(out) - 1, "exactly one line");
 	free(out);
 
-	out = capture(EI_LOG_TEXT, EI_LOG_INFO, EI_LOG_INFO, "say \"hi\"\nthere", "");
-	tap_ok(strstr(out, "msg=\"say \\\"hi\\\" there\"\n") != NULL,
-	       "quotes escaped, newline flattened: %s", out);
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_INFO, "decision", "action=%s reason=%s", "wait", "no WAL and \"absent\"");
+	out = capture_end(f, &buf);
+	tap_ok(strstr(out, " action=wait reason=\"no WAL and \\\"absent\\\"\"\n") != NULL,
+	       "text: a value with spaces and quotes is quoted and escaped: %s", out);
 	free(out);
 
-	out = capture(EI_LOG_TEXT, EI_LOG_INFO, EI_LOG_DEBUG, "hidden", "");
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_WARN, "peer answered", "peer=%s message=%s", "etcd-2", evil);
+	out = capture_end(f, &buf);
+	tap_ok(strchr(out, '\n') == out + strlen(out) - 1, "text: a peer's newline stays escaped: %s",
+	       out);
+	tap_ok(strstr(out, " level=warn msg=\"peer answered\" peer=etcd-2 message=\"bad") != NULL,
+	       "text: a peer cannot forge the level or the message");
+	tap_ok(strstr(out, "message=\"bad\\\" level=error msg=\\\"forged\\\" x=\\\"y\\\\\\nz=1 "
+			   "\\x01end\"\n") != NULL,
+	       "text: the whole message is one quoted value");
+	free(out);
+
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_INFO, "say \"hi\"\nthere", NULL);
+	out = capture_end(f, &buf);
+	tap_ok(strstr(out, "msg=\"say \\\"hi\\\"\\nthere\"\n") != NULL,
+	       "text: msg quoted and escaped, newline kept as \\n: %s", out);
+	free(out);
+
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_DEBUG, "hidden", NULL);
+	out = capture_end(f, &buf);
 	tap_ok(out && out[0] == '\0', "debug is filtered at info");
 	free(out);
 
-	out = capture(EI_LOG_JSON, EI_LOG_DEBUG, EI_LOG_WARN, "decision",
-		      "action=join reason=\"no WAL and \\\"absent\\\"\" round=2 stray");
+	/* Every conversion the code uses, each one field. */
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_INFO, "types", "a=%d b=%u c=%ld d=%zu e=%" PRIx64 " f=%016" PRIx64 " g=SIG%s h=%.3s i=%c j=%%",
+	       -5, 7u, -70L, (size_t)42, UINT64_C(0xdeadbeef), UINT64_C(0xab), "TERM", "abcdef", 'x');
+	out = capture_end(f, &buf);
+	tap_ok(strstr(out, " a=-5 b=7 c=-70 d=42 e=deadbeef f=00000000000000ab g=SIGTERM h=abc i=x "
+			   "j=%\n") != NULL,
+	       "every conversion formats as printf would: %s", out);
+	free(out);
+
+	f = capture_start(&buf, &len, EI_LOG_JSON, EI_LOG_DEBUG);
+	ei_log(EI_LOG_WARN, "decision", "action=%s reason=%s round=%u", "join",
+	       "no WAL and \"absent\"", 2u);
+	out = capture_end(f, &buf);
 	obj = json_tokener_parse(out);
 	tap_ok(obj != NULL, "JSON output parses: %s", out);
-	tap_ok(json_object_object_get_ex(obj, "level", &v) &&
-		       strcmp(json_object_get_string(v), "warn") == 0,
-	       "JSON level");
-	tap_ok(json_object_object_get_ex(obj, "msg", &v) &&
-		       strcmp(json_object_get_string(v), "decision") == 0,
-	       "JSON msg");
-	tap_ok(json_object_object_get_ex(obj, "action", &v) &&
-		       strcmp(json_object_get_string(v), "join") == 0,
-	       "JSON key=value");
-	tap_ok(json_object_object_get_ex(obj, "reason", &v) &&
-		       strcmp(json_object_get_string(v), "no WAL and \"absent\"") == 0,
-	       "JSON quoted value unescaped");
-	tap_ok(json_object_object_get_ex(obj, "round", &v) &&
-		       strcmp(json_object_get_string(v), "2") == 0,
-	       "JSON value after a quoted one");
-	tap_ok(json_object_object_get_ex(obj, "detail", &v) &&
-		       strcmp(json_object_get_string(v), "stray") == 0,
-	       "a token without = goes to detail");
+	tap_ok(get(obj, "level") && !strcmp(get(obj, "level"), "warn"), "JSON level");
+	tap_ok(get(obj, "msg") && !strcmp(get(obj, "msg"), "decision"), "JSON msg");
+	tap_ok(get(obj, "action") && !strcmp(get(obj, "action"), "join"), "JSON key=value");
+	tap_ok(get(obj, "reason") && !strcmp(get(obj, "reason"), "no WAL and \"absent\""),
+	       "JSON value with quotes, exactly");
+	tap_ok(get(obj, "round") && !strcmp(get(obj, "round"), "2"), "JSON value after it");
+	json_object_put(obj);
+	free(out);
+
+	f = capture_start(&buf, &len, EI_LOG_JSON, EI_LOG_DEBUG);
+	ei_log(EI_LOG_INFO, "peer answered", "peer=%s message=%s", "etcd-2", evil);
+	out = capture_end(f, &buf);
+	obj = json_tokener_parse(out);
+	tap_ok(obj && keys(obj) == 5, "JSON: a peer's message adds no field (%zu keys): %s",
+	       obj ? keys(obj) : 0, out);
+	tap_ok(obj && !strcmp(get(obj, "level"), "info") && !strcmp(get(obj, "msg"), "peer answered"),
+	       "JSON: a peer cannot change level or msg");
+	tap_ok(obj && get(obj, "message") && !strcmp(get(obj, "message"), evil),
+	       "JSON: the message is one string, byte for byte");
+	json_object_put(obj);
+	free(out);
+
+	/* A key named like a reserved field cannot replace it. */
+	f = capture_start(&buf, &len, EI_LOG_JSON, EI_LOG_DEBUG);
+	ei_log(EI_LOG_INFO, "m", "level=%s", "error");
+	out = capture_end(f, &buf);
+	obj = json_tokener_parse(out);
+	tap_ok(obj && !strcmp(get(obj, "level"), "info") && get(obj, "level_") &&
+		       !strcmp(get(obj, "level_"), "error"),
+	       "JSON: a context key \"level\" is renamed, not overwriting");
 	json_object_put(obj);
 	free(out);
 
 	errno = EAGAIN;
-	out = capture(EI_LOG_TEXT, EI_LOG_INFO, EI_LOG_INFO, "x", "");
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_INFO, "x", NULL);
+	out = capture_end(f, &buf);
 	tap_ok(errno == EAGAIN, "errno preserved");
 	free(out);
 

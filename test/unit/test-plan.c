@@ -1,11 +1,20 @@
-/* Unit tests for lib/plan.c: every row of the decision table in PRODUCT.md. */
+/* Unit tests for lib/plan.c (and lib/cluster.c): every row of the decision table, the
+ * status handshake, unknown peers, config drift, quorum lost, trusted and untrusted
+ * lists, the name fallback, and the data dir refusals. Facts are built by hand: a set
+ * "etcd" in namespace "ns", pods at 10.0.0.(10+i). */
+#include "cluster.h"
 #include "plan.h"
 #include "tap.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
+
+/* Table rows leave trailing fields (srv) at their zero default. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #define P(i) "http://etcd-" #i ".etcd.ns.svc.cluster.local:2380"
 #define C(i) "http://etcd-" #i ".etcd.ns.svc.cluster.local:2379"
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 struct member_spec {
 	uint64_t id;
@@ -15,12 +24,13 @@ struct member_spec {
 	bool learner;
 };
 
-static void make_list(struct ei_member_list *l, uint64_t cluster, const struct member_spec *m,
-		      size_t n)
+static void make_list(struct ei_member_list *l, uint64_t cluster, uint64_t responder,
+		      const struct member_spec *m, size_t n)
 {
 	memset(l, 0, sizeof(*l));
 	l->cluster_id = cluster;
-	l->members = calloc(n, sizeof(*l->members));
+	l->responder_id = responder;
+	l->members = calloc(n ? n : 1, sizeof(*l->members));
 	l->n_members = n;
 	for (size_t i = 0; i < n; i++) {
 		struct ei_member *x = &l->members[i];
@@ -52,7 +62,163 @@ static void config_for(struct ei_config *cfg, const char *name, unsigned size, b
 	cfg->id.peer_port = 2380;
 	cfg->initial_cluster_size = size;
 	cfg->no_learner = no_learner;
+	strcpy(cfg->data_dir, "/data");
 	strcpy(cfg->token, "etcd-ns");
+}
+
+/* How a peer answers. */
+enum kind {
+	K_ABSENT,      /* DNS: not found */
+	K_REFUSED,     /* resolves, every question refused */
+	K_INIT,        /* a waiting etcd-init without a WAL, our size and token */
+	K_INIT_WAL,    /* a waiting etcd-init with a WAL of member 0xa<i> of cluster 0xc1 */
+	K_INIT_SIZE5,  /* a waiting etcd-init started with size 5 */
+	K_INIT_TOKEN,  /* a waiting etcd-init started with another token */
+	K_INIT_ELSE,   /* a status of another peer URL */
+	K_ETCD,        /* an etcd whose gateway answers with the list (3.5, linearizable) */
+	K_ETCD34,      /* the same, etcd 3.4: the list is local, not linearizable */
+	K_ETCD_PEER,   /* an etcd whose gateway does not answer; its peer API does */
+	K_LOOPBACK,    /* its name resolves to 127.0.0.1 */
+	K_MALFORMED,   /* every answer malformed */
+};
+
+struct peer_spec {
+	int ordinal;
+	enum kind kind;
+	bool srv;
+};
+
+/* The facts: our data dir, peers, and the list etcd peers answer with. */
+struct fixture {
+	struct ei_facts f;
+	struct ei_peer peers[16];
+	struct ei_host hosts[16];
+};
+
+static void add_host(struct fixture *x, const char *name, const char *addr)
+{
+	struct ei_host *h = &x->hosts[x->f.n_hosts++];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (addr) {
+		h->status = EI_DNS_FOUND;
+		h->n_addrs = 1;
+		snprintf(h->addrs[0], sizeof(h->addrs[0]), "%s", addr);
+	} else {
+		h->status = EI_DNS_NOTFOUND;
+	}
+}
+
+static void build(struct fixture *x, const struct ei_config *cfg, const struct peer_spec *ps,
+		  size_t n, const struct member_spec *list, size_t n_list, uint64_t cluster)
+{
+	memset(x, 0, sizeof(*x));
+	x->f.peers = x->peers;
+	x->f.hosts = x->hosts;
+	x->f.n_own_addrs = 1;
+	snprintf(x->f.own_addrs[0], sizeof(x->f.own_addrs[0]), "10.0.0.%u", 10 + cfg->id.ordinal);
+	strcpy(x->f.datadir.wal_dir, "/data/member/wal");
+	for (unsigned i = 0; i < 8; i++) {
+		char name[128], addr[32];
+
+		snprintf(name, sizeof(name), "etcd-%u.etcd.ns.svc.cluster.local", i);
+		snprintf(addr, sizeof(addr), "10.0.0.%u", 10 + i);
+		add_host(x, name, addr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ei_peer *p = &x->peers[x->f.n_peers++];
+		unsigned o = (unsigned)ps[i].ordinal;
+
+		memset(p, 0, sizeof(*p));
+		p->ordinal = ps[i].ordinal;
+		p->initial = o < cfg->initial_cluster_size;
+		p->in_srv = ps[i].srv;
+		ei_identity_fqdn(&cfg->id, o, p->host, sizeof(p->host));
+		ei_identity_client_url(&cfg->id, o, p->client_url, sizeof(p->client_url));
+		ei_identity_peer_url(&cfg->id, o, p->peer_url, sizeof(p->peer_url));
+		if (ps[i].kind == K_ABSENT) {
+			p->dns = EI_DNS_NOTFOUND;
+			continue;
+		}
+		p->dns = EI_DNS_FOUND;
+		p->n_addrs = 1;
+		snprintf(p->addrs[0], sizeof(p->addrs[0]), "10.0.0.%u", 10 + o);
+		{
+			char pin[EI_PIN_MAX];
+
+			snprintf(pin, sizeof(pin), "%s:2379:10.0.0.%u", p->host, 10 + o);
+			strcpy(p->client_pin, pin);
+			snprintf(pin, sizeof(pin), "%s:2380:10.0.0.%u", p->host, 10 + o);
+			strcpy(p->peer_pin, pin);
+		}
+		p->list.outcome = p->peer_list.outcome = p->version.outcome = p->status.outcome =
+			EI_OUTCOME_REFUSED;
+		strcpy(p->status.detail, "Connection refused");
+		switch (ps[i].kind) {
+		case K_LOOPBACK:
+			strcpy(p->addrs[0], "127.0.0.1");
+			strcpy(p->not_peer, "127.0.0.1 is loopback");
+			p->list.outcome = p->peer_list.outcome = p->version.outcome =
+				p->status.outcome = EI_OUTCOME_NOT_ASKED;
+			break;
+		case K_MALFORMED:
+			p->list.outcome = p->peer_list.outcome = p->status.outcome =
+				EI_OUTCOME_MALFORMED;
+			strcpy(p->status.detail, "etcd-init status: not JSON");
+			break;
+		case K_INIT:
+		case K_INIT_WAL:
+		case K_INIT_SIZE5:
+		case K_INIT_TOKEN:
+		case K_INIT_ELSE:
+			p->status.outcome = EI_OUTCOME_VALID;
+			p->peer_list.outcome = EI_OUTCOME_HTTP_ERROR;
+			snprintf(p->init.name, sizeof(p->init.name), "etcd-%u", o);
+			ei_identity_peer_url(&cfg->id, o, p->init.peer_url, sizeof(p->init.peer_url));
+			if (ps[i].kind == K_INIT_ELSE)
+				strcpy(p->init.peer_url, P(7));
+			p->init.initial_cluster_size =
+				ps[i].kind == K_INIT_SIZE5 ? 5 : cfg->initial_cluster_size;
+			strcpy(p->init.token, ps[i].kind == K_INIT_TOKEN ? "other" : cfg->token);
+			if (ps[i].kind == K_INIT_WAL) {
+				p->init.has_wal = p->init.has_ids = true;
+				p->init.member_id = 0xa0 + o;
+				p->init.cluster_id = 0xc1;
+			}
+			break;
+		case K_ETCD:
+		case K_ETCD34:
+			p->list.outcome = EI_OUTCOME_VALID;
+			make_list(&p->members, cluster, 0xa0 + o, list, n_list);
+			p->linearizable = true;
+			p->version.outcome = EI_OUTCOME_VALID;
+			strcpy(p->server_version, ps[i].kind == K_ETCD ? "3.5.17" : "3.4.23");
+			p->status.outcome = EI_OUTCOME_HTTP_ERROR;
+			/* fall through: the peer API answers too */
+			/* FALLTHROUGH */
+		case K_ETCD_PEER:
+			p->peer_list.outcome = EI_OUTCOME_VALID;
+			make_list(&p->peer_members, cluster, 0, list, n_list);
+			if (ps[i].kind == K_ETCD_PEER) {
+				p->list.outcome = EI_OUTCOME_TIMEOUT;
+				strcpy(p->list.detail, "no answer within 1500 ms");
+			}
+			break;
+		case K_ABSENT:
+		case K_REFUSED:
+		default:
+			break;
+		}
+	}
+}
+
+static void unbuild(struct fixture *x)
+{
+	for (size_t i = 0; i < x->f.n_peers; i++) {
+		ei_member_list_free(&x->peers[i].members);
+		ei_member_list_free(&x->peers[i].peer_members);
+	}
 }
 
 /* Started 3-member cluster 0xc1 with members 0xa0, 0xa1, 0xa2. */
@@ -61,215 +227,403 @@ static const struct member_spec healthy3[] = {
 	{ 0xa1, "etcd-1", P(1), C(1), false },
 	{ 0xa2, "etcd-2", P(2), C(2), false },
 };
+static const struct member_spec without1[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa2, "etcd-2", P(2), C(2), false },
+};
+static const struct member_spec learner3_started[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa1, "etcd-1", P(1), C(1), false },
+	{ 0xa2, "etcd-2", P(2), C(2), false },
+	{ 0xa3, "etcd-3", P(3), C(3), true },
+};
+static const struct member_spec unstarted_learner3[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa1, "etcd-1", P(1), C(1), false },
+	{ 0xa2, "etcd-2", P(2), C(2), false },
+	{ 0xb3, NULL, P(3), NULL, true },
+};
+static const struct member_spec short_names[] = {
+	{ 0xa0, "etcd-0", "http://etcd-0.etcd:2380", "http://etcd-0.etcd:2379", false },
+	{ 0xa1, "etcd-1", "http://etcd-1.etcd:2380", "http://etcd-1.etcd:2379", false },
+	{ 0xa2, "etcd-2", "http://etcd-2.etcd:2380", "http://etcd-2.etcd:2379", false },
+};
+static const struct member_spec namesake_elsewhere[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa5, "etcd-1", P(5), C(5), false },
+	{ 0xa2, "etcd-2", P(2), C(2), false },
+};
+static const struct member_spec unresolvable[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa1, "etcd-1", P(1), C(1), false },
+	{ 0xa9, "gone", "http://gone.example:2380", "http://gone.example:2379", false },
+};
 
 struct row {
 	const char *what;
 	const char *name;
 	unsigned size;
 	bool no_learner;
-	/* data dir */
 	bool wal, metadata;
 	uint64_t wal_member, wal_cluster;
-	/* cluster */
-	bool answered;
-	uint64_t cluster;
-	const struct member_spec *members;
-	size_t n_members;
-	bool peers_resolve;
-	unsigned quiet;
+	const struct peer_spec *peers;
+	size_t n_peers;
+	const struct member_spec *list;
+	size_t n_list;
 	/* expected */
 	enum ei_action action;
-	const char *initial_cluster;   /* NULL: none expected */
-	const char *state;
+	const char *initial_cluster; /* NULL: none expected */
 	uint64_t remove_id;
 	bool promote;
 	const char *reason_has;
+	const char *via; /* expected via URL, NULL: not checked */
 };
 
-int main(void)
+#define PEERS(...) (const struct peer_spec[]){ __VA_ARGS__ }, \
+	N(((const struct peer_spec[]){ __VA_ARGS__ }))
+#define LIST(l) l, N(l)
+#define NOLIST NULL, 0
+#define IC3 "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2)
+
+static const struct row rows[] = {
+	/* With a WAL. */
+	{ "WAL, cluster answers, we are a member: restart", "etcd-1", 3, false, true, true, 0xa1, 0xc1,
+	  PEERS({ 0, K_ETCD }, { 2, K_ETCD }), LIST(healthy3),
+	  EI_ACT_RESTART, NULL, 0, false, "in the member list", NULL },
+	{ "WAL, we are a learner: restart and promote", "etcd-3", 3, false, true, true, 0xa3, 0xc1,
+	  PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }), LIST(learner3_started),
+	  EI_ACT_RESTART, NULL, 0, true, "learner", NULL },
+	{ "WAL, a linearizable list without us: rejoin", "etcd-1", 3, false, true, true, 0xa1, 0xc1,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1),
+	  EI_ACT_REJOIN, NULL, 0, false, "linearizable member list from etcd-0", NULL },
+	{ "WAL, 3.4: the same list from both voters without us: rejoin", "etcd-1", 3, false, true,
+	  true, 0xa1, 0xc1, PEERS({ 0, K_ETCD34 }, { 2, K_ETCD34 }), LIST(without1),
+	  EI_ACT_REJOIN, NULL, 0, false, "from 2 of its 2 voters", NULL },
+	{ "WAL, 3.4: one voter of two says we are gone: wait, data stays", "etcd-1", 3, false, true,
+	  true, 0xa1, 0xc1, PEERS({ 0, K_ETCD34 }, { 2, K_REFUSED }), LIST(without1),
+	  EI_ACT_WAIT, NULL, 0, false, "not moving data aside", NULL },
+	{ "WAL, only a peer API list without us: wait, data stays", "etcd-1", 3, false, true, true,
+	  0xa1, 0xc1, PEERS({ 0, K_ETCD_PEER }, { 2, K_ETCD_PEER }), LIST(without1),
+	  EI_ACT_WAIT, NULL, 0, false, "local member list", NULL },
+	{ "WAL of another cluster: refuse", "etcd-1", 3, false, true, true, 0xa1, 0xdead,
+	  PEERS({ 0, K_ETCD }, { 2, K_ETCD }), LIST(healthy3),
+	  EI_ACT_REFUSE, NULL, 0, false, "another cluster", NULL },
+	{ "WAL, nobody answers: restart", "etcd-1", 3, false, true, true, 0xa1, 0xc1,
+	  PEERS({ 0, K_REFUSED }, { 2, K_ABSENT }), NOLIST,
+	  EI_ACT_RESTART, NULL, 0, false, "no member answered", NULL },
+	{ "WAL, peers answer garbage: restart (our data)", "etcd-1", 3, false, true, true, 0xa1, 0xc1,
+	  PEERS({ 0, K_MALFORMED }, { 2, K_MALFORMED }), NOLIST,
+	  EI_ACT_RESTART, NULL, 0, false, "no member answered", NULL },
+	{ "WAL with unreadable metadata: restart, no guessing", "etcd-1", 3, false, true, false, 0,
+	  0, PEERS({ 0, K_ETCD }), LIST(without1),
+	  EI_ACT_RESTART, NULL, 0, false, "could not be read", NULL },
+
+	/* Without a WAL, a cluster answers. */
+	{ "no WAL, our unstarted learner is listed: start existing", "etcd-3", 3, false, false,
+	  false, 0, 0, PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }), LIST(unstarted_learner3),
+	  EI_ACT_START_EXISTING, IC3 ",etcd-3=" P(3), 0, true, "never started", NULL },
+	{ "no WAL, our unstarted member on a local list only: wait", "etcd-3", 3, false, false,
+	  false, 0, 0, PEERS({ 0, K_ETCD_PEER }, { 1, K_REFUSED }, { 2, K_REFUSED }),
+	  LIST(unstarted_learner3),
+	  EI_ACT_WAIT, NULL, 0, false, "starting as our listed member needs a current member list",
+	  NULL },
+	{ "no WAL, our member has run: replace", "etcd-1", 3, false, false, false, 0, 0,
+	  PEERS({ 0, K_ETCD }, { 2, K_ETCD }), LIST(healthy3),
+	  EI_ACT_REPLACE, NULL, 0xa1, false, "data is lost", C(0) },
+	{ "no WAL, our member has run, 3.4, two voters agree: replace", "etcd-1", 3, false, false,
+	  false, 0, 0, PEERS({ 0, K_ETCD34 }, { 2, K_ETCD34 }), LIST(healthy3),
+	  EI_ACT_REPLACE, NULL, 0xa1, false, "from 2 of its 3 voters", NULL },
+	{ "no WAL, our member has run, 3.4, one voter of three: wait", "etcd-1", 3, false, false,
+	  false, 0, 0, PEERS({ 0, K_ETCD34 }, { 2, K_REFUSED }), LIST(healthy3),
+	  EI_ACT_WAIT, NULL, 0, false, "no majority", NULL },
+	{ "no WAL, our name with the manifest's short URL, pointing here: replace", "etcd-1", 3,
+	  false, false, false, 0, 0, PEERS({ 0, K_ETCD }, { 2, K_ETCD }), LIST(short_names),
+	  EI_ACT_REPLACE, NULL, 0xa1, false, "points at this pod", NULL },
+	{ "no WAL, a live member named like us elsewhere: refuse", "etcd-1", 3, false, false, false,
+	  0, 0, PEERS({ 0, K_ETCD }, { 2, K_ETCD }, { 5, K_ETCD }), LIST(namesake_elsewhere),
+	  EI_ACT_REFUSE, NULL, 0, false, "another member uses this pod's name", NULL },
+	{ "no WAL, a silent member named like us elsewhere: wait, never removed", "etcd-1", 3,
+	  false, false, false, 0, 0, PEERS({ 0, K_ETCD }, { 2, K_ETCD }), LIST(namesake_elsewhere),
+	  EI_ACT_WAIT, NULL, 0, false, "not removing it", NULL },
+	{ "no WAL, absent: join as a learner", "etcd-3", 3, false, false, false, 0, 0,
+	  PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }, { 3, K_ABSENT, true }), LIST(healthy3),
+	  EI_ACT_JOIN, IC3 ",etcd-3=" P(3), 0, true, "learner", C(0) },
+	{ "no WAL, absent, --no-learner: join as a voter", "etcd-3", 3, true, false, false, 0, 0,
+	  PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }), LIST(healthy3),
+	  EI_ACT_JOIN, IC3 ",etcd-3=" P(3), 0, false, "voter", NULL },
+	{ "no WAL, absent, another learner unstarted: join lists it too", "etcd-4", 3, false, false,
+	  false, 0, 0, PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }), LIST(unstarted_learner3),
+	  EI_ACT_JOIN, IC3 ",etcd-3=" P(3) ",etcd-4=" P(4), 0, true, "learner", NULL },
+	{ "no WAL, absent, 3.4, one voter of three answers: wait", "etcd-3", 3, false, false, false,
+	  0, 0, PEERS({ 0, K_ETCD34 }, { 1, K_REFUSED }, { 2, K_REFUSED }), LIST(healthy3),
+	  EI_ACT_WAIT, NULL, 0, false, "adding ourselves needs a current member list", NULL },
+	{ "no WAL, absent, a member's peer host does not resolve: wait before the add", "etcd-3", 3,
+	  false, false, false, 0, 0, PEERS({ 0, K_ETCD }, { 1, K_ETCD }), LIST(unresolvable),
+	  EI_ACT_WAIT, NULL, 0, false, "gone.example does not", NULL },
+	{ "no WAL, the manifest's short names resolve as etcd resolves them: join", "etcd-3", 3,
+	  false, false, false, 0, 0, PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }),
+	  LIST(short_names),
+	  EI_ACT_JOIN, "etcd-0=http://etcd-0.etcd:2380,etcd-1=http://etcd-1.etcd:2380,"
+		       "etcd-2=http://etcd-2.etcd:2380,etcd-3=" P(3), 0, true, "learner", NULL },
+
+	/* Without a WAL, nobody has a cluster: the handshake. */
+	{ "no WAL, every peer vouches: bootstrap", "etcd-0", 3, false, false, false, 0, 0,
+	  PEERS({ 1, K_INIT, true }, { 2, K_INIT, true }), NOLIST,
+	  EI_ACT_BOOTSTRAP, IC3, 0, false, "2 other peers vouched", NULL },
+	{ "no WAL, a peer refuses: wait and name it", "etcd-0", 3, false, false, false, 0, 0,
+	  PEERS({ 1, K_INIT }, { 2, K_REFUSED }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "etcd-2.etcd.ns.svc.cluster.local: status refused", NULL },
+	{ "no WAL, a peer answers garbage: wait and name it", "etcd-0", 3, false, false, false, 0, 0,
+	  PEERS({ 1, K_INIT }, { 2, K_MALFORMED }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "status malformed: etcd-init status: not JSON", NULL },
+	{ "no WAL, a peer has a WAL: never bootstrap", "etcd-0", 3, false, false, false, 0, 0,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT_WAL }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "etcd-2.etcd.ns.svc.cluster.local has a WAL", NULL },
+	{ "no WAL, a peer with another initial size: refuse, both values", "etcd-0", 3, false, false,
+	  false, 0, 0, PEERS({ 1, K_INIT }, { 2, K_INIT_SIZE5 }), NOLIST,
+	  EI_ACT_REFUSE, NULL, 0, false, "--initial-cluster-size=5, this pod with 3", NULL },
+	{ "no WAL, a peer with another token: refuse, both values", "etcd-0", 3, false, false, false,
+	  0, 0, PEERS({ 1, K_INIT }, { 2, K_INIT_TOKEN }), NOLIST,
+	  EI_ACT_REFUSE, NULL, 0, false, "token other, this pod with etcd-ns", NULL },
+	{ "no WAL, a peer does not resolve: wait", "etcd-0", 3, false, false, false, 0, 0,
+	  PEERS({ 1, K_INIT }, { 2, K_ABSENT }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "etcd-2.etcd.ns.svc.cluster.local: does not resolve", NULL },
+	{ "no WAL, a peer name resolves to loopback: wait, not asked", "etcd-0", 3, false, false,
+	  false, 0, 0, PEERS({ 1, K_INIT }, { 2, K_LOOPBACK }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "127.0.0.1 is loopback, not asked", NULL },
+	{ "no WAL, a status of another peer URL: not evidence", "etcd-0", 3, false, false, false, 0,
+	  0, PEERS({ 1, K_INIT }, { 2, K_INIT_ELSE }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "answered at", NULL },
+	{ "no WAL, size 1 scaled to 3, the others' volumes late: wait", "etcd-0", 1, false, false,
+	  false, 0, 0, PEERS({ 1, K_REFUSED, true }, { 2, K_REFUSED, true }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "etcd-1.etcd.ns.svc.cluster.local: status refused", NULL },
+	{ "no WAL, size 1, nobody else in DNS: bootstrap", "etcd-0", 1, false, false, false, 0, 0,
+	  NULL, 0, NOLIST,
+	  EI_ACT_BOOTSTRAP, "etcd-0=" P(0), 0, false, "0 other peers vouched", NULL },
+	{ "no WAL, ordinal >= size, nobody answers: wait, never bootstrap", "etcd-3", 3, false,
+	  false, false, 0, 0, PEERS({ 0, K_INIT }, { 1, K_INIT }, { 2, K_INIT }), NOLIST,
+	  EI_ACT_WAIT, NULL, 0, false, "never bootstraps", NULL },
+};
+
+static void run_rows(void)
 {
-	static const struct member_spec without1[] = {
-		{ 0xa0, "etcd-0", P(0), C(0), false },
-		{ 0xa2, "etcd-2", P(2), C(2), false },
-	};
-	static const struct member_spec unstarted_learner3[] = {
-		{ 0xa0, "etcd-0", P(0), C(0), false },
-		{ 0xa1, "etcd-1", P(1), C(1), false },
-		{ 0xa2, "etcd-2", P(2), C(2), false },
-		{ 0xb3, NULL, P(3), NULL, true },
-	};
-	static const struct member_spec learner3_started[] = {
-		{ 0xa0, "etcd-0", P(0), C(0), false },
-		{ 0xa1, "etcd-1", P(1), C(1), false },
-		{ 0xa2, "etcd-2", P(2), C(2), false },
-		{ 0xb3, "etcd-3", P(3), C(3), true },
-	};
-	static const struct member_spec other_unstarted[] = {
-		{ 0xa0, "etcd-0", P(0), C(0), false },
-		{ 0xa1, "etcd-1", P(1), C(1), false },
-		{ 0xa2, "etcd-2", P(2), C(2), false },
-		{ 0xb3, NULL, P(3), NULL, true },
-	};
-	static const struct member_spec bootstrapping[] = {
-		{ 0xa0, "etcd-0", P(0), NULL, false },
-		{ 0xa1, "etcd-1", P(1), NULL, false },
-		{ 0xa2, "etcd-2", P(2), NULL, false },
-	};
-	static const struct member_spec renamed_url[] = {
-		{ 0xa0, "etcd-0", P(0), C(0), false },
-		{ 0xa1, "etcd-1", "http://etcd-1.etcd:2380", C(1), false },
-		{ 0xa2, "etcd-2", P(2), C(2), false },
-	};
-	static const struct row rows[] = {
-		{ "WAL, cluster answers, we are a member: restart", "etcd-1", 3, false,
-		  true, true, 0xa1, 0xc1, true, 0xc1, healthy3, 3, true, 0,
-		  EI_ACT_RESTART, NULL, NULL, 0, false, "in the member list" },
-		{ "WAL, we are a learner: restart and promote", "etcd-3", 3, false,
-		  true, true, 0xb3, 0xc1, true, 0xc1, learner3_started, 4, true, 0,
-		  EI_ACT_RESTART, NULL, NULL, 0, true, "learner" },
-		{ "WAL, same cluster, we were removed: rejoin", "etcd-1", 3, false,
-		  true, true, 0xa1, 0xc1, true, 0xc1, without1, 2, true, 0,
-		  EI_ACT_REJOIN, NULL, NULL, 0, false, "removed" },
-		{ "WAL of another cluster: refuse", "etcd-1", 3, false,
-		  true, true, 0xa1, 0xdead, true, 0xc1, healthy3, 3, true, 0,
-		  EI_ACT_REFUSE, NULL, NULL, 0, false, "another cluster" },
-		{ "WAL, nobody answers: restart", "etcd-1", 3, false,
-		  true, true, 0xa1, 0xc1, false, 0, NULL, 0, false, 0,
-		  EI_ACT_RESTART, NULL, NULL, 0, false, "no member answered" },
-		{ "WAL, scaled member, nobody answers: restart", "etcd-7", 3, false,
-		  true, true, 0xa7, 0xc1, false, 0, NULL, 0, false, 0,
-		  EI_ACT_RESTART, NULL, NULL, 0, false, "no member answered" },
-		{ "WAL with unreadable metadata: restart, no guessing", "etcd-1", 3, false,
-		  true, false, 0, 0, true, 0xc1, without1, 2, true, 0,
-		  EI_ACT_RESTART, NULL, NULL, 0, false, "could not be read" },
-		{ "no WAL, our unstarted learner is listed: start existing", "etcd-3", 3, false,
-		  false, false, 0, 0, true, 0xc1, unstarted_learner3, 4, true, 0,
-		  EI_ACT_START_EXISTING,
-		  "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2) ",etcd-3=" P(3), "existing", 0, true,
-		  "never started" },
-		{ "no WAL, our member has run: replace", "etcd-1", 3, false,
-		  false, false, 0, 0, true, 0xc1, healthy3, 3, true, 0,
-		  EI_ACT_REPLACE, NULL, NULL, 0xa1, false, "data is lost" },
-		{ "no WAL, our name with another peer URL spelling: replace", "etcd-1", 3, false,
-		  false, false, 0, 0, true, 0xc1, renamed_url, 3, true, 0,
-		  EI_ACT_REPLACE, NULL, NULL, 0xa1, false, "same name" },
-		{ "no WAL, absent: join as a learner", "etcd-3", 3, false,
-		  false, false, 0, 0, true, 0xc1, healthy3, 3, true, 0,
-		  EI_ACT_JOIN,
-		  "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2) ",etcd-3=" P(3), "existing", 0, true,
-		  "learner" },
-		{ "no WAL, absent, --no-learner: join as a voter", "etcd-3", 3, true,
-		  false, false, 0, 0, true, 0xc1, healthy3, 3, true, 0,
-		  EI_ACT_JOIN,
-		  "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2) ",etcd-3=" P(3), "existing", 0, false,
-		  "voter" },
-		{ "no WAL, absent, another learner unstarted: join lists it too", "etcd-4", 3, false,
-		  false, false, 0, 0, true, 0xc1, other_unstarted, 4, true, 0,
-		  EI_ACT_JOIN,
-		  "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2) ",etcd-3=" P(3) ",etcd-4=" P(4),
-		  "existing", 0, true, "learner" },
-		{ "no WAL, removed member of a 1-ordinal answered: join", "etcd-1", 3, false,
-		  false, false, 0, 0, true, 0xc1, without1, 2, true, 0,
-		  EI_ACT_JOIN, "etcd-0=" P(0) ",etcd-2=" P(2) ",etcd-1=" P(1), "existing", 0, true,
-		  "not in the member list" },
-		{ "no WAL, nobody answers, peers resolve, enough quiet rounds: bootstrap", "etcd-0", 3,
-		  false, false, false, 0, 0, false, 0, NULL, 0, true, EI_BOOTSTRAP_QUIET_ROUNDS,
-		  EI_ACT_BOOTSTRAP, "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2), "new", 0, false,
-		  "bootstrapping a new one" },
-		{ "no WAL, nobody answers, first quiet round: wait", "etcd-0", 3, false,
-		  false, false, 0, 0, false, 0, NULL, 0, true, 1,
-		  EI_ACT_WAIT, NULL, NULL, 0, false, "round 1," },
-		{ "no WAL, nobody answers, peers do not resolve: wait", "etcd-2", 3, false,
-		  false, false, 0, 0, false, 0, NULL, 0, false, 0,
-		  EI_ACT_WAIT, NULL, NULL, 0, false, "etcd-1.etcd.ns.svc.cluster.local (not-found) does not resolve" },
-		{ "no WAL, nobody answers, ordinal >= size: wait, never bootstrap", "etcd-3", 3, false,
-		  false, false, 0, 0, false, 0, NULL, 0, true, 99,
-		  EI_ACT_WAIT, NULL, NULL, 0, false, "never bootstraps" },
-		{ "no WAL, size 1, nobody to ask: bootstrap", "etcd-0", 1, false,
-		  false, false, 0, 0, false, 0, NULL, 0, true, EI_BOOTSTRAP_QUIET_ROUNDS,
-		  EI_ACT_BOOTSTRAP, "etcd-0=" P(0), "new", 0, false, "bootstrapping" },
-		{ "no WAL, peers are bootstrapping this cluster: bootstrap with them", "etcd-2", 3,
-		  false, false, false, 0, 0, true, 0xc1, bootstrapping, 3, true, 0,
-		  EI_ACT_BOOTSTRAP, "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2), "new", 0, false,
-		  "being bootstrapped" },
-	};
-	struct ei_config cfg;
-
-	tap_init();
-	/* Enough quiet rounds but not enough time: a fast backoff must not shorten the
-	 * settle time before bootstrapping. */
-	{
-		struct ei_facts f = { 0 };
-		struct ei_plan plan;
-
-		config_for(&cfg, "etcd-0", 3, false);
-		f.initial_peers_resolve = true;
-		f.quiet_rounds = 10;
-		f.quiet_ms = EI_BOOTSTRAP_QUIET_MS - 1;
-		tap_ok(ei_plan_decide(&cfg, &f, &plan, NULL) == 0 && plan.action == EI_ACT_WAIT,
-		       "10 quiet rounds in under %u ms: wait", EI_BOOTSTRAP_QUIET_MS);
-		ei_plan_free(&plan);
-		f.quiet_ms = EI_BOOTSTRAP_QUIET_MS;
-		f.quiet_rounds = 2;
-		tap_ok(ei_plan_decide(&cfg, &f, &plan, NULL) == 0 && plan.action == EI_ACT_WAIT,
-		       "2 quiet rounds over %u ms: wait", EI_BOOTSTRAP_QUIET_MS);
-		ei_plan_free(&plan);
-	}
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < N(rows); i++) {
 		const struct row *r = &rows[i];
-		struct ei_facts f = { 0 };
+		struct ei_config cfg;
+		struct fixture x;
 		struct ei_plan plan;
 		struct ei_err err = { 0 };
 		int rc;
 
 		config_for(&cfg, r->name, r->size, r->no_learner);
-		f.datadir.has_wal = r->wal;
-		f.datadir.has_metadata = r->metadata;
-		f.datadir.member_id = r->wal_member;
-		f.datadir.cluster_id = r->wal_cluster;
+		build(&x, &cfg, r->peers, r->n_peers, r->list, r->n_list, 0xc1);
+		x.f.datadir.has_wal = r->wal;
+		x.f.datadir.has_metadata = r->metadata;
+		x.f.datadir.member_id = r->wal_member;
+		x.f.datadir.cluster_id = r->wal_cluster;
 		if (r->wal && !r->metadata)
-			strcpy(f.datadir.metadata_error, "truncated record");
-		f.cluster_answered = r->answered;
-		if (r->answered) {
-			make_list(&f.members, r->cluster, r->members, r->n_members);
-			strcpy(f.answered_by, C(0));
-		}
-		f.initial_peers_resolve = r->peers_resolve;
-		if (!r->peers_resolve)
-			strcpy(f.unresolved_peer, "etcd-1.etcd.ns.svc.cluster.local (not-found)");
-		f.quiet_rounds = r->quiet;
-		f.quiet_ms = r->quiet >= EI_BOOTSTRAP_QUIET_ROUNDS ? EI_BOOTSTRAP_QUIET_MS : 100;
-		rc = ei_plan_decide(&cfg, &f, &plan, &err);
-		tap_ok(rc == 0 && plan.action == r->action, "%s: %s (got %s)", r->what,
-		       ei_action_name(r->action), ei_action_name(plan.action));
-		tap_streq(plan.initial_cluster, r->initial_cluster, "%s: --initial-cluster", r->what);
-		tap_streq(plan.initial_cluster_state, r->state, "%s: state", r->what);
-		tap_ok(plan.remove_id == r->remove_id, "%s: remove id %llx", r->what,
-		       (unsigned long long)r->remove_id);
-		tap_ok(plan.promote_after_start == r->promote, "%s: promote after start = %d", r->what,
-		       r->promote);
-		tap_ok(strstr(plan.reason, r->reason_has) != NULL, "%s: reason says \"%s\" (%s)",
-		       r->what, r->reason_has, plan.reason);
+			strcpy(x.f.datadir.metadata_error, "WAL record at byte 0: bad field tag");
+		/* The manifest's short names resolve with the search list to the pods. */
+		add_host(&x, "etcd-0.etcd", "10.0.0.10");
+		add_host(&x, "etcd-1.etcd", "10.0.0.11");
+		add_host(&x, "etcd-2.etcd", "10.0.0.12");
+		add_host(&x, "gone.example", NULL);
+		rc = ei_plan_decide(&cfg, &x.f, &plan, &err);
+		tap_ok(rc == 0 && plan.action == r->action, "%s: %s", r->what,
+		       ei_action_name(plan.action));
+		if (plan.action != r->action)
+			printf("#   reason: %s\n", plan.reason);
+		if (r->reason_has && r->reason_has[0])
+			tap_ok(strstr(plan.reason, r->reason_has) != NULL, "%s: reason says \"%s\"",
+			       r->what, r->reason_has);
+		if (r->reason_has && r->reason_has[0] && !strstr(plan.reason, r->reason_has))
+			printf("#   reason: %s\n", plan.reason);
+		if (r->initial_cluster)
+			tap_streq(plan.initial_cluster, r->initial_cluster, "%s: --initial-cluster",
+				  r->what);
+		if (r->remove_id)
+			tap_ok(plan.remove_id == r->remove_id, "%s: removes %" PRIx64, r->what,
+			       r->remove_id);
+		if (r->action == EI_ACT_RESTART || r->action == EI_ACT_JOIN ||
+		    r->action == EI_ACT_START_EXISTING)
+			tap_ok(plan.promote_after_start == r->promote, "%s: promote %s", r->what,
+			       r->promote ? "yes" : "no");
+		if (r->via)
+			tap_streq(plan.via_url, r->via, "%s: via", r->what);
 		ei_plan_free(&plan);
-		ei_member_list_free(&f.members);
+		unbuild(&x);
+	}
+}
+
+static enum ei_action decide(const struct ei_config *cfg, struct fixture *x, struct ei_plan *plan)
+{
+	struct ei_err err = { 0 };
+
+	if (ei_plan_decide(cfg, &x->f, plan, &err) < 0)
+		return (enum ei_action)-1;
+	return plan->action;
+}
+
+/* Cases that need more than a row. */
+static void special_cases(void)
+{
+	struct ei_config cfg;
+	struct fixture x;
+	struct ei_plan plan;
+	uint64_t ids[3];
+
+	/* Two clusters answer: act on neither. */
+	config_for(&cfg, "etcd-0", 3, false);
+	build(&x, &cfg, PEERS({ 1, K_ETCD }, { 2, K_ETCD }), LIST(healthy3), 0xc1);
+	x.peers[1].members.cluster_id = x.peers[1].peer_members.cluster_id = 0xc2;
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT && strstr(plan.reason, "2 different clusters"),
+	       "two clusters answer: wait (%s)", plan.reason);
+	ei_plan_free(&plan);
+	unbuild(&x);
+
+	/* A gateway list served by a member that is not in it is no evidence. */
+	build(&x, &cfg, PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(without1), 0xc1);
+	x.peers[0].members.responder_id = 0xa1;
+	x.peers[0].peer_list.outcome = EI_OUTCOME_REFUSED;
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT && strstr(plan.reason, "which is not in it"),
+	       "a list served by a non-member: unknown (%s)", plan.reason);
+	ei_plan_free(&plan);
+	unbuild(&x);
+
+	/* A list with cluster ID 0 is no evidence either. */
+	build(&x, &cfg, PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(healthy3), 0);
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT && strstr(plan.reason, "without a cluster ID"),
+	       "a list with cluster ID 0: unknown (%s)", plan.reason);
+	ei_plan_free(&plan);
+	unbuild(&x);
+
+	/* Peers bootstrapping this very cluster (their peer API: the initial members with the
+	 * IDs our token gives, none started): join the bootstrap. */
+	ei_cluster_initial_ids(&cfg, ids);
+	{
+		const struct member_spec boot[] = {
+			{ ids[0], "etcd-0", P(0), NULL, false },
+			{ ids[1], "etcd-1", P(1), NULL, false },
+			{ ids[2], "etcd-2", P(2), NULL, false },
+		};
+
+		config_for(&cfg, "etcd-2", 3, false);
+		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_INIT }), LIST(boot),
+		      ei_cluster_id(ids, 3));
+		tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP &&
+			       strstr(plan.reason, "joining the bootstrap") &&
+			       plan.initial_cluster && !strcmp(plan.initial_cluster_state, "new"),
+		       "peers bootstrap this cluster: bootstrap with them (%s)", plan.reason);
+		ei_plan_free(&plan);
+		unbuild(&x);
+
+		/* The same with one peer unknown: wait. */
+		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_REFUSED }), LIST(boot),
+		      ei_cluster_id(ids, 3));
+		tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT,
+		       "peers bootstrap, one unknown: wait (%s)", plan.reason);
+		ei_plan_free(&plan);
+		unbuild(&x);
+
+		/* The same members with another token: refuse. */
+		strcpy(cfg.token, "another-token");
+		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_INIT }), LIST(boot),
+		      ei_cluster_id(ids, 3));
+		tap_ok(decide(&cfg, &x, &plan) == EI_ACT_REFUSE &&
+			       strstr(plan.reason, "do not derive from our token"),
+		       "a bootstrap with another token: refuse (%s)", plan.reason);
+		ei_plan_free(&plan);
+		unbuild(&x);
 	}
 
-	/* Naming of members without a name in --initial-cluster. */
+	/* Quorum lost: the list (from etcd-2's peer API) has 3 started voters; we and
+	 * etcd-1 have no WAL. No automatic step: wait, say so once. */
+	config_for(&cfg, "etcd-0", 3, false);
+	build(&x, &cfg, PEERS({ 1, K_INIT }, { 2, K_ETCD_PEER }), LIST(healthy3), 0xc1);
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT && strstr(plan.alert, "quorum lost") &&
+		       strstr(plan.alert, "only 1 have their data (etcd-2)") &&
+		       strstr(plan.alert, "--force-new-cluster"),
+	       "two of three volumes lost: quorum lost, said (%s)", plan.alert);
+	ei_plan_free(&plan);
+	unbuild(&x);
+
+	/* One volume lost, the member with data late: no alert, wait for it. */
+	build(&x, &cfg, PEERS({ 1, K_ETCD_PEER }, { 2, K_REFUSED }), LIST(healthy3), 0xc1);
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT && !plan.alert[0] &&
+		       strstr(plan.reason, "replacing our old member needs a current member list"),
+	       "one volume lost, a member late: wait quietly (%s)", plan.reason);
+	ei_plan_free(&plan);
+	unbuild(&x);
+
+	/* Data dir refusals, before anything else. */
+	build(&x, &cfg, PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, 0);
+	x.f.datadir.has_wal = x.f.datadir.not_a_wal = true;
+	strcpy(x.f.datadir.first_wal, "/data/member/wal/0000000000000000-0000000000000000.wal");
+	strcpy(x.f.datadir.metadata_error, "the file is empty (0 bytes)");
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_REFUSE && plan.refuse_code == EI_E_REFUSE &&
+		       strstr(plan.reason, "is not a WAL (the file is empty"),
+	       "a .wal that is not a WAL: refuse (%s)", plan.reason);
+	ei_plan_free(&plan);
+	x.f.datadir.has_wal = x.f.datadir.not_a_wal = false;
+	strcpy(x.f.datadir.wal_elsewhere, "/data/wal");
+	x.f.datadir.has_snap_db = true;
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_REFUSE && strstr(plan.reason, "--wal-dir=/data/wal"),
+	       "a WAL elsewhere: refuse, naming the flag (%s)", plan.reason);
+	ei_plan_free(&plan);
+	x.f.datadir.wal_elsewhere[0] = '\0';
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_REFUSE && strstr(plan.reason, "member/snap/db"),
+	       "snap/db without a WAL: refuse (%s)", plan.reason);
+	ei_plan_free(&plan);
+	x.f.datadir.first_start_marker = true;
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP,
+	       "snap/db left by our failed first start: empty, bootstrap (%s)", plan.reason);
+	ei_plan_free(&plan);
+	unbuild(&x);
+}
+
+/* lib/cluster.c: IDs as etcd computes them, and unique names. */
+static void cluster_cases(void)
+{
+	struct ei_config cfg;
+	uint64_t id = ei_cluster_member_id("http://localhost:2380", "etcd-cluster");
+
+	/* etcd's defaults (--initial-cluster default=http://localhost:2380, token
+	 * etcd-cluster) give the member 8e9e05c52164694d in cluster cdf818194e3a8c32. */
+	tap_ok(id == 0x8e9e05c52164694dULL, "member ID as etcd computes it: %" PRIx64, id);
+	tap_ok(ei_cluster_id(&id, 1) == 0xcdf818194e3a8c32ULL, "cluster ID as etcd computes it: %" PRIx64,
+	       ei_cluster_id(&id, 1));
 	{
-		static const struct member_spec odd[] = {
-			{ 0xa0, "etcd-0", P(0), C(0), false },
-			{ 0xff, NULL, "http://10.1.2.3:2380", NULL, true },
+		uint64_t a[] = { 3, 1, 2 }, b[] = { 1, 2, 3 };
+
+		tap_ok(ei_cluster_id(a, 3) == ei_cluster_id(b, 3), "cluster ID: order does not matter");
+	}
+
+	config_for(&cfg, "etcd-3", 3, false);
+	{
+		static const struct member_spec ips[] = {
+			{ 0x1, "etcd-0", P(0), C(0), false },
+			{ 0x2, NULL, "http://10.0.0.5:2380", NULL, false },
+			{ 0x3, NULL, "http://10.0.0.6:2380", NULL, true },
+			{ 0x4, "etcd-0", "http://10.0.0.7:2380", "http://10.0.0.7:2379", false },
 		};
 		struct ei_member_list l;
 		char *ic;
 
-		config_for(&cfg, "etcd-5", 3, false);
-		make_list(&l, 1, odd, 2);
-		ic = ei_plan_existing_initial_cluster(&cfg, &l);
-		tap_streq(ic, "etcd-0=" P(0) ",10=http://10.1.2.3:2380,etcd-5=" P(5),
-			  "unnamed members are named after their host's first label");
+		make_list(&l, 0xc1, 0x1, ips, N(ips));
+		ic = ei_cluster_existing_initial(&cfg, &l);
+		tap_streq(ic, "etcd-0=" P(0) ",m-2=http://10.0.0.5:2380,m-3=http://10.0.0.6:2380,"
+			      "etcd-0-4=http://10.0.0.7:2380,etcd-3=" P(3),
+			  "unnamed members with IP URLs and a name used twice get unique names");
 		free(ic);
 		ei_member_list_free(&l);
 	}
+}
+
+int main(void)
+{
+	tap_init();
+	run_rows();
+	special_cases();
+	cluster_cases();
 	return tap_done();
 }

@@ -24,6 +24,7 @@ int main(void)
 	static struct ei_gather g;
 	struct ei_config cfg = { 0 };
 	struct ei_facts f = { 0 };
+	static struct ei_peer p0;
 	struct ei_plan plan = { 0 };
 	char *argv[] = { (char *)"/usr/local/bin/etcd", (char *)"--name=etcd-1", NULL };
 	struct ei_etcd_command cmd = { .argv = argv, .argc = 2 };
@@ -53,13 +54,27 @@ int main(void)
 	strcpy(g.own_addrs, "10.0.0.11");
 	g.own_ok = true;
 	strcpy(f.datadir.wal_dir, "/data/member/wal");
-	f.cluster_answered = true;
-	strcpy(f.answered_by, "http://etcd-0.etcd.ns.svc.cluster.local:2379");
-	f.members.cluster_id = 0x1234;
+	/* One peer that answered with a member list. */
+	f.peers = &p0;
+	f.n_peers = 1;
+	strcpy(p0.host, "etcd-0.etcd.ns.svc.cluster.local");
+	p0.ordinal = 0;
+	p0.initial = true;
+	p0.dns = EI_DNS_FOUND;
+	p0.n_addrs = 1;
+	strcpy(p0.addrs[0], "10.0.0.10");
+	strcpy(p0.client_url, "http://etcd-0.etcd.ns.svc.cluster.local:2379");
+	strcpy(p0.peer_url, "http://etcd-0.etcd.ns.svc.cluster.local:2380");
+	p0.list.outcome = EI_OUTCOME_VALID;
+	strcpy(p0.list.url, "http://etcd-0.etcd.ns.svc.cluster.local:2379/v3/cluster/member/list");
+	p0.members.cluster_id = 0x1234;
+	p0.members.responder_id = 0xabcdef;
 	m.peer_urls = &peer;
 	m.n_peer_urls = 1;
-	f.members.members = &m;
-	f.members.n_members = 1;
+	p0.members.members = &m;
+	p0.members.n_members = 1;
+	p0.status.outcome = EI_OUTCOME_REFUSED;
+	strcpy(p0.status.detail, "Connection refused");
 	plan.action = EI_ACT_JOIN;
 	strcpy(plan.reason, "no WAL and we are not in the member list");
 
@@ -82,10 +97,16 @@ int main(void)
 		       !strcmp(json_object_get_string(v),
 			       "http://etcd-1.etcd.ns.svc.cluster.local:2380"),
 	       "peer_url");
-	tap_ok(json_object_object_get_ex(obj, "cluster", &v) &&
-		       json_object_object_get_ex(v, "cluster_id", &v) &&
+	tap_ok(json_object_object_get_ex(obj, "peers", &v) && json_object_array_length(v) == 1 &&
+		       json_object_object_get_ex(json_object_array_get_idx(v, 0), "cluster_id", &v) &&
 		       !strcmp(json_object_get_string(v), "1234"),
-	       "cluster id in hex");
+	       "a peer's cluster id in hex");
+	tap_ok(json_object_object_get_ex(obj, "peers", &v) &&
+		       json_object_object_get_ex(json_object_array_get_idx(v, 0), "etcd_init_status",
+						 &v) &&
+		       json_object_object_get_ex(v, "outcome", &v) &&
+		       !strcmp(json_object_get_string(v), "refused"),
+	       "a peer's status outcome");
 	json_object_put(obj);
 	free(out);
 
@@ -95,6 +116,9 @@ int main(void)
 	tap_ok(strstr(out, "etcd        /usr/local/bin/etcd --name=etcd-1\n") != NULL,
 	       "text: the command line");
 	tap_ok(strstr(out, "0000000000abcdef  etcd-0") != NULL, "text: members with hex IDs");
+	tap_ok(strstr(out, "peer        etcd-0.etcd.ns.svc.cluster.local [found 10.0.0.10]: etcd of "
+			   "cluster 1234") != NULL,
+	       "text: what the peer is");
 	free(out);
 
 	plan.action = EI_ACT_WAIT;

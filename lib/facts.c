@@ -1,0 +1,41 @@
+/* facts.c - the facts of a round (see facts.h). */
+#include "facts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ei_facts_free(struct ei_facts *f)
+{
+	for (size_t i = 0; i < f->n_peers; i++) {
+		ei_member_list_free(&f->peers[i].members);
+		ei_member_list_free(&f->peers[i].peer_members);
+	}
+	free(f->peers);
+	free(f->hosts);
+	memset(f, 0, sizeof(*f));
+}
+
+const struct ei_host *ei_facts_host(const struct ei_facts *f, const char *name)
+{
+	for (size_t i = 0; i < f->n_hosts; i++)
+		if (strcmp(f->hosts[i].name, name) == 0)
+			return &f->hosts[i];
+	return NULL;
+}
+
+bool ei_facts_is_own_addr(const struct ei_facts *f, const char *addr)
+{
+	for (size_t i = 0; i < f->n_own_addrs; i++)
+		if (strcmp(f->own_addrs[i], addr) == 0)
+			return true;
+	return false;
+}
+
+void ei_answer_describe(const struct ei_answer *a, char *buf, size_t len)
+{
+	if (a->outcome == EI_OUTCOME_VALID || !a->detail[0])
+		snprintf(buf, len, "%s", ei_outcome_name(a->outcome));
+	else
+		snprintf(buf, len, "%s: %s", ei_outcome_name(a->outcome), a->detail);
+}

@@ -1,0 +1,94 @@
+/* facts.h - what one gathering round observed, as plain data: the data dir, this pod's
+ * addresses, every peer asked with the outcome of each question, and the member URL
+ * hosts resolved as etcd resolves them. gather.c fills it (through etcdclient.c),
+ * lib/plan.c alone judges it (STYLE.md 4a), report.c prints it. How a fact was fetched
+ * never matters to the judge: only what came back. */
+#ifndef EI_FACTS_H
+#define EI_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datadir.h"
+#include "dns.h"
+#include "http.h"
+#include "identity.h"
+#include "members.h"
+#include "status.h"
+
+#define EI_MAX_PEERS 64
+#define EI_MAX_OWN_ADDRS 8
+#define EI_PIN_MAX (EI_DNS_NAME_MAX + 16 + EI_DNS_MAX_ADDRS * (INET6_ADDRSTRLEN + 3))
+
+/* One question to one endpoint, and what came back. */
+struct ei_answer {
+	enum ei_outcome outcome;      /* NOT_ASKED when the question was not asked */
+	long http_status;             /* 0 when there was no HTTP answer */
+	enum ei_etcd_failure failure; /* the etcd error in a non-2xx answer, else NONE */
+	char url[EI_URL_MAX];         /* what was asked */
+	char detail[256];             /* what was wrong, or "HTTP 200" */
+};
+
+/* One peer host and its answers. The four questions (etcdclient.h, ei_etcd_survey):
+ * the member list through the client URL's gateway (linearizable where etcd supports
+ * it), the member list of the peer API (which a member without quorum still serves),
+ * the server version (whether "linearizable" was honoured), and the status of a waiting
+ * etcd-init on the peer port. */
+struct ei_peer {
+	char host[EI_DNS_NAME_MAX]; /* a canonical FQDN, an SRV target or a member URL's host */
+	int ordinal;                /* <set>-<i> of this set, else -1 */
+	bool initial;               /* ordinal < initial cluster size */
+	bool in_srv;                /* an SRV target of the service */
+	bool from_list;             /* known only from a member list (asked in a second step) */
+	enum ei_dns_status dns;
+	char dns_error[128];
+	size_t n_addrs;
+	char addrs[EI_DNS_MAX_ADDRS][INET6_ADDRSTRLEN];
+	char not_peer[128];         /* why its address is not a peer's ("" when it is) */
+	char client_url[EI_URL_MAX], peer_url[EI_URL_MAX];
+	char client_pin[EI_PIN_MAX], peer_pin[EI_PIN_MAX]; /* http.h pins, "" when unresolved */
+
+	struct ei_answer list;         /* POST /v3/cluster/member/list */
+	struct ei_member_list members; /* when list.outcome is VALID */
+	bool linearizable;             /* the answer to {"linearizable":true}, not the local retry */
+	struct ei_answer peer_list;    /* GET <peer URL>/members */
+	struct ei_member_list peer_members;
+	struct ei_answer version;      /* GET /version on the client URL */
+	char server_version[32];       /* its "etcdserver", "" when unknown */
+	struct ei_answer status;       /* GET /etcd-init/v1/status on the peer URL */
+	struct ei_init_status init;    /* when status.outcome is VALID */
+};
+
+/* A host named in a member's URL, resolved as etcd resolves it: with the pod's
+ * resolv.conf search list and ndots (etcd-facts §2.4). */
+struct ei_host {
+	char name[EI_DNS_NAME_MAX];
+	enum ei_dns_status status;
+	size_t n_addrs;
+	char addrs[EI_DNS_MAX_ADDRS][INET6_ADDRSTRLEN];
+};
+
+struct ei_facts {
+	struct ei_datadir_facts datadir;
+	size_t n_own_addrs;          /* this pod's addresses (not loopback) */
+	char own_addrs[EI_MAX_OWN_ADDRS][INET6_ADDRSTRLEN];
+	enum ei_dns_status srv_status;
+	size_t n_srv_targets;
+	struct ei_peer *peers;       /* n_peers, malloc'd */
+	size_t n_peers;
+	struct ei_host *hosts;       /* n_hosts, malloc'd */
+	size_t n_hosts;
+};
+
+/* Free what the facts own (and zero them). */
+void ei_facts_free(struct ei_facts *f);
+
+/* Lookups (NULL when absent). */
+const struct ei_host *ei_facts_host(const struct ei_facts *f, const char *name);
+bool ei_facts_is_own_addr(const struct ei_facts *f, const char *addr);
+
+/* "refused: connection refused" style text for one answer, into buf. */
+void ei_answer_describe(const struct ei_answer *a, char *buf, size_t len);
+
+#endif

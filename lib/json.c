@@ -1,0 +1,165 @@
+/* json.c - strict JSON reading of peer answers (see json.h). */
+#include "json.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if ULLONG_MAX != UINT64_MAX
+#error "strtoull must cover exactly the uint64 range"
+#endif
+
+/* The one checked parser for etcd's decimal uint64 strings (etcd-facts §1.3):
+ * digits only (no sign, no space, no "0x"), the full uint64 range, nothing after. */
+int ei_json_u64_dec(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* X-Etcd-Cluster-ID is types.ID.String(): hex without "0x" (§1.7); surrounding
+ * blanks (and a header line's CRLF) are allowed, nothing else. */
+int ei_json_u64_hex(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; isxdigit((unsigned char)*s); s++, n++) {
+		if (v >> 60)
+			return -1; /* a 17th significant digit */
+		v = v << 4 |
+		    (uint64_t)(isdigit((unsigned char)*s) ? *s - '0'
+							  : tolower((unsigned char)*s) - 'a' + 10);
+	}
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	if (n == 0 || *s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* json-c clamps integers above 2^64-1 to UINT64_MAX without an error (0.16 and
+ * later), so an out-of-range peer "id" would read as a valid one. Scan the raw
+ * text: every integer literal outside a string must fit in uint64. */
+bool ei_json_integers_fit_u64(const char *json, size_t len)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char digits[24];
+		size_t start, n = 0;
+		bool integer = true;
+		uint64_t v;
+
+		if (in_string) {
+			if (json[i] == '\\')
+				i++;
+			else if (json[i] == '"')
+				in_string = false;
+			continue;
+		}
+		if (json[i] == '"') {
+			in_string = true;
+			continue;
+		}
+		if (!isdigit((unsigned char)json[i]) && json[i] != '-')
+			continue;
+		/* One number token; a fraction or exponent makes it a double, which
+		 * the type checks reject, and a sign makes it negative (likewise). */
+		start = i;
+		while (i < len && json[i] && strchr("0123456789+-.eE", json[i])) {
+			if (!isdigit((unsigned char)json[i]))
+				integer = false;
+			else if (n < sizeof(digits) - 1)
+				digits[n++] = json[i];
+			i++;
+		}
+		digits[n] = '\0';
+		if (integer && (i - start >= sizeof(digits) - 1 || ei_json_u64_dec(digits, &v) < 0))
+			return false;
+		i--;
+	}
+	return true;
+}
+
+/* Parse exactly one JSON value of type want (json_type_null: any) from
+ * json[0..len) into *out: empty, truncated and invalid input, trailing garbage
+ * and another type are all EI_E_PARSE. */
+int ei_json_parse(const char *json, size_t len, const char *what, enum json_type want,
+		      json_object **out, struct ei_err *err)
+{
+	json_tokener *tok;
+	json_object *root;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	*out = NULL;
+	if (!json || len == 0)
+		return ei_err_set(err, EI_E_PARSE, "%s: empty body", what);
+	if (len > INT_MAX)
+		return ei_err_set(err, EI_E_PARSE, "%s: body too large (%zu bytes)", what, len);
+	tok = json_tokener_new_ex(EI_JSON_MAX_DEPTH);
+	if (!tok)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	root = json_tokener_parse_ex(tok, json, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		json_object_put(root);
+		if (jerr == json_tokener_error_depth)
+			return ei_err_set(err, EI_E_PARSE, "%s: JSON nested deeper than %d levels",
+					  what, EI_JSON_MAX_DEPTH);
+		if (jerr == json_tokener_continue)
+			return ei_err_set(err, EI_E_PARSE, "%s: truncated JSON (%zu bytes)", what,
+					  len);
+		return ei_err_set(err, EI_E_PARSE, "%s: not JSON (%s at byte %zu)", what,
+				  json_tokener_error_desc(jerr), end);
+	}
+	/* parse_end counts trailing whitespace, so anything left is garbage
+	 * (a second value, or bytes after an embedded NUL). */
+	if (end < len) {
+		json_object_put(root);
+		return ei_err_set(err, EI_E_PARSE,
+				  "%s: unexpected data after the JSON value at byte %zu", what,
+				  end);
+	}
+	if (want != json_type_null && !json_object_is_type(root, want)) {
+		json_object_put(root);
+		return ei_err_set(err, EI_E_PARSE, "%s: expected %s, got %s", what,
+				  json_type_to_name(want),
+				  json_type_to_name(json_object_get_type(root)));
+	}
+	*out = root;
+	return 0;
+}
+
+/* Look up an optional field: 1 with *v set when present with type t, 0 when
+ * absent or null (an omitted zero value, §1.3), EI_E_PARSE for another type. */
+int ei_json_field(json_object *obj, const char *key, enum json_type t, const char *want,
+		 json_object **v, const char *ctx, struct ei_err *err)
+{
+	if (!json_object_object_get_ex(obj, key, v) || !*v)
+		return 0;
+	if (!json_object_is_type(*v, t))
+		return ei_err_set(err, EI_E_PARSE, "%s.%s: expected %s, got %s", ctx, key, want,
+				  json_type_to_name(json_object_get_type(*v)));
+	return 1;
+}
+

@@ -1,0 +1,209 @@
+/* server.c - the status server on libmicrohttpd, inside the one event loop (see server.h).
+ *
+ * libmicrohttpd runs in "external select" mode with epoll (MHD_USE_EPOLL, no internal
+ * thread): MHD_DAEMON_INFO_EPOLL_FD is one fd that becomes readable when any of its
+ * sockets needs work, and MHD_get_timeout says when idle connections must be timed
+ * out; on either, MHD_run does the work without blocking (microhttpd.h, MHD_run). */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "status.h"
+
+#define SERVER_CONNECTIONS 32
+#define SERVER_PER_ADDRESS 8
+#define SERVER_IDLE_S 5u
+#define SERVER_MEMORY (16u * 1024u)
+
+struct ei_server {
+	struct ei_loop *loop;
+	struct MHD_Daemon *daemon;
+	int epoll_fd;
+	char *status; /* the JSON served */
+	unsigned long requests;
+};
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	ei_log_debug("status server", "libmicrohttpd=%s", line);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
+			     const char *content_type)
+{
+	char *copy = strdup(body);
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	if (!copy)
+		return MHD_NO; /* closes the connection */
+	resp = MHD_create_response_from_buffer_with_free_callback(strlen(copy), copy, free);
+	if (!resp) {
+		free(copy);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, MHD_HTTP_METHOD_GET);
+	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+/* MHD_AccessHandlerCallback: called once the request's headers are in. A response
+ * queued at once also ends requests that carry a body (MHD then closes the
+ * connection instead of reading it). */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct ei_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	char from[INET6_ADDRSTRLEN] = "?";
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	s->requests++;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+			  from, sizeof(from));
+	ei_log_debug("status request", "from=%s method=%s path=%s", from, method, url);
+	if (strcmp(url, EI_STATUS_PATH) != 0)
+		return reply(conn, MHD_HTTP_NOT_FOUND, "not found: etcd-init is waiting here; only "
+						       "GET " EI_STATUS_PATH " answers\n",
+			     "text/plain");
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
+	return reply(conn, MHD_HTTP_OK, s->status ? s->status : "{}", "application/json");
+}
+
+static void on_ready(void *data)
+{
+	struct ei_server *s = data;
+
+	MHD_run(s->daemon);
+}
+
+static int timeout_ms(void *data)
+{
+	struct ei_server *s = data;
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_get_timeout(s->daemon, &t) != MHD_YES)
+		return -1;
+	return t > 60000 ? 60000 : (int)t;
+}
+
+static int listen_socket(unsigned port, struct ei_err *err)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr = { .s_addr = htonl(INADDR_ANY) } };
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ei_err_sys(err, errno, "status server: socket");
+	/* etcd (Go) sets SO_REUSEADDR too, so it binds the port at once after us. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+
+		close(fd);
+		return ei_err_sys(err, e, "status server: listen on 0.0.0.0:%u (the peer port)", port);
+	}
+	return fd;
+}
+
+int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
+		    struct ei_err *err)
+{
+	const union MHD_DaemonInfo *info;
+	struct ei_loop_watch w;
+	struct ei_server *s;
+	int fd, r;
+
+	*out = NULL;
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES)
+		return ei_err_set(err, EI_E_SYS,
+				  "status server: this libmicrohttpd has no epoll support");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	s->loop = loop;
+	fd = listen_socket(port, err);
+	if (fd < 0) {
+		free(s);
+		return fd;
+	}
+	s->daemon = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)SERVER_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)SERVER_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT, SERVER_IDLE_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_MEMORY,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+	if (!s->daemon) {
+		close(fd);
+		free(s);
+		return ei_err_set(err, EI_E_SYS, "status server: libmicrohttpd did not start");
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	s->epoll_fd = info ? info->epoll_fd : -1;
+	w = (struct ei_loop_watch){ .fd = s->epoll_fd, .ready = on_ready, .timeout_ms = timeout_ms,
+				    .data = s };
+	r = s->epoll_fd >= 0 ? ei_loop_add_watch(loop, &w, err)
+			     : ei_err_set(err, EI_E_SYS, "status server: no epoll fd");
+	if (r < 0) {
+		MHD_stop_daemon(s->daemon);
+		free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+int ei_server_set_status(struct ei_server *s, const char *json, struct ei_err *err)
+{
+	char *copy = strdup(json);
+
+	if (!copy)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	free(s->status);
+	s->status = copy;
+	return 0;
+}
+
+void ei_server_stop(struct ei_server *s)
+{
+	if (!s)
+		return;
+	ei_loop_remove_watch(s->loop, s->epoll_fd);
+	/* Closes every connection and the listening socket (it was handed to MHD). */
+	MHD_stop_daemon(s->daemon);
+	free(s->status);
+	free(s);
+}
+
+unsigned long ei_server_requests(const struct ei_server *s)
+{
+	return s ? s->requests : 0;
+}

@@ -1,0 +1,35 @@
+/* server.h - the status server of the handshake: while etcd-init waits, it answers
+ * GET /etcd-init/v1/status (status.h) on its peer port, so that its peers decide on
+ * what it says instead of on its silence.
+ *
+ * libmicrohttpd parses HTTP (nothing here reads a request by hand); it runs inside the
+ * one event loop without threads: its epoll fd is a loop watch (loop.h), so it answers
+ * during every wait (DNS, HTTP, backoff). Bounded: 32 connections, 8 per address,
+ * 16 KiB of memory and 5 s of idleness each. Only GET of the status path answers 200;
+ * any other path is 404 and any other method 405, so etcd peers that probe this port
+ * (raft streams, /members, /version) get a clear refusal until etcd itself binds it.
+ * Not thread-safe; single owner. */
+#ifndef EI_SERVER_H
+#define EI_SERVER_H
+
+#include "err.h"
+#include "loop.h"
+
+struct ei_server;
+
+/* Listen on 0.0.0.0:port (SO_REUSEADDR, so etcd can bind it right after us) and
+ * register with the loop. Returns 0, or EI_E_SYS (the port is taken: err says so). */
+int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
+		    struct ei_err *err);
+
+/* The document served from now on (copied). Returns 0 or EI_E_NOMEM. */
+int ei_server_set_status(struct ei_server *s, const char *json, struct ei_err *err);
+
+/* Close the listening socket and every connection, leave the loop and free.
+ * NULL is allowed. Called before exec, so etcd binds the port at once. */
+void ei_server_stop(struct ei_server *s);
+
+/* Requests answered so far (for logs and tests). */
+unsigned long ei_server_requests(const struct ei_server *s);
+
+#endif
