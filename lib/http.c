@@ -264,6 +264,15 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	(void)ultotal;
 	(void)ulnow;
 	if (!t->first_byte_ms) {
+		curl_off_t st = 0;
+
+		/* libcurl calls on_header only with a whole line: bytes of a line that
+		 * arrives slowly show as the start of the transfer. */
+		if (curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &st) == CURLE_OK &&
+		    st > 0)
+			note_first_byte(t);
+	}
+	if (!t->first_byte_ms) {
 		if (now - t->started_ms > (uint64_t)t->h->first_byte_ms) {
 			t->aborted = ABORT_FIRST_BYTE;
 			return 1;
@@ -422,6 +431,9 @@ static void classify(struct transfer *t)
 	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
 		snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip);
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	/* CURLOPT_MAXFILESIZE refuses a too large Content-Length before any body byte. */
+	if (t->result == CURLE_FILESIZE_EXCEEDED && t->aborted == ABORT_NONE)
+		t->aborted = ABORT_BODY;
 	switch (t->aborted) {
 	case ABORT_BODY:
 		r->outcome = EI_OUTCOME_MALFORMED;

@@ -114,13 +114,45 @@ int ei_json_parse(const char *json, size_t len, const char *what, enum json_type
 		return ei_err_set(err, EI_E_PARSE, "%s: empty body", what);
 	if (len > INT_MAX)
 		return ei_err_set(err, EI_E_PARSE, "%s: body too large (%zu bytes)", what, len);
+	{
+		size_t tokens = 0;
+		bool in_string = false;
+
+		for (size_t i = 0; i < len; i++) {
+			char ch = json[i];
+
+			if (in_string) {
+				if (ch == '\\')
+					i++;
+				else if (ch == '"')
+					in_string = false;
+			} else if (ch == '"') {
+				in_string = true;
+			} else if (ch == '{' || ch == '[' || ch == ',') {
+				if (++tokens > EI_JSON_MAX_TOKENS)
+					return ei_err_set(err, EI_E_PARSE,
+							  "%s: more than %d JSON values (not an answer "
+							  "etcd gives)", what, EI_JSON_MAX_TOKENS);
+			}
+		}
+	}
 	tok = json_tokener_new_ex(EI_JSON_MAX_DEPTH);
 	if (!tok)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	/* A top-level number or literal ("null", "12") ends only at a delimiter: json-c
+	 * wants the terminating NUL to finish it (json_tokener_parse_ex(3)). */
+	if (!root && jerr == json_tokener_continue && end == len) {
+		root = json_tokener_parse_ex(tok, "", 1);
+		if (json_tokener_get_error(tok) == json_tokener_success)
+			jerr = json_tokener_success;
+	}
 	json_tokener_free(tok);
+	if (!root && jerr == json_tokener_success)
+		return ei_err_set(err, EI_E_PARSE, "%s: expected %s, got null", what,
+				  json_type_to_name(want == json_type_null ? json_type_object : want));
 	if (!root || jerr != json_tokener_success) {
 		json_object_put(root);
 		if (jerr == json_tokener_error_depth)
@@ -141,10 +173,11 @@ int ei_json_parse(const char *json, size_t len, const char *what, enum json_type
 				  end);
 	}
 	if (want != json_type_null && !json_object_is_type(root, want)) {
+		enum json_type got = json_object_get_type(root);
+
 		json_object_put(root);
 		return ei_err_set(err, EI_E_PARSE, "%s: expected %s, got %s", what,
-				  json_type_to_name(want),
-				  json_type_to_name(json_object_get_type(root)));
+				  json_type_to_name(want), json_type_to_name(got));
 	}
 	*out = root;
 	return 0;

@@ -16,10 +16,15 @@
 
 /* No answer we read nests deeper than 4; anything beyond this is not etcd. */
 #define EI_JSON_MAX_DEPTH 16
+/* Objects, arrays and elements (counted as '{', '[' and ',' outside strings) of one
+ * answer: a 256-member list has about 4000. json-c spends ~100 bytes per value, so a
+ * peer that sends 1 MiB of "[{},{},...]" would otherwise cost hundreds of MB before any
+ * field is checked; the count is taken on the raw bytes, before the tree is built. */
+#define EI_JSON_MAX_TOKENS 16384
 
 /* Parse exactly one JSON value of type want (json_type_null: any) from json[0..len):
- * empty, truncated and invalid input, trailing garbage, too deep a nesting and another
- * type are EI_E_PARSE with err naming `what`. On success *out holds a reference
+ * empty, truncated and invalid input, trailing garbage, too deep a nesting, more than
+ * EI_JSON_MAX_TOKENS values and another type are EI_E_PARSE with err naming `what`. On success *out holds a reference
  * (json_object_put it). */
 int ei_json_parse(const char *json, size_t len, const char *what, enum json_type want,
 		  json_object **out, struct ei_err *err);

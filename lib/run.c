@@ -347,8 +347,13 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		pin_ptrs[i] = pins[i];
 	}
 	/* A first start without a WAL: mark it, so a start that fails before etcd writes
-	 * its WAL is recognised by the next one (datadir.h). */
-	if (!f->datadir.has_wal && (rc = ei_datadir_mark_first_start(cfg->data_dir, err)) < 0) {
+	 * its WAL is recognised by the next one; once a WAL exists the mark goes (datadir.h).
+	 * Done last, so that nothing in the volume changes when anything before fails. */
+	if (!f->datadir.has_wal)
+		rc = ei_datadir_mark_first_start(cfg->data_dir, err);
+	else if (f->datadir.first_start_marker)
+		rc = ei_datadir_clear_first_start(cfg->data_dir, err);
+	if (rc < 0) {
 		ei_flags_free(&cmd);
 		return rc;
 	}
@@ -456,8 +461,6 @@ static int check_datadir(struct run *r, struct ei_datadir_facts *d, struct ei_er
 		ei_log_info("member/snap/db without a WAL is what a failed first start of etcd left "
 			    "(marked by etcd-init before it): treating the data dir as empty",
 			    "data_dir=%s", cfg->data_dir);
-	if (d->has_wal && d->first_start_marker && (rc = ei_datadir_clear_first_start(cfg->data_dir, err)) < 0)
-		return rc;
 	return 0;
 }
 
@@ -560,6 +563,14 @@ int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struc
 	rc = ei_flags_check_overrides(cfg, envp, err);
 	if (rc < 0)
 		return rc;
+	/* Without certificates every call to an https peer fails, and a pod that can only
+	 * get "unknown" waits forever: say so now (TLS settings come with the next issue). */
+	if (strcmp(cfg->id.scheme, "https") == 0)
+		return ei_err_set(err, EI_E_USAGE,
+				  "--scheme/URI_SCHEME https: this etcd-init does not read TLS "
+				  "settings yet, so it could not present a certificate or verify "
+				  "its peers: every call would fail and the pod would wait forever. "
+				  "Use http");
 	if (cfg->wait_timeout_s)
 		r.deadline = ei_clock_ms() + (uint64_t)cfg->wait_timeout_s * 1000u;
 	rc = ei_gather_init(&r.g, cfg, loop, err);

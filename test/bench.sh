@@ -52,7 +52,7 @@ to_exec()
 printf 'etcd %s, %d rounds each, median shown\n\n' "$version" "$rounds"
 printf '%-10s %12s %14s\n' case "to exec (ms)" "peak RSS (kB)"
 
-# bootstrap: a one-member cluster (includes the 5 s "no cluster" settle time).
+# bootstrap: a one-member cluster (no peer to ask: no wait at all).
 pod_create 0
 dns_publish 0
 : >"$EI_RUN/boot"

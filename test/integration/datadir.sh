@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration test of lib/datadir.c against REAL etcd data dirs (TAP).
 #
-# For etcd 3.4 (/usr/bin) and 3.5 ($EI_ETCD35_BIN, else test/setup.sh), on 127.0.0.1:
+# For etcd 3.4 (/usr/bin), 3.5 and 3.6 ($EI_ETCD35_BIN, $EI_ETCD36_BIN, else from
+# test/setup.sh), on 127.0.0.1:
 #   - a single member: the WAL gives the member and cluster IDs etcdctl reports,
 #     read while etcd runs (and holds its WAL lock) and after it stopped;
 #   - --wal-dir outside the data dir: read there, and <data-dir>/member/wal is empty;
@@ -309,19 +310,20 @@ else
 	ok "# SKIP etcd 3.4 not installed at /usr/bin"
 fi
 
-if [[ -z ${EI_ETCD35_BIN:-} ]]; then
-	# setup.sh prints the etcd 3.5 directory on its last line.
-	d=$(bash "$TEST_DIR/setup.sh" | tail -n 1)
-	EI_ETCD35_BIN=$d/usr/bin/etcd
-	EI_ETCDCTL35_BIN=${EI_ETCDCTL35_BIN:-$d/usr/bin/etcdctl}
+if [[ -z ${EI_ETCD35_BIN:-} || -z ${EI_ETCD36_BIN:-} ]]; then
+	# setup.sh prints "export EI_ETCD35_BIN=..." lines for every version it provides.
+	eval "$(bash "$TEST_DIR/setup.sh")"
 fi
-ETCD=$EI_ETCD35_BIN
-ETCDCTL=${EI_ETCDCTL35_BIN:-$(dirname "$EI_ETCD35_BIN")/etcdctl}
-if [[ -x $ETCD && -x $ETCDCTL ]]; then
-	run_version 3.5
-else
-	not_ok "etcd 3.5 not found (EI_ETCD35_BIN=$ETCD)"
-fi
+for v in 3.5 3.6; do
+	bin_var=EI_ETCD${v/./}_BIN ctl_var=EI_ETCDCTL${v/./}_BIN
+	ETCD=${!bin_var:-/nonexistent}
+	ETCDCTL=${!ctl_var:-$(dirname "$ETCD")/etcdctl}
+	if [[ -x $ETCD && -x $ETCDCTL ]]; then
+		run_version "$v"
+	else
+		not_ok "etcd $v not found ($bin_var=$ETCD)"
+	fi
+done
 
 time_left || not_ok "finished within the time budget"
 echo "1..$n"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# One pod started long after the other two formed the cluster: it starts as its
-# (never started) initial member, with no member add.
+# A pod that starts late (its image still pulling, its node slow): the other two never
+# bootstrap without it, however long it takes (a bootstrap needs every initial member
+# to say it has no data; silence is not a "no"), they name it while they wait, and the
+# three form one cluster as soon as it comes.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
@@ -9,13 +11,24 @@ ei_env_setup
 for n in 0 1 2; do pod_create "$n"; dns_publish "$n"; done
 launch 0
 launch 1
-ok "two members form the cluster (quorum 2 of 3)" wait_healthy "0 1" 90
-ok "a key is written" put_key early v0 0
-sleep 5
+ok "without etcd-2's word, etcd-0 waits and names it" \
+	wait_for 10 log_has 0 'action=wait .*etcd-2\.etcd\.ns\.svc\.cluster\.local: status refused'
+ok "etcd-1 too" \
+	wait_for 10 log_has 1 'action=wait .*etcd-2\.etcd\.ns\.svc\.cluster\.local: status refused'
+# Longer than the 5 s of silence after which the first version bootstrapped.
+sleep 7
+nok "no bootstrap on silence (etcd-0)" log_has 0 'action=bootstrap'
+nok "no bootstrap on silence (etcd-1)" log_has 1 'action=bootstrap'
+ok "etcd-0 still waits" pod_running 0
+ok "etcd-0's volume is still empty" test -z "$(ls -A "$(pod_data 0)")"
+ok "etcd-1's volume is still empty" test -z "$(ls -A "$(pod_data 1)")"
+
 launch 2
-ok "the late pod joins" wait_healthy "0 1 2" 60
-ok "it started as its listed member" log_has 2 'action=(start-existing|bootstrap)'
+ok "the late pod comes: 3 members healthy" wait_healthy "0 1 2" 60
+ok "etcd-2 bootstrapped with the others" log_has 2 'action=bootstrap'
 is "$(member_count)" 3 "3 members, no extra add"
 is "$(voter_count)" 3 "3 voters"
-is "$(get_key early 2)" v0 "the late member serves the key"
+is "$(cluster_id 2)" "$(cluster_id 0)" "one cluster"
+ok "a key is written" put_key k v 0
+is "$(get_key k 2)" v "the late member serves the key"
 done_testing

@@ -43,3 +43,28 @@ wait_voters()
 	done
 	return 1
 }
+
+# peer_member_ids N: the member IDs (decimal, sorted, space-separated) that pod N's etcd
+# serves on its peer API (GET /members), which a member without quorum still answers.
+peer_member_ids()
+{
+	curl -s --max-time 5 "http://$(pod_ip "$1"):2380/members" |
+		sed -E 's/"id":([0-9]+)/"id":"\1"/g' | jq -r '[.[].id] | sort | join(" ")'
+}
+
+# log_mark N: remember where pod N's log ends now; log_new N: what came after the mark
+# (a pod's log is appended across starts).
+log_mark()
+{
+	eval "_ei_log_mark_$1=$(pod_log "$1" | wc -l)"
+}
+log_new()
+{
+	local v="_ei_log_mark_$1"
+	pod_log "$1" | tail -n +$((${!v:-0} + 1))
+}
+# new_log_has N PATTERN: the part of pod N's log after log_mark N matches the regex.
+new_log_has()
+{
+	log_new "$1" | grep -Eq "$2"
+}

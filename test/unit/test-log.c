@@ -26,6 +26,16 @@ static char *capture_end(FILE *f, char **buf)
 	return *buf;
 }
 
+/* The captured line without its newline, for a TAP description. */
+static const char *line(const char *out)
+{
+	static char buf[2048];
+	size_t n = strcspn(out, "\n");
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)n, out);
+	return buf;
+}
+
 static const char *get(json_object *o, const char *key)
 {
 	json_object *v;
@@ -64,7 +74,7 @@ int main(void)
 	out = capture_end(f, &buf);
 	tap_ok(strncmp(out, "ts=", 3) == 0, "text starts with the timestamp");
 	tap_ok(strstr(out, " level=info msg=\"waiting for DNS\" name=etcd-0.x attempt=3\n") != NULL,
-	       "text: level, quoted msg, bare plain values: %s", out);
+	       "text: level, quoted msg, bare plain values: %s", line(out));
 	tap_ok(strchr(out, '\n') == out + strlen(out) - 1, "exactly one line");
 	free(out);
 
@@ -72,14 +82,14 @@ int main(void)
 	ei_log(EI_LOG_INFO, "decision", "action=%s reason=%s", "wait", "no WAL and \"absent\"");
 	out = capture_end(f, &buf);
 	tap_ok(strstr(out, " action=wait reason=\"no WAL and \\\"absent\\\"\"\n") != NULL,
-	       "text: a value with spaces and quotes is quoted and escaped: %s", out);
+	       "text: a value with spaces and quotes is quoted and escaped: %s", line(out));
 	free(out);
 
 	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
 	ei_log(EI_LOG_WARN, "peer answered", "peer=%s message=%s", "etcd-2", evil);
 	out = capture_end(f, &buf);
 	tap_ok(strchr(out, '\n') == out + strlen(out) - 1, "text: a peer's newline stays escaped: %s",
-	       out);
+	       line(out));
 	tap_ok(strstr(out, " level=warn msg=\"peer answered\" peer=etcd-2 message=\"bad") != NULL,
 	       "text: a peer cannot forge the level or the message");
 	tap_ok(strstr(out, "message=\"bad\\\" level=error msg=\\\"forged\\\" x=\\\"y\\\\\\nz=1 "
@@ -91,7 +101,7 @@ int main(void)
 	ei_log(EI_LOG_INFO, "say \"hi\"\nthere", NULL);
 	out = capture_end(f, &buf);
 	tap_ok(strstr(out, "msg=\"say \\\"hi\\\"\\nthere\"\n") != NULL,
-	       "text: msg quoted and escaped, newline kept as \\n: %s", out);
+	       "text: msg quoted and escaped, newline kept as \\n: %s", line(out));
 	free(out);
 
 	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
@@ -107,7 +117,7 @@ int main(void)
 	out = capture_end(f, &buf);
 	tap_ok(strstr(out, " a=-5 b=7 c=-70 d=42 e=deadbeef f=00000000000000ab g=SIGTERM h=abc i=x "
 			   "j=%\n") != NULL,
-	       "every conversion formats as printf would: %s", out);
+	       "every conversion formats as printf would: %s", line(out));
 	free(out);
 
 	f = capture_start(&buf, &len, EI_LOG_JSON, EI_LOG_DEBUG);
@@ -115,7 +125,7 @@ int main(void)
 	       "no WAL and \"absent\"", 2u);
 	out = capture_end(f, &buf);
 	obj = json_tokener_parse(out);
-	tap_ok(obj != NULL, "JSON output parses: %s", out);
+	tap_ok(obj != NULL, "JSON output parses: %s", line(out));
 	tap_ok(get(obj, "level") && !strcmp(get(obj, "level"), "warn"), "JSON level");
 	tap_ok(get(obj, "msg") && !strcmp(get(obj, "msg"), "decision"), "JSON msg");
 	tap_ok(get(obj, "action") && !strcmp(get(obj, "action"), "join"), "JSON key=value");
@@ -130,7 +140,7 @@ int main(void)
 	out = capture_end(f, &buf);
 	obj = json_tokener_parse(out);
 	tap_ok(obj && keys(obj) == 5, "JSON: a peer's message adds no field (%zu keys): %s",
-	       obj ? keys(obj) : 0, out);
+	       obj ? keys(obj) : 0, line(out));
 	tap_ok(obj && !strcmp(get(obj, "level"), "info") && !strcmp(get(obj, "msg"), "peer answered"),
 	       "JSON: a peer cannot change level or msg");
 	tap_ok(obj && get(obj, "message") && !strcmp(get(obj, "message"), evil),

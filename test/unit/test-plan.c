@@ -581,49 +581,10 @@ static void special_cases(void)
 	unbuild(&x);
 }
 
-/* lib/cluster.c: IDs as etcd computes them, and unique names. */
-static void cluster_cases(void)
-{
-	struct ei_config cfg;
-	uint64_t id = ei_cluster_member_id("http://localhost:2380", "etcd-cluster");
-
-	/* etcd's defaults (--initial-cluster default=http://localhost:2380, token
-	 * etcd-cluster) give the member 8e9e05c52164694d in cluster cdf818194e3a8c32. */
-	tap_ok(id == 0x8e9e05c52164694dULL, "member ID as etcd computes it: %" PRIx64, id);
-	tap_ok(ei_cluster_id(&id, 1) == 0xcdf818194e3a8c32ULL, "cluster ID as etcd computes it: %" PRIx64,
-	       ei_cluster_id(&id, 1));
-	{
-		uint64_t a[] = { 3, 1, 2 }, b[] = { 1, 2, 3 };
-
-		tap_ok(ei_cluster_id(a, 3) == ei_cluster_id(b, 3), "cluster ID: order does not matter");
-	}
-
-	config_for(&cfg, "etcd-3", 3, false);
-	{
-		static const struct member_spec ips[] = {
-			{ 0x1, "etcd-0", P(0), C(0), false },
-			{ 0x2, NULL, "http://10.0.0.5:2380", NULL, false },
-			{ 0x3, NULL, "http://10.0.0.6:2380", NULL, true },
-			{ 0x4, "etcd-0", "http://10.0.0.7:2380", "http://10.0.0.7:2379", false },
-		};
-		struct ei_member_list l;
-		char *ic;
-
-		make_list(&l, 0xc1, 0x1, ips, N(ips));
-		ic = ei_cluster_existing_initial(&cfg, &l);
-		tap_streq(ic, "etcd-0=" P(0) ",m-2=http://10.0.0.5:2380,m-3=http://10.0.0.6:2380,"
-			      "etcd-0-4=http://10.0.0.7:2380,etcd-3=" P(3),
-			  "unnamed members with IP URLs and a name used twice get unique names");
-		free(ic);
-		ei_member_list_free(&l);
-	}
-}
-
 int main(void)
 {
 	tap_init();
 	run_rows();
 	special_cases();
-	cluster_cases();
 	return tap_done();
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Silence or garbage is never "no data": pod 0 (etcd-init, empty volume) may bootstrap only
+# when every other peer says through its etcd-init status that it has no WAL. Pod 1 is a
+# waiting etcd-init that says so; pod 2 is $BAD_PEER (test/tools/bad-peer.c), which
+# misbehaves in one way per test group. Each time pod 0 must wait, name etcd-2 and what
+# was wrong in its decision, change nothing, keep running, and stay small. Last, a real
+# etcd-init in pod 2: the three bootstrap one healthy cluster (the positive control).
+# The helpers below run through ok/wait_for (SC2317); lib.sh is found next to this file.
+# shellcheck source-path=SCRIPTDIR disable=SC1091,SC2119,SC2317
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/scenario-lib.sh"
+ei_env_setup
+[[ -x ${BAD_PEER:-} ]] || bail_out "BAD_PEER is not set to the bad-peer test tool"
+
+bad_host=$(pod_fqdn 2)
+good_host=$(pod_fqdn 1)
+for n in 0 1 2; do
+	pod_create "$n"
+	dns_publish "$n"
+done
+launch 1 --wait-timeout 600s
+ok "pod 1 (etcd-init, no WAL) waits" wait_for 10 log_has 1 'msg="decision" action=wait'
+
+# since N FROM: pod N's log lines after line FROM.
+since() { tail -n "+$(($2 + 1))" "$(pod_dir "$1")/log"; }
+# bad_part FROM: the part about the bad peer in the reasons of pod 0's decisions to wait
+# (after line FROM): "<bad host>: status ...; member list ...; peer API ...".
+bad_part()
+{
+	since 0 "$1" | grep -E 'msg="decision" action=wait ' |
+		grep -oE "${bad_host//./\\.}: [^;\"]*(; (status|member list|peer API|version)[^;\"]*)*"
+}
+# reason_ok FROM ERE: such a part matches ERE.
+reason_ok() { bad_part "$1" | grep -Eq -- "$2"; }
+# asked_twice FROM: the bad peer logged (after line FROM) two status requests from pod 0.
+asked_twice()
+{
+	local ip
+	ip=$(pod_ip 0)
+	(($(since 2 "$1" | grep -cE "from=${ip//./\\.}:[0-9]+ request=\"GET /etcd-init/v1/status ") >= 2))
+}
+# The pod's PID 1 is still etcd-init (etcd was never exec'd).
+is_etcd_init() { [[ $(readlink "/proc/$(pod_pid1 "$1")/exe") == "$(readlink -f "$ETCD_INIT")" ]]; }
+data_empty() { [[ -d $(pod_data "$1") && -z $(ls -A "$(pod_data "$1")") ]]; }
+
+# mode and what pod 0's reason must say about etcd-2 (an extended regex).
+modes=(
+	refuse 'status refused'
+	silent 'status timeout'
+	drip 'status timeout'
+	reset 'status closed'
+	close 'status closed'
+	http500 'status http-error: .*500'
+	redirect 'status http-error: .*302'
+	tls 'status (tls|malformed)'
+	garbage 'status malformed: .*not JSON'
+	empty 'status malformed'
+	huge 'status malformed: .*larger than'
+	wrongtypes 'status malformed'
+	toomany 'member list malformed: .*(members|JSON values)'
+	deep 'status malformed: .*nested'
+	liar 'etcd-init status of etcd-1 .*answered at http://etcd-2\.'
+)
+for ((i = 0; i < ${#modes[@]}; i += 2)); do
+	mode=${modes[i]} want=${modes[i + 1]}
+	from0=$(wc -l <"$(pod_dir 0)/log")
+	from2=$(wc -l <"$(pod_dir 2)/log")
+	pod_start 2 "$BAD_PEER" --mode "$mode"
+	launch 0 --wait-timeout 600s
+	if ! ok "$mode: pod 0 waits and names $bad_host: /$want/" wait_for 8 reason_ok "$from0" "$want"; then
+		diag "$(since 0 "$from0" | grep -E 'msg="decision"' | tail -n 2)"
+	fi
+	diag "$mode: $(bad_part "$from0" | tail -n 1 | cut -c 1-300)"
+	unlike "$(since 0 "$from0" | grep -E 'msg="decision"' | tail -n 1)" "${good_host//./\\.}: " \
+		"$mode: pod 0 does not wait for pod 1 (its etcd-init vouches: no WAL)"
+	nok "$mode: pod 0 decided nothing but wait, started no etcd" \
+		grep -Eq 'action=(bootstrap|join|start-existing|replace|rejoin)|msg="starting etcd"' <(since 0 "$from0")
+	if [[ $mode != refuse ]]; then
+		ok "$mode: pod 0 asked the bad peer's status again (a second round)" \
+			wait_for 8 asked_twice "$from2"
+	fi
+	ok "$mode: pod 0's data dir is still empty" data_empty 0
+	ok "$mode: pod 0 is still running etcd-init" is_etcd_init 0
+	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$(pod_pid1 0)/status")
+	diag "$mode: pod 0 peak RSS (VmHWM) ${hwm:-?} kB"
+	ok "$mode: pod 0's peak RSS ${hwm:-?} kB < 20480 kB" test "${hwm:-99999999}" -lt 20480
+	pod_stop 0
+	pod_stop 2
+	is "$?" 0 "$mode: the bad peer exits 0 on SIGTERM"
+done
+
+nok "pod 1 never decided bootstrap" log_has 1 'action=(bootstrap|join|start-existing)'
+ok "pod 1's data dir is still empty" data_empty 1
+ok "pod 1 is still running etcd-init" is_etcd_init 1
+
+# Positive control: a real etcd-init in pod 2, and the three bootstrap.
+launch 2
+launch 0
+ok "control: three etcd-inits bootstrap a healthy cluster" wait_healthy "0 1 2" 60
+for n in 0 1 2; do
+	ok "control: pod $n decided bootstrap" log_has "$n" 'action=bootstrap'
+done
+done_testing
