@@ -3,13 +3,7 @@
  * "Initialized" means a *.wal file exists in the WAL dir (--wal-dir, else
  * <data-dir>/member/wal): etcd's own test (wal.Exist); member/snap/db alone does
  * not count (etcd-facts §2.1). The member ID and cluster ID come from the WAL's
- * metadata record: WAL files are a sequence of frames, each an 8-byte little-endian
- * length word (low 56 bits: record length; if the top bit is set, bits 56..58 hold the
- * number of padding bytes after the record) followed by a walpb.Record protobuf
- * {int64 type = 1; uint32 crc = 2; bytes data = 3}. The record of type 1 (metadataType)
- * carries etcdserverpb.Metadata {uint64 NodeID = 1; uint64 ClusterID = 2}.
- * The protobuf here is three varint/length fields, decoded by hand (no protobuf
- * library is among our dependencies). */
+ * metadata record, decoded by wal.h. */
 #ifndef EI_DATADIR_H
 #define EI_DATADIR_H
 
@@ -48,14 +42,6 @@ struct ei_datadir_facts {
  * path and what to do; EI_E_SYS for other system errors. */
 int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
 		       struct ei_err *err);
-
-/* Decode the metadata record from the first bytes of a WAL file (pure).
- * Returns 0, or EI_E_PARSE with err saying what was wrong; *not_a_wal (may be NULL)
- * then says whether the bytes are no WAL at all (empty, no valid first CRC record,
- * cut short before the metadata: etcd cannot open it either) rather than a WAL whose
- * metadata could not be read (etcd checks those itself). */
-int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member_id,
-			  uint64_t *cluster_id, bool *not_a_wal, struct ei_err *err);
 
 /* Before etcd's first start on a data dir without a WAL: create <data_dir>/member (0700)
  * if needed and the marker in it, so a next start that finds member/snap/db but no

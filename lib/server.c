@@ -34,6 +34,9 @@ struct ei_server {
 	unsigned long requests;
 };
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* MHD_OPTION_EXTERNAL_LOGGER: libmicrohttpd's messages, at debug level. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[256];
