@@ -442,26 +442,16 @@ static int call_one(struct ei_etcd_client *c, struct gw_request *g, const char *
 	if (ret < 0)
 		return ret;
 	result_from(res, req, endpoint);
-	switch (req->outcome) {
-	case EI_OUTCOME_VALID:
+	if (req->outcome == EI_OUTCOME_VALID)
 		return 0;
-	case EI_OUTCOME_HTTP_ERROR:
+	if (req->outcome == EI_OUTCOME_HTTP_ERROR)
 		return ei_err_set(err, EI_E_CLUSTER, "%s on %s: etcd answered HTTP %ld (%s): %s",
 				  what, endpoint, res->http_status, ei_etcd_failure_name(res->failure),
 				  res->message);
-	case EI_OUTCOME_MALFORMED:
+	if (req->outcome == EI_OUTCOME_MALFORMED)
 		return ei_err_set(err, EI_E_PARSE, "%s on %s: %s", what, endpoint, res->message);
-	case EI_OUTCOME_NOT_ASKED:
-	case EI_OUTCOME_REFUSED:
-	case EI_OUTCOME_TIMEOUT:
-	case EI_OUTCOME_UNREACHABLE:
-	case EI_OUTCOME_CLOSED:
-	case EI_OUTCOME_TLS:
-	case EI_OUTCOME_NOT_PEER:
-	default:
-		return ei_err_set(err, EI_E_UNAVAILABLE, "%s on %s: no answer: %s", what, endpoint,
-				  res->message);
-	}
+	return ei_err_set(err, EI_E_UNAVAILABLE, "%s on %s: no answer: %s", what, endpoint,
+			  res->message);
 }
 
 /* {"peerURLs":["<url>"],"isLearner":true}, escaped by json-c. */

@@ -326,10 +326,12 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 			struct ei_peer *p;
 			unsigned port;
 
+			/* Not ourselves (we never ask ourselves), and not a pod asked already. */
 			if (!mem->n_client_urls || !mem->n_peer_urls ||
 			    !ei_url_parts(mem->client_urls[0], scheme, sizeof(scheme), host,
 					  sizeof(host), &port) ||
 			    !(h = ei_facts_host(f, host)) || h->status != EI_DNS_FOUND ||
+			    strcmp(host, g->own.name) == 0 || ei_facts_is_own_addr(f, h->addrs[0]) ||
 			    asked_at(f, h->addrs[0], url_port(scheme, port), true))
 				continue;
 			if (!(p = add_peer(f, host)) || p->client_url[0])

@@ -948,7 +948,7 @@ ectl()
 {
 	local n=$1
 	shift
-	env -u ETCDCTL_BIN -u ETCDCTL_ENDPOINTS -u ETCDCTL_CACERT -u ETCDCTL_CERT -u ETCDCTL_KEY ETCDCTL_API=3 \
+	env -u ETCDCTL_BIN -u ETCDCTL_ENDPOINTS -u ETCDCTL_CACERT -u ETCDCTL_CERT -u ETCDCTL_KEY -u ETCDCTL_API \
 		timeout $((EI_ETCDCTL_TIMEOUT + 5)) "$ETCDCTL_BIN" \
 		--endpoints="http://$(pod_ip "$n"):2379" \
 		--dial-timeout=2s --command-timeout="${EI_ETCDCTL_TIMEOUT}s" "$@"

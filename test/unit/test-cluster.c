@@ -3,60 +3,10 @@
 #include "cluster.h"
 #include "tap.h"
 
+#include "fixtures.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
-
-#define P(i) "http://etcd-" #i ".etcd.ns.svc.cluster.local:2380"
-#define C(i) "http://etcd-" #i ".etcd.ns.svc.cluster.local:2379"
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-struct member_spec {
-	uint64_t id;
-	const char *name;
-	const char *peer;
-	const char *client;
-	bool learner;
-};
-
-static void make_list(struct ei_member_list *l, uint64_t cluster, uint64_t responder,
-		      const struct member_spec *m, size_t n)
-{
-	memset(l, 0, sizeof(*l));
-	l->cluster_id = cluster;
-	l->responder_id = responder;
-	l->members = calloc(n, sizeof(*l->members));
-	l->n_members = n;
-	for (size_t i = 0; i < n; i++) {
-		struct ei_member *x = &l->members[i];
-
-		x->id = m[i].id;
-		x->name = m[i].name ? strdup(m[i].name) : NULL;
-		x->peer_urls = calloc(1, sizeof(char *));
-		x->peer_urls[0] = strdup(m[i].peer);
-		x->n_peer_urls = 1;
-		if (m[i].client) {
-			x->client_urls = calloc(1, sizeof(char *));
-			x->client_urls[0] = strdup(m[i].client);
-			x->n_client_urls = 1;
-		}
-		x->is_learner = m[i].learner;
-	}
-}
-
-static void config_for(struct ei_config *cfg, const char *name, unsigned size)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->name, sizeof(cfg->name), "%s", name);
-	ei_identity_split_name(name, cfg->id.set, sizeof(cfg->id.set), &cfg->id.ordinal, NULL);
-	strcpy(cfg->id.service, "etcd");
-	strcpy(cfg->id.ns, "ns");
-	strcpy(cfg->id.domain, "cluster.local");
-	strcpy(cfg->id.scheme, "http");
-	cfg->id.client_port = 2379;
-	cfg->id.peer_port = 2380;
-	cfg->initial_cluster_size = size;
-	strcpy(cfg->token, "etcd-ns");
-}
 
 /* lib/cluster.c: IDs as etcd computes them, and unique names. */
 static void cluster_cases(void)
@@ -75,7 +25,7 @@ static void cluster_cases(void)
 		tap_ok(ei_cluster_id(a, 3) == ei_cluster_id(b, 3), "cluster ID: order does not matter");
 	}
 
-	config_for(&cfg, "etcd-3", 3);
+	config_for(&cfg, "etcd-3", 3, false);
 	{
 		static const struct member_spec ips[] = {
 			{ 0x1, "etcd-0", P(0), C(0), false },
@@ -96,7 +46,6 @@ static void cluster_cases(void)
 	}
 }
 
-
 int main(void)
 {
 	struct ei_config cfg;
@@ -104,7 +53,7 @@ int main(void)
 
 	tap_init();
 	cluster_cases();
-	config_for(&cfg, "etcd-1", 3);
+	config_for(&cfg, "etcd-1", 3, false);
 	ic = ei_cluster_new_initial(&cfg);
 	tap_streq(ic, "etcd-0=" P(0) ",etcd-1=" P(1) ",etcd-2=" P(2), "a new cluster: the initial members");
 	free(ic);
@@ -121,6 +70,44 @@ int main(void)
 			  "a join: the members, then us");
 		free(ic);
 		ei_member_list_free(&l);
+	}
+	{
+		/* Our own entry keeps our name whatever the list says; a member with two peer
+		 * URLs is listed once per URL (etcd's URLsMap). */
+		static const struct member_spec odd[] = {
+			{ 0xa0, "etcd-0", P(0), C(0), false },
+			{ 0xa1, "renamed", P(1), NULL, true },
+		};
+		struct ei_member_list l;
+
+		make_list(&l, 0xc1, 0xa0, odd, N(odd));
+		free(l.members[0].peer_urls[0]);
+		free(l.members[0].peer_urls);
+		l.members[0].peer_urls = calloc(2, sizeof(char *));
+		l.members[0].peer_urls[0] = strdup(P(0));
+		l.members[0].peer_urls[1] = strdup("http://10.0.0.10:2380");
+		l.members[0].n_peer_urls = 2;
+		ic = ei_cluster_existing_initial(&cfg, &l);
+		tap_streq(ic, "etcd-0=" P(0) ",etcd-0=http://10.0.0.10:2380,etcd-1=" P(1),
+			  "our entry named as we are; two peer URLs, two entries");
+		free(ic);
+		ei_member_list_free(&l);
+	}
+	{
+		uint64_t ids[3];
+
+		config_for(&cfg, "etcd-0", 3, false);
+		ei_cluster_initial_ids(&cfg, ids);
+		tap_ok(ids[0] == ei_cluster_member_id(P(0), "etcd-ns") &&
+			       ids[2] == ei_cluster_member_id(P(2), "etcd-ns") && ids[0] != ids[1],
+		       "initial IDs: one per ordinal, from the canonical peer URL and the token");
+		strcpy(cfg.token, "other");
+		{
+			uint64_t other[3];
+
+			ei_cluster_initial_ids(&cfg, other);
+			tap_ok(other[0] != ids[0], "another token gives other IDs");
+		}
 	}
 	return tap_done();
 }
