@@ -1,94 +1,130 @@
-/* promote.c - the learner promoter (see promote.h). */
+/* promote.c - the aftercare process: learner promotion and the first-start marker
+ * (see promote.h). */
 #include "promote.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "etcdclient.h"
 #include "log.h"
 
-/* The promoter's life: runs in the forked child, never returns. */
-static void promoter_main(struct ei_loop *loop, uint64_t id, char **endpoints, char **pins,
-			  size_t n)
+#define TICK_MS 500
+/* A first start that has not written its WAL within this time has failed; etcd has
+ * exited and the pod is gone long before (this only bounds the process). */
+#define MARKER_WATCH_MS (60u * 60u * 1000u)
+
+/* One promotion attempt. Returns true when the promoter's work is done. */
+static bool try_promote(struct ei_etcd_client *client, const struct ei_aftercare *w,
+			unsigned attempt, struct ei_err *err)
+{
+	struct ei_member_list list = { 0 };
+	struct ei_etcd_result res = { 0 };
+	const struct ei_member *self;
+	char via[sizeof(res.endpoint)];
+	const char *via_pin = NULL;
+	bool done = false;
+	int r;
+
+	r = ei_etcd_member_list(client, (const char *const *)w->endpoints,
+				(const char *const *)w->pins, w->n_endpoints, &list, &res, err);
+	if (r == EI_E_SIGNAL)
+		return true;
+	if (r < 0) {
+		ei_log_debug("promoter: no member answered", "attempt=%u error=%s", attempt,
+			     res.message);
+		return false;
+	}
+	self = ei_member_list_find_id(&list, w->promote_id);
+	if (!self) {
+		ei_log_warn("promoter: our member is no longer listed, stopping",
+			    "member=%" PRIx64, w->promote_id);
+		done = true;
+	} else if (!self->is_learner) {
+		ei_log_info("promoter: member is a voter, done", "member=%" PRIx64, w->promote_id);
+		done = true;
+	}
+	ei_member_list_free(&list);
+	if (done)
+		return true;
+	/* The result struct is rewritten by the call: keep the endpoint apart. */
+	snprintf(via, sizeof(via), "%s", res.endpoint);
+	for (size_t i = 0; i < w->n_endpoints; i++)
+		if (strcmp(w->endpoints[i], via) == 0)
+			via_pin = w->pins[i];
+	r = ei_etcd_member_promote(client, via, via_pin, w->promote_id, &res, err);
+	if (r == 0) {
+		ei_log_info("promoter: learner promoted to voter",
+			    "member=%" PRIx64 " via=%s attempts=%u", w->promote_id, via, attempt);
+		return true;
+	}
+	if (r == EI_E_SIGNAL || res.failure == EI_ETCD_FAIL_NOT_LEARNER)
+		return true;
+	/* Not in sync yet is the normal answer while the learner catches up. */
+	ei_log(res.failure == EI_ETCD_FAIL_NOT_IN_SYNC ? EI_LOG_DEBUG : EI_LOG_WARN,
+	       "promoter: not promoted yet", "member=%" PRIx64 " reason=%s message=%s",
+	       w->promote_id, ei_etcd_failure_name(res.failure), res.message);
+	return false;
+}
+
+/* Whether etcd has written its WAL yet; on it, the marker goes. Returns true when the
+ * marker's work is done. */
+static bool check_marker(const struct ei_config *cfg)
+{
+	struct ei_datadir_facts d;
+	struct ei_err err = { 0 };
+
+	if (ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &d, &err) < 0 ||
+	    !d.has_wal)
+		return false;
+	if (ei_datadir_clear_first_start(cfg->data_dir, &err) < 0) {
+		ei_log_warn("aftercare: cannot remove the first-start marker", "error=%s", err.msg);
+		return true;
+	}
+	ei_log_info("aftercare: etcd wrote its WAL; first-start marker removed", "wal_dir=%s",
+		    d.wal_dir);
+	return true;
+}
+
+/* The aftercare's life: runs in the forked child, never returns. */
+static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
+			   const struct ei_aftercare *w)
 {
 	struct ei_client_opts opts = { .connect_timeout_ms = 1500, .request_timeout_ms = 5000 };
 	struct ei_etcd_client *client = NULL;
 	struct ei_err err = { 0 };
-	int delay_ms = 1000;
-	unsigned attempt = 0;
+	bool promote = w->promote_id != 0, marker = w->clear_marker;
+	unsigned attempt = 0, promote_in_ms = 1000, promote_every_ms = 1000, waited_ms = 0;
 	int code = 0;
 
-	if (ei_etcd_client_create(&client, loop, &opts, &err) < 0) {
+	if (promote && ei_etcd_client_create(&client, loop, &opts, &err) < 0) {
 		ei_log_error("promoter: cannot start", "error=%s", err.msg);
-		_exit(1);
+		promote = false;
 	}
-	ei_log_info("promoter: waiting for our learner to catch up, then promoting it",
-		    "member=%" PRIx64, id);
-	for (;;) {
-		struct ei_member_list list = { 0 };
-		struct ei_etcd_result res = { 0 };
-		const struct ei_member *self;
-		char via[sizeof(res.endpoint)];
-		const char *via_pin = NULL;
-		int r;
-
-		if (ei_loop_sleep(loop, delay_ms, &err) < 0)
+	if (promote)
+		ei_log_info("promoter: waiting for our learner to catch up, then promoting it",
+			    "member=%" PRIx64, w->promote_id);
+	while (promote || marker) {
+		if (ei_loop_sleep(loop, TICK_MS, &err) < 0)
 			break;
+		waited_ms += TICK_MS;
+		if (marker)
+			marker = !check_marker(cfg) && waited_ms < MARKER_WATCH_MS;
+		if (!promote)
+			continue;
+		promote_in_ms = promote_in_ms > TICK_MS ? promote_in_ms - TICK_MS : 0;
+		if (promote_in_ms)
+			continue;
 		attempt++;
-		r = ei_etcd_member_list(client, (const char *const *)endpoints,
-					(const char *const *)pins, n, &list, &res, &err);
-		if (r == EI_E_SIGNAL)
-			break;
-		if (r < 0) {
-			ei_log_debug("promoter: no member answered", "attempt=%u error=%s", attempt,
-				     res.message);
-			goto next;
-		}
-		self = ei_member_list_find_id(&list, id);
-		if (!self) {
-			ei_log_warn("promoter: our member is no longer listed, stopping",
-				    "member=%" PRIx64, id);
-			ei_member_list_free(&list);
-			break;
-		}
-		if (!self->is_learner) {
-			ei_log_info("promoter: member is a voter, done", "member=%" PRIx64, id);
-			ei_member_list_free(&list);
-			break;
-		}
-		/* The result struct is rewritten by the call: keep the endpoint apart. */
-		snprintf(via, sizeof(via), "%s", res.endpoint);
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(endpoints[i], via) == 0)
-				via_pin = pins[i];
-		r = ei_etcd_member_promote(client, via, via_pin, id, &res, &err);
-		if (r == 0) {
-			ei_log_info("promoter: learner promoted to voter", "member=%" PRIx64
-				    " via=%s attempts=%u", id, via, attempt);
-			ei_member_list_free(&list);
-			break;
-		}
-		if (r == EI_E_SIGNAL) {
-			ei_member_list_free(&list);
-			break;
-		}
-		if (res.failure == EI_ETCD_FAIL_NOT_LEARNER) {
-			ei_member_list_free(&list);
-			break;
-		}
-		/* Not in sync yet is the normal answer while the learner catches up. */
-		ei_log(res.failure == EI_ETCD_FAIL_NOT_IN_SYNC ? EI_LOG_DEBUG : EI_LOG_WARN,
-		       "promoter: not promoted yet", "member=%" PRIx64 " reason=%s message=%s",
-		       id, ei_etcd_failure_name(res.failure), res.message);
-next:
-		ei_member_list_free(&list);
-		if (delay_ms < 5000)
-			delay_ms += 500;
+		promote = !try_promote(client, w, attempt, &err);
+		if (promote_every_ms < 5000)
+			promote_every_ms += 500;
+		promote_in_ms = promote_every_ms;
 	}
 	if (err.code == EI_E_SIGNAL)
 		code = 128 + err.signo;
@@ -96,18 +132,17 @@ next:
 	_exit(code);
 }
 
-int ei_promote_spawn(const struct ei_config *cfg, struct ei_loop *loop, uint64_t id,
-		     char **endpoints, char **pins, size_t n_endpoints, struct ei_err *err)
+int ei_aftercare_spawn(const struct ei_config *cfg, struct ei_loop *loop,
+		       const struct ei_aftercare *work, struct ei_err *err)
 {
 	pid_t pid;
 
-	(void)cfg;
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		return ei_err_sys(err, errno, "fork (learner promoter)");
+		return ei_err_sys(err, errno, "fork (aftercare: learner promotion, first-start marker)");
 	if (pid == 0)
-		promoter_main(loop, id, endpoints, pins, n_endpoints);
+		aftercare_main(cfg, loop, work);
 	return (int)pid;
 }

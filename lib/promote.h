@@ -1,12 +1,14 @@
-/* promote.h - promoting our learner once it has caught up.
- *
- * etcd never promotes a learner itself and a launcher that execs cannot act after
- * the exec, so just before exec'ing etcd as a learner, etcd-init forks one small
- * process: it asks the other members every second or so, sends MemberPromote until
- * etcd accepts it (etcd refuses while the learner is below 90% of the leader's log,
- * etcd-facts §2.5), and exits as soon as the member is a voter (or is gone).
- * Nothing of ours runs after that; as a child of etcd, which does not reap it, the
- * exited process stays as one zombie entry until etcd exits. */
+/* promote.h - what has to happen after etcd has started, done by one small process
+ * forked just before the exec (etcd-init itself is gone by then):
+ *  - promoting our learner once it has caught up: etcd never promotes a learner itself,
+ *    so the process asks the other members every second or so and sends MemberPromote
+ *    until etcd accepts it (etcd refuses while the learner is below 90% of the leader's
+ *    log, etcd-facts §2.5); it stops as soon as the member is a voter (or is gone);
+ *  - after a first start (no WAL before it), removing the first-start marker as soon as
+ *    etcd has written its WAL (datadir.h): the marker must mean "a first start that never
+ *    got to its WAL", never "a member whose WAL was lost later".
+ * As a child of etcd, which does not reap it, the exited process stays as one zombie
+ * entry until etcd exits. */
 #ifndef EI_PROMOTE_H
 #define EI_PROMOTE_H
 
@@ -16,10 +18,17 @@
 #include "err.h"
 #include "loop.h"
 
-/* Fork the promoter for member id. endpoints: client URLs of the other members, with
- * their pins (http.h; the addresses resolved before the exec, so the promoter never
- * resolves a name itself). Returns the child's pid (> 0) in the parent, or EI_E_SYS. */
-int ei_promote_spawn(const struct ei_config *cfg, struct ei_loop *loop, uint64_t id,
-		     char **endpoints, char **pins, size_t n_endpoints, struct ei_err *err);
+struct ei_aftercare {
+	uint64_t promote_id;   /* the learner to promote, 0: none */
+	char **endpoints;      /* client URLs of the other members */
+	char **pins;           /* their pins (http.h): the promoter never resolves a name */
+	size_t n_endpoints;
+	bool clear_marker;     /* remove the first-start marker once a WAL exists */
+};
+
+/* Fork the aftercare process (the strings are used by the child only). Returns the
+ * child's pid (> 0) in the parent, or EI_E_SYS. */
+int ei_aftercare_spawn(const struct ei_config *cfg, struct ei_loop *loop,
+		       const struct ei_aftercare *work, struct ei_err *err);
 
 #endif

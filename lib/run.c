@@ -347,8 +347,10 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		pin_ptrs[i] = pins[i];
 	}
 	/* A first start without a WAL: mark it, so a start that fails before etcd writes
-	 * its WAL is recognised by the next one; once a WAL exists the mark goes (datadir.h).
-	 * Done last, so that nothing in the volume changes when anything before fails. */
+	 * its WAL is recognised by the next one; the aftercare process removes the mark as
+	 * soon as etcd has written its WAL, and a later start that finds both removes it too
+	 * (datadir.h). Done last, so that nothing in the volume changes when anything before
+	 * fails. */
 	if (!f->datadir.has_wal)
 		rc = ei_datadir_mark_first_start(cfg->data_dir, err);
 	else if (f->datadir.first_start_marker)
@@ -362,15 +364,27 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	 * before exec. */
 	stop_server(r);
 	ei_gather_destroy(&r->g);
-	if (plan->promote_after_start && plan->self_listed) {
-		rc = ei_promote_spawn(cfg, r->loop, plan->self.id, url_ptrs, pin_ptrs, n_urls, err);
+	if ((plan->promote_after_start && plan->self_listed) || !f->datadir.has_wal) {
+		struct ei_aftercare work = {
+			.promote_id = plan->promote_after_start && plan->self_listed ? plan->self.id : 0,
+			.endpoints = url_ptrs,
+			.pins = pin_ptrs,
+			.n_endpoints = n_urls,
+			.clear_marker = !f->datadir.has_wal,
+		};
+
+		rc = ei_aftercare_spawn(cfg, r->loop, &work, err);
 		if (rc < 0) {
 			ei_flags_free(&cmd);
 			return rc;
 		}
 		promoter = rc;
 		ei_failpoint("promote.after-spawn");
-		ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc, plan->self.id);
+		if (work.promote_id)
+			ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc,
+				    work.promote_id);
+		else
+			ei_log_debug("aftercare started (first-start marker)", "pid=%d", rc);
 	}
 	{
 		char line[1536];
