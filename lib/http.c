@@ -487,6 +487,12 @@ static void classify(struct transfer *t)
 	for (size_t i = 0; i < sizeof(curl_outcomes) / sizeof(curl_outcomes[0]); i++)
 		if (curl_outcomes[i].code == t->result)
 			r->outcome = curl_outcomes[i].outcome;
+	/* The connect errors in the kernel's words ("Connection refused", "No route to
+	 * host"): libcurl's sentence says less with more words. */
+	if (t->result == CURLE_COULDNT_CONNECT && os_errno) {
+		snprintf(r->detail, sizeof(r->detail), "%s", strerror((int)os_errno));
+		return;
+	}
 	snprintf(r->detail, sizeof(r->detail), "%s", curl_text);
 }
 
