@@ -200,7 +200,14 @@ static void check_request(struct conn *c)
 	if (!full && (!end || (size_t)(end + 4 - c->req) + body > c->req_len))
 		return;
 	c->complete = true;
-	snprintf(c->line, sizeof(c->line), "%.*s", (int)strcspn(c->req, "\r\n"), c->req);
+	{
+		size_t n = strcspn(c->req, "\r\n");
+
+		if (n >= sizeof(c->line))
+			n = sizeof(c->line) - 1;
+		memcpy(c->line, c->req, n);
+		c->line[n] = '\0';
+	}
 	sscanf(c->req, "%*s %255s", path);
 	c->next_ms = now_ms();
 	if (IS("reset") || IS("close"))
