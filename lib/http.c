@@ -46,6 +46,7 @@ struct transfer {
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
 	bool active;
+	size_t resp_cap; /* allocated for req->resp, grown by doubling */
 	CURLcode result;
 	uint64_t started_ms, first_byte_ms;
 	size_t header_bytes, body_bytes;
@@ -205,13 +206,21 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 		t->aborted = ABORT_BODY;
 		return 0;
 	}
-	p = realloc(r->resp, r->resp_len + n + 1);
-	if (!p) {
-		t->aborted = ABORT_NOMEM;
-		return 0;
+	if (r->resp_len + n + 1 > t->resp_cap) {
+		size_t cap = t->resp_cap ? t->resp_cap : 4096;
+
+		while (cap < r->resp_len + n + 1)
+			cap *= 2;
+		p = realloc(r->resp, cap);
+		if (!p) {
+			t->aborted = ABORT_NOMEM;
+			return 0;
+		}
+		r->resp = p;
+		t->resp_cap = cap;
 	}
+	p = r->resp;
 	memcpy(p + r->resp_len, data, n);
-	r->resp = p;
 	r->resp_len += n;
 	r->resp[r->resp_len] = '\0';
 	t->body_bytes += n;

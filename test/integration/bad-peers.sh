@@ -44,6 +44,16 @@ asked_twice()
 is_etcd_init() { [[ $(readlink "/proc/$(pod_pid1 "$1")/exe") == "$(readlink -f "$ETCD_INIT")" ]]; }
 data_empty() { [[ -d $(pod_data "$1") && -z $(ls -A "$(pod_data "$1")") ]]; }
 
+# The 20 MB bound is for the real binary. AddressSanitizer (run-tests.sh --sanitize)
+# keeps freed memory in quarantine (up to 256 MB) and adds its shadow: there the figure
+# is printed, not checked.
+rss_limit=20480
+sanitized=
+if ldd "$ETCD_INIT" 2>/dev/null | grep -q 'libasan'; then
+	sanitized=1
+	diag "sanitizer build of etcd-init: peak RSS printed, not checked"
+fi
+
 # mode and what pod 0's reason must say about etcd-2 (an extended regex).
 modes=(
 	refuse 'status refused'
@@ -84,7 +94,11 @@ for ((i = 0; i < ${#modes[@]}; i += 2)); do
 	ok "$mode: pod 0 is still running etcd-init" is_etcd_init 0
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$(pod_pid1 0)/status")
 	diag "$mode: pod 0 peak RSS (VmHWM) ${hwm:-?} kB"
-	ok "$mode: pod 0's peak RSS ${hwm:-?} kB < 20480 kB" test "${hwm:-99999999}" -lt 20480
+	if [[ -n $sanitized ]]; then
+		skip "$mode: pod 0's peak RSS ${hwm:-?} kB < $rss_limit kB" "sanitizer build"
+	else
+		ok "$mode: pod 0's peak RSS ${hwm:-?} kB < $rss_limit kB" test "${hwm:-99999999}" -lt "$rss_limit"
+	fi
 	pod_stop 0
 	pod_stop 2
 	is "$?" 0 "$mode: the bad peer exits 0 on SIGTERM"
