@@ -657,6 +657,7 @@ static int decide_with_wal(const struct ei_facts *f, struct ei_plan *out, struct
 	const struct ei_datadir_facts *d = &f->datadir;
 	uint64_t ids[EI_MAX_PEERS];
 	size_t n_ids = cluster_ids(f, ids, EI_MAX_PEERS);
+	const struct ei_member *ours_m;
 	struct view v;
 	bool ours = false;
 
@@ -686,30 +687,49 @@ static int decide_with_wal(const struct ei_facts *f, struct ei_plan *out, struct
 		    d->wal_dir, d->cluster_id, d->member_id, ids[0]);
 		return 0;
 	}
-	/* Listed in any valid list of our cluster: it is our data (a restart changes
-	 * nothing, so any list will do). */
-	for (size_t i = 0; i < f->n_peers; i++) {
-		struct judged j;
-		const struct ei_member *self;
-
-		judge(f, &f->peers[i], &j);
-		if (j.kind != PEER_ETCD || j.list->cluster_id != d->cluster_id ||
-		    !(self = ei_member_list_find_id(j.list, d->member_id)))
-			continue;
-		out->action = EI_ACT_RESTART;
-		say(out->reason, sizeof(out->reason),
-		    "the data dir has a WAL of member %" PRIx64 ", which is in the member list%s",
-		    d->member_id, self->is_learner ? " as a learner: promote it once caught up" : "");
-		return set_self(out, self, err);
-	}
+	/* A trusted list decides. Without one, a restart (which changes nothing: etcd
+	 * checks its membership itself) needs every list to name us, and lists that
+	 * disagree (a removal not applied everywhere yet) mean: wait a round. */
 	view_of(f, d->cluster_id, &v);
 	if (!v.trusted) {
+		size_t with = 0, without = 0;
+		const struct ei_member *self = NULL;
+
+		for (size_t i = 0; i < f->n_peers; i++) {
+			struct judged j;
+			const struct ei_member *m;
+
+			judge(f, &f->peers[i], &j);
+			if (j.kind != PEER_ETCD || j.list->cluster_id != d->cluster_id)
+				continue;
+			m = ei_member_list_find_id(j.list, d->member_id);
+			if (m)
+				self = m;
+			with += m != NULL;
+			without += m == NULL;
+		}
+		if (self && !without) {
+			out->action = EI_ACT_RESTART;
+			say(out->reason, sizeof(out->reason),
+			    "the data dir has a WAL of member %" PRIx64 ", which every member list names%s",
+			    d->member_id, self->is_learner ? " as a learner: promote it once caught up" : "");
+			return set_self(out, self, err);
+		}
 		out->action = EI_ACT_WAIT;
 		say(out->reason, sizeof(out->reason),
-		    "member %" PRIx64 " (our WAL) is not in the member list of cluster %" PRIx64
-		    ", but there is %s: not moving data aside on that; waiting for a current list",
-		    d->member_id, d->cluster_id, v.trust);
+		    "member %" PRIx64 " (our WAL) is %s the member lists of cluster %" PRIx64
+		    ", and there is %s: neither restarting nor moving data aside on that; waiting "
+		    "for a current list", d->member_id,
+		    with ? "in some and not in others of" : "not in", d->cluster_id, v.trust);
 		return 0;
+	}
+	if ((ours_m = ei_member_list_find_id(v.list, d->member_id))) {
+		out->action = EI_ACT_RESTART;
+		say(out->reason, sizeof(out->reason),
+		    "the data dir has a WAL of member %" PRIx64 ", which is in the member list (%s)%s",
+		    d->member_id, v.trust,
+		    ours_m->is_learner ? "; a learner: promote it once caught up" : "");
+		return set_self(out, ours_m, err);
 	}
 	out->action = EI_ACT_REJOIN;
 	say(out->reason, sizeof(out->reason),
