@@ -99,8 +99,12 @@ void ei_config_usage(FILE *out)
 	      "  --log-level LEVEL       error, warn, info or debug (info)\n"
 	      "  --help, --version\n"
 	      "\n"
-	      "Exit codes: 2 usage, 3 gave up waiting, 4 membership change failed, 5 refused\n"
-	      "(unsafe data dir), 126/127 etcd not executable/not found, 128+n signal n.\n",
+	      "A new cluster is bootstrapped only when every other peer has said, through the\n"
+	      "etcd-init status on its peer port, that it has no data; silence is never a no.\n"
+	      "\n"
+	      "Exit codes: 2 usage or an unusable data dir, 3 gave up waiting, 4 membership\n"
+	      "change failed, 5 refused (a volume or peers it is unsafe to act on), 126/127 etcd\n"
+	      "not executable/not found, 128+n signal n.\n",
 	      out);
 }
 
