@@ -75,7 +75,7 @@ struct ei_facts {
 	char own_addrs[EI_MAX_OWN_ADDRS][INET6_ADDRSTRLEN];
 	enum ei_dns_status srv_status;
 	size_t n_srv_targets;
-	struct ei_peer *peers;       /* n_peers, malloc'd */
+	struct ei_peer *peers;       /* n_peers (at most EI_MAX_PEERS), malloc'd */
 	size_t n_peers;
 	struct ei_host *hosts;       /* n_hosts, malloc'd */
 	size_t n_hosts;

@@ -279,6 +279,12 @@ void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f
 	}
 }
 
+/* The facts, and what plan.c made of each peer: judged once per decision. */
+struct evidence {
+	const struct ei_facts *f;
+	struct judged peer[EI_MAX_PEERS]; /* peer[i] is f->peers[i] */
+};
+
 /* ---------------------------------------------------------------- the cluster view */
 
 /* What the valid member lists of one cluster say, and whether it can be trusted. */
@@ -291,27 +297,27 @@ struct view {
 };
 
 /* The distinct cluster IDs of every valid list; returns how many (at most max). */
-static size_t cluster_ids(const struct ei_facts *f, uint64_t *ids, size_t max)
+static size_t cluster_ids(const struct evidence *e, uint64_t *ids, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < f->n_peers; i++) {
-		struct judged j;
+	for (size_t i = 0; i < e->f->n_peers; i++) {
+		const struct judged *j = &e->peer[i];
 		bool seen = false;
 
-		judge(f, &f->peers[i], &j);
-		if (j.kind != PEER_ETCD)
+		if (j->kind != PEER_ETCD)
 			continue;
 		for (size_t k = 0; k < n; k++)
-			seen |= ids[k] == j.list->cluster_id;
+			seen |= ids[k] == j->list->cluster_id;
 		if (!seen && n < max)
-			ids[n++] = j.list->cluster_id;
+			ids[n++] = j->list->cluster_id;
 	}
 	return n;
 }
 
-static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *v)
+static void view_of(const struct evidence *e, uint64_t cluster_id, struct view *v)
 {
+	const struct ei_facts *f = e->f;
 	size_t best_votes = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -320,10 +326,9 @@ static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *
 	 * the field and answers locally, etcd-facts §1.3). */
 	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
 		const struct ei_peer *p = &f->peers[i];
-		char why[160];
 
-		if (gateway_valid(p, why, sizeof(why)) && p->members.cluster_id == cluster_id &&
-		    p->linearizable && version_num(p->server_version) >= 305) {
+		if (e->peer[i].gw_valid && p->members.cluster_id == cluster_id && p->linearizable &&
+		    version_num(p->server_version) >= 305) {
 			v->list = &p->members;
 			v->trusted = true;
 			say(v->trust, sizeof(v->trust), "a linearizable member list from %s (etcd %s)",
@@ -334,26 +339,22 @@ static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *
 	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
 		const struct ei_peer *p = &f->peers[i];
 		size_t votes = 0, voters = voters_of(&p->members);
-		char why[160];
 
-		if (!gateway_valid(p, why, sizeof(why)) || p->members.cluster_id != cluster_id)
+		if (!e->peer[i].gw_valid || p->members.cluster_id != cluster_id)
 			continue;
 		for (size_t k = 0; k < f->n_peers; k++) {
 			const struct ei_peer *q = &f->peers[k];
 			const struct ei_member *r;
 			bool counted = false;
 
-			if (!gateway_valid(q, why, sizeof(why)) || !same_ids(&p->members, &q->members))
+			if (!e->peer[k].gw_valid || !same_ids(&p->members, &q->members))
 				continue;
 			r = ei_member_list_find_id(&p->members, q->members.responder_id);
 			/* One vote per responding voter (two names of one pod count once). */
-			for (size_t m = 0; m < k; m++) {
-				const struct ei_peer *o = &f->peers[m];
-
-				counted |= gateway_valid(o, why, sizeof(why)) &&
-					   same_ids(&p->members, &o->members) &&
-					   o->members.responder_id == q->members.responder_id;
-			}
+			for (size_t m = 0; m < k; m++)
+				counted |= e->peer[m].gw_valid &&
+					   same_ids(&p->members, &f->peers[m].members) &&
+					   f->peers[m].members.responder_id == q->members.responder_id;
 			votes += r && !r->is_learner && !counted;
 		}
 		if (votes > best_votes) {
@@ -364,17 +365,14 @@ static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *
 			    votes, voters, v->trusted ? "" : " (no majority)");
 		}
 	}
-	if (!v->list) {
-		for (size_t i = 0; i < f->n_peers && !v->list; i++) {
-			struct judged j;
+	for (size_t i = 0; i < f->n_peers && !v->list; i++) {
+		const struct judged *j = &e->peer[i];
 
-			judge(f, &f->peers[i], &j);
-			if (j.kind == PEER_ETCD && j.list->cluster_id == cluster_id) {
-				v->list = j.list;
-				say(v->trust, sizeof(v->trust),
-				    "only %s's local member list (its gateway does not answer: no quorum, "
-				    "or not serving clients yet)", f->peers[i].host);
-			}
+		if (j->kind == PEER_ETCD && j->list->cluster_id == cluster_id) {
+			v->list = j->list;
+			say(v->trust, sizeof(v->trust),
+			    "only %s's local member list (its gateway does not answer: no quorum, "
+			    "or not serving clients yet)", f->peers[i].host);
 		}
 	}
 	if (!v->list)
@@ -383,10 +381,8 @@ static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *
 	for (size_t i = 0; i < f->n_peers && !v->via; i++) {
 		const struct ei_peer *p = &f->peers[i];
 		const struct ei_member *r;
-		char why[160];
 
-		if (!gateway_valid(p, why, sizeof(why)) || !same_ids(v->list, &p->members) ||
-		    !p->client_pin[0])
+		if (!e->peer[i].gw_valid || !same_ids(v->list, &p->members) || !p->client_pin[0])
 			continue;
 		r = ei_member_list_find_id(v->list, p->members.responder_id);
 		if (r && !r->is_learner && has_run(r))
@@ -395,15 +391,11 @@ static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *
 }
 
 /* Whether member id answered this round as itself (its gateway's header names it). */
-static const struct ei_peer *alive_as(const struct ei_facts *f, uint64_t id)
+static const struct ei_peer *alive_as(const struct evidence *e, uint64_t id)
 {
-	for (size_t i = 0; i < f->n_peers; i++) {
-		char why[160];
-
-		if (gateway_valid(&f->peers[i], why, sizeof(why)) &&
-		    f->peers[i].members.responder_id == id)
-			return &f->peers[i];
-	}
+	for (size_t i = 0; i < e->f->n_peers; i++)
+		if (e->peer[i].gw_valid && e->f->peers[i].members.responder_id == id)
+			return &e->f->peers[i];
 	return NULL;
 }
 
@@ -458,15 +450,16 @@ static int bootstrap_list(const struct ei_config *cfg, const struct ei_member_li
 /* Every other peer of the set that DNS shows (the other initial members and every SRV
  * target) must vouch for a bootstrap. Returns 1 when all do; 0 with a WAIT, -1 with a
  * REFUSE written into out. */
-static int bootstrap_vouched(const struct ei_config *cfg, const struct ei_facts *f,
+static int bootstrap_vouched(const struct ei_config *cfg, const struct evidence *e,
 			     struct ei_plan *out)
 {
+	const struct ei_facts *f = e->f;
 	char waits[1200] = "", refuse[600] = "";
 	size_t asked = 0;
 
 	for (size_t i = 0; i < f->n_peers; i++) {
 		const struct ei_peer *p = &f->peers[i];
-		struct judged j;
+		const struct judged *j = &e->peer[i];
 		char why[300] = "";
 		int b;
 
@@ -474,8 +467,7 @@ static int bootstrap_vouched(const struct ei_config *cfg, const struct ei_facts 
 		    (p->ordinal >= 0 && (unsigned)p->ordinal == cfg->id.ordinal))
 			continue;
 		asked++;
-		judge(f, p, &j);
-		switch (j.kind) {
+		switch (j->kind) {
 		case PEER_INIT:
 			if (p->init.has_wal)
 				add(waits, sizeof(waits), "%s has a WAL%s: a cluster exists, waiting for "
@@ -489,16 +481,16 @@ static int bootstrap_vouched(const struct ei_config *cfg, const struct ei_facts 
 				    "this pod with %s", p->host, p->init.token, cfg->token);
 			break;
 		case PEER_ETCD:
-			b = bootstrap_list(cfg, j.list, why, sizeof(why));
+			b = bootstrap_list(cfg, j->list, why, sizeof(why));
 			if (b < 0)
 				add(refuse, sizeof(refuse), "etcd at %s: %s", p->host, why);
 			else if (b == 0)
 				add(waits, sizeof(waits), "%s runs etcd of an existing cluster %" PRIx64,
-				    p->host, j.list->cluster_id);
+				    p->host, j->list->cluster_id);
 			break;
 		case PEER_UNKNOWN:
 		default:
-			add(waits, sizeof(waits), "%s: %s", p->host, j.why);
+			add(waits, sizeof(waits), "%s: %s", p->host, j->why);
 			break;
 		}
 	}
@@ -527,9 +519,10 @@ static int bootstrap_vouched(const struct ei_config *cfg, const struct ei_facts 
 
 /* With no trusted list: when every voter of the candidate list is accounted for and
  * fewer than a quorum still have their data, no automatic step can help (plan.h). */
-static bool quorum_lost(const struct ei_config *cfg, const struct ei_facts *f,
+static bool quorum_lost(const struct ei_config *cfg, const struct evidence *e,
 			const struct view *v, char *alert, size_t len)
 {
+	const struct ei_facts *f = e->f;
 	char with[400] = "", without[400] = "", self_url[EI_URL_MAX];
 	size_t voters = 0, have = 0;
 
@@ -547,12 +540,11 @@ static bool quorum_lost(const struct ei_config *cfg, const struct ei_facts *f,
 			state = 0;
 		for (size_t k = 0; k < f->n_peers && state < 0; k++) {
 			const struct ei_peer *p = &f->peers[k];
-			struct judged j;
+			enum peer_kind kind = e->peer[k].kind;
 
-			judge(f, p, &j);
-			if (j.kind == PEER_ETCD && member_is_peer(f, m, p))
+			if (kind == PEER_ETCD && member_is_peer(f, m, p))
 				state = 1;
-			else if (j.kind == PEER_INIT && member_is_peer(f, m, p))
+			else if (kind == PEER_INIT && member_is_peer(f, m, p))
 				state = p->init.has_wal ? 1 : 0;
 		}
 		if (state < 0)
@@ -575,11 +567,11 @@ static bool quorum_lost(const struct ei_config *cfg, const struct ei_facts *f,
 
 /* A step that needs a trusted list but has none: wait, and say why (or that the
  * cluster cannot recover by itself). */
-static int wait_for_trust(const struct ei_config *cfg, const struct ei_facts *f,
+static int wait_for_trust(const struct ei_config *cfg, const struct evidence *e,
 			  const struct view *v, const char *step, struct ei_plan *out)
 {
 	out->action = EI_ACT_WAIT;
-	if (quorum_lost(cfg, f, v, out->alert, sizeof(out->alert))) {
+	if (quorum_lost(cfg, e, v, out->alert, sizeof(out->alert))) {
 		say(out->reason, sizeof(out->reason), "%s", out->alert);
 		return 0;
 	}
@@ -652,11 +644,12 @@ bool ei_plan_refuse_datadir(const struct ei_config *cfg, const struct ei_datadir
 	return false;
 }
 
-static int decide_with_wal(const struct ei_facts *f, struct ei_plan *out, struct ei_err *err)
+static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct ei_err *err)
 {
+	const struct ei_facts *f = e->f;
 	const struct ei_datadir_facts *d = &f->datadir;
 	uint64_t ids[EI_MAX_PEERS];
-	size_t n_ids = cluster_ids(f, ids, EI_MAX_PEERS);
+	size_t n_ids = cluster_ids(e, ids, EI_MAX_PEERS);
 	const struct ei_member *ours_m;
 	struct view v;
 	bool ours = false;
@@ -690,19 +683,18 @@ static int decide_with_wal(const struct ei_facts *f, struct ei_plan *out, struct
 	/* A trusted list decides. Without one, a restart (which changes nothing: etcd
 	 * checks its membership itself) needs every list to name us, and lists that
 	 * disagree (a removal not applied everywhere yet) mean: wait a round. */
-	view_of(f, d->cluster_id, &v);
+	view_of(e, d->cluster_id, &v);
 	if (!v.trusted) {
 		size_t with = 0, without = 0;
 		const struct ei_member *self = NULL;
 
 		for (size_t i = 0; i < f->n_peers; i++) {
-			struct judged j;
+			const struct judged *j = &e->peer[i];
 			const struct ei_member *m;
 
-			judge(f, &f->peers[i], &j);
-			if (j.kind != PEER_ETCD || j.list->cluster_id != d->cluster_id)
+			if (j->kind != PEER_ETCD || j->list->cluster_id != d->cluster_id)
 				continue;
-			m = ei_member_list_find_id(j.list, d->member_id);
+			m = ei_member_list_find_id(j->list, d->member_id);
 			if (m)
 				self = m;
 			with += m != NULL;
@@ -742,7 +734,7 @@ static int decide_with_wal(const struct ei_facts *f, struct ei_plan *out, struct
 /* The member that is ours by name when our peer URL is not listed (plan.h): its peer
  * host must be this pod; a live one is someone else using our name. Returns 1 when
  * out is decided, 0 when there is no such member. */
-static int decide_by_name(const struct ei_config *cfg, const struct ei_facts *f,
+static int decide_by_name(const struct ei_config *cfg, const struct evidence *e,
 			  const struct view *v, struct ei_plan *out, struct ei_err *err)
 {
 	const struct ei_member *m = ei_member_list_find_name(v->list, cfg->name);
@@ -750,7 +742,7 @@ static int decide_by_name(const struct ei_config *cfg, const struct ei_facts *f,
 
 	if (!m)
 		return 0;
-	if ((alive = alive_as(f, m->id))) {
+	if ((alive = alive_as(e, m->id))) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
 		say(out->reason, sizeof(out->reason),
@@ -760,7 +752,7 @@ static int decide_by_name(const struct ei_config *cfg, const struct ei_facts *f,
 		    m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-", alive->client_url);
 		return 1;
 	}
-	if (!member_is_here(f, m)) {
+	if (!member_is_here(e->f, m)) {
 		out->action = EI_ACT_WAIT;
 		say(out->reason, sizeof(out->reason),
 		    "member %" PRIx64 " is named %s like this pod, but its peer URL %s does not point "
@@ -769,7 +761,7 @@ static int decide_by_name(const struct ei_config *cfg, const struct ei_facts *f,
 		return 1;
 	}
 	if (!v->trusted)
-		return wait_for_trust(cfg, f, v, "replacing our old member", out), 1;
+		return wait_for_trust(cfg, e, v, "replacing our old member", out), 1;
 	out->action = EI_ACT_REPLACE;
 	out->remove_id = m->id;
 	set_via(out, v);
@@ -803,7 +795,7 @@ static bool peer_hosts_resolve(const struct ei_facts *f, const struct ei_member_
 	return true;
 }
 
-static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts *f,
+static int decide_in_cluster(const struct ei_config *cfg, const struct evidence *e,
 			     const struct view *v, struct ei_plan *out, struct ei_err *err)
 {
 	char self_url[EI_URL_MAX], why[400] = "", missing[EI_DNS_NAME_MAX];
@@ -813,7 +805,7 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts 
 
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
 	by_url = ei_member_list_find_peer_url(v->list, self_url);
-	if (by_url && (alive = alive_as(f, by_url->id))) {
+	if (by_url && (alive = alive_as(e, by_url->id))) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
 		say(out->reason, sizeof(out->reason),
@@ -823,7 +815,7 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts 
 	}
 	if (by_url && !has_run(by_url)) {
 		if (!v->trusted)
-			return wait_for_trust(cfg, f, v, "starting as our listed member", out);
+			return wait_for_trust(cfg, e, v, "starting as our listed member", out);
 		if ((r = set_self(out, by_url, err)) < 0)
 			return r;
 		say(out->reason, sizeof(out->reason),
@@ -834,7 +826,7 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts 
 	}
 	if (by_url) {
 		if (!v->trusted)
-			return wait_for_trust(cfg, f, v, "replacing our old member", out);
+			return wait_for_trust(cfg, e, v, "replacing our old member", out);
 		out->action = EI_ACT_REPLACE;
 		out->remove_id = by_url->id;
 		set_via(out, v);
@@ -844,12 +836,12 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts 
 		    "an empty log under its old ID; trusted: %s)", by_url->id, v->trust);
 		return set_self(out, by_url, err);
 	}
-	r = decide_by_name(cfg, f, v, out, err);
+	r = decide_by_name(cfg, e, v, out, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (!v->trusted)
-		return wait_for_trust(cfg, f, v, "adding ourselves", out);
-	if (!peer_hosts_resolve(f, v->list, missing, sizeof(missing))) {
+		return wait_for_trust(cfg, e, v, "adding ourselves", out);
+	if (!peer_hosts_resolve(e->f, v->list, missing, sizeof(missing))) {
 		out->action = EI_ACT_WAIT;
 		say(out->reason, sizeof(out->reason),
 		    "joining needs every member's peer host to resolve (etcd gives up after 30 s), "
@@ -868,11 +860,11 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct ei_facts 
 	return set_start(out, EI_ACT_JOIN, ei_cluster_existing_initial(cfg, v->list));
 }
 
-static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts *f,
+static int decide_without_wal(const struct ei_config *cfg, const struct evidence *e,
 			      struct ei_plan *out, struct ei_err *err)
 {
 	uint64_t ids[EI_MAX_PEERS];
-	size_t n_ids = cluster_ids(f, ids, EI_MAX_PEERS);
+	size_t n_ids = cluster_ids(e, ids, EI_MAX_PEERS);
 	char self_url[EI_URL_MAX], why[400] = "", vouched[200];
 	struct view v;
 	int b, r;
@@ -894,7 +886,7 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 			    "to answer", cfg->id.ordinal, cfg->initial_cluster_size);
 			return 0;
 		}
-		if (bootstrap_vouched(cfg, f, out) <= 0)
+		if (bootstrap_vouched(cfg, e, out) <= 0)
 			return 0;
 		snprintf(vouched, sizeof(vouched), "%s", out->reason);
 		say(out->reason, sizeof(out->reason),
@@ -904,7 +896,7 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 		    vouched);
 		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
 	}
-	view_of(f, ids[0], &v);
+	view_of(e, ids[0], &v);
 	b = bootstrap_list(cfg, v.list, why, sizeof(why));
 	if (b < 0 && ei_member_list_find_peer_url(v.list, self_url)) {
 		out->action = EI_ACT_REFUSE;
@@ -918,7 +910,7 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 	if (b > 0 && cfg->id.ordinal < cfg->initial_cluster_size) {
 		/* The peers are bootstrapping this very cluster: start as they did, once every
 		 * other peer vouches (an etcd bootstrapping it, or an etcd-init without a WAL). */
-		if (bootstrap_vouched(cfg, f, out) <= 0)
+		if (bootstrap_vouched(cfg, e, out) <= 0)
 			return 0;
 		snprintf(vouched, sizeof(vouched), "%s", out->reason);
 		say(out->reason, sizeof(out->reason),
@@ -928,21 +920,32 @@ static int decide_without_wal(const struct ei_config *cfg, const struct ei_facts
 			return r;
 		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
 	}
-	return decide_in_cluster(cfg, f, &v, out, err);
+	return decide_in_cluster(cfg, e, &v, out, err);
 }
 
 int ei_plan_decide(const struct ei_config *cfg, const struct ei_facts *facts, struct ei_plan *out,
 		   struct ei_err *err)
 {
+	struct evidence *e;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!ei_plan_refuse_datadir(cfg, &facts->datadir, out)) {
-		if (facts->datadir.has_wal)
-			r = decide_with_wal(facts, out, err);
-		else
-			r = decide_without_wal(cfg, facts, out, err);
-	}
+	if (ei_plan_refuse_datadir(cfg, &facts->datadir, out))
+		return 0;
+	if (facts->n_peers > EI_MAX_PEERS)
+		return ei_err_set(err, EI_E_SYS, "%zu peers in the facts, at most %d", facts->n_peers,
+				  EI_MAX_PEERS);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	e->f = facts;
+	for (size_t i = 0; i < facts->n_peers; i++)
+		judge(facts, &facts->peers[i], &e->peer[i]);
+	if (facts->datadir.has_wal)
+		r = decide_with_wal(e, out, err);
+	else
+		r = decide_without_wal(cfg, e, out, err);
+	free(e);
 	if (r == EI_E_NOMEM)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	return r;
