@@ -186,13 +186,9 @@ static void survey_read(struct ei_peer *p, struct survey_req *s, bool linearizab
 		else
 			p->linearizable = linearizable;
 	}
+	/* The peer API's answer was read as it came (survey_done). */
 	if (!linearizable)
 		return;
-	answer_from(&p->peer_list, &s->peer_list.http);
-	if (p->peer_list.outcome == EI_OUTCOME_VALID &&
-	    ei_members_parse_peer(s->peer_list.http.resp, s->peer_list.http.resp_len,
-				  s->peer_list.http.cluster_id_hex, &p->peer_members, &perr) < 0)
-		answer_malformed(&p->peer_list, perr.msg);
 	answer_from(&p->version, &s->version.http);
 	if (p->version.outcome == EI_OUTCOME_VALID &&
 	    parse_version(s->version.http.resp, s->version.http.resp_len, p->server_version,
@@ -210,23 +206,30 @@ struct survey_ctx {
 	size_t n;
 };
 
-/* A member that has not published yet serves no client HTTP at all (etcd-facts §1.1):
- * when its own peer API lists it without client URLs, its gateway and /version will
- * not answer this round, so the round does not wait for them. */
+/* The peer API's answer is read as soon as it comes: a member that has not published
+ * yet serves no client HTTP at all (etcd-facts §1.1), so when its own peer API lists it
+ * without client URLs, its gateway and /version will not answer this round, and the
+ * round does not wait for them. */
 static void survey_done(struct ei_http_req *r, void *ctx)
 {
 	struct survey_ctx *c = ctx;
 
 	for (size_t i = 0; i < c->n; i++) {
-		struct ei_member_list l;
+		struct ei_peer *p = &c->peers[i];
 		const struct ei_member *self;
 		struct ei_err perr = { 0 };
 
-		if (r != &c->s[i].peer_list.http || r->outcome != EI_OUTCOME_VALID)
+		if (r != &c->s[i].peer_list.http)
 			continue;
-		if (ei_members_parse_peer(r->resp, r->resp_len, r->cluster_id_hex, &l, &perr) < 0)
+		answer_from(&p->peer_list, r);
+		if (p->peer_list.outcome != EI_OUTCOME_VALID)
 			return;
-		self = ei_member_list_find_peer_url(&l, c->peers[i].peer_url);
+		if (ei_members_parse_peer(r->resp, r->resp_len, r->cluster_id_hex, &p->peer_members,
+					  &perr) < 0) {
+			answer_malformed(&p->peer_list, perr.msg);
+			return;
+		}
+		self = ei_member_list_find_peer_url(&p->peer_members, p->peer_url);
 		if (self && self->n_client_urls == 0) {
 			ei_http_req_cancel(&c->s[i].list.http,
 					   "not asked: its peer API lists it without client URLs (an "
@@ -234,7 +237,6 @@ static void survey_done(struct ei_http_req *r, void *ctx)
 			ei_http_req_cancel(&c->s[i].version.http,
 					   "not asked: it has not published (see its member list)");
 		}
-		ei_member_list_free(&l);
 		return;
 	}
 }

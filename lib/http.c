@@ -157,12 +157,6 @@ void ei_http_req_cancel(struct ei_http_req *r, const char *why)
 	snprintf(r->cancel_why, sizeof(r->cancel_why), "%s", why);
 }
 
-void ei_http_req_malformed(struct ei_http_req *r, const char *why)
-{
-	r->outcome = EI_OUTCOME_MALFORMED;
-	snprintf(r->detail, sizeof(r->detail), "%s", why);
-}
-
 bool ei_http_pin(char *buf, size_t len, const char *host, unsigned port,
 		 const char (*addrs)[INET6_ADDRSTRLEN], size_t n_addrs)
 {

@@ -98,9 +98,6 @@ void ei_http_req_cancel(struct ei_http_req *r, const char *why);
 /* Free the results of a request (not the caller's strings). */
 void ei_http_req_clear(struct ei_http_req *r);
 
-/* Mark a request's outcome as MALFORMED with a reason (the body did not parse). */
-void ei_http_req_malformed(struct ei_http_req *r, const char *why);
-
 /* The CURLOPT_RESOLVE entry for host:port at addrs ("[v6]" bracketed), into buf.
  * Returns false when it does not fit or there is no address. */
 bool ei_http_pin(char *buf, size_t len, const char *host, unsigned port,
