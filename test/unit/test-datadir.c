@@ -92,6 +92,32 @@ static void reset(void)
 	mkdir(tmp, 0755);
 }
 
+/* Run inspect of rel in a child that runs as nobody (as root, DAC checks pass): does it
+ * fail with want_code, want_errno (0: any) and want in its message (NULL: any)? */
+static bool inspect_as_nobody(const char *rel, int want_code, int want_errno, const char *want)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		struct ei_datadir_facts cf;
+		struct ei_err cerr = {0};
+		int r;
+
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(99);
+		r = ei_datadir_inspect(at(rel), NULL, &cf, &cerr);
+		printf("#   %s\n", cerr.msg);
+		fflush(stdout);
+		_exit(r == want_code && (!want_errno || cerr.sys_errno == want_errno) &&
+			      (!want || strstr(cerr.msg, want))
+			  ? 0
+			  : 1);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 static void test_inspect(void)
 {
 	static const char *W0 = "0000000000000000-0000000000000000.wal";
@@ -208,46 +234,11 @@ static void test_inspect(void)
 	/* The data dir and member/ are usable by the child; only the WAL is not. */
 	chmod(at("d6"), 0777);
 	chmod(at("d6/member"), 0777);
-	{
-		pid_t pid = fork();
-		int st = 0;
-
-		if (pid == 0) {
-			struct ei_datadir_facts cf;
-			struct ei_err cerr = {0};
-			int r1;
-
-			if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-				_exit(99);
-			r1 = ei_datadir_inspect(at("d6"), NULL, &cf, &cerr);
-			_exit(r1 == EI_E_SYS && cerr.sys_errno == EACCES ? 0 : 1);
-		}
-		waitpid(pid, &st, 0);
-		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		       "inspect: an unreadable WAL dir is EI_E_SYS (EACCES)");
-	}
+	tap_ok(inspect_as_nobody("d6", EI_E_SYS, EACCES, NULL),
+	       "inspect: an unreadable WAL dir is EI_E_SYS (EACCES)");
 	chmod(at("d6/member/wal"), 0755);
-	{
-		pid_t pid = fork();
-		int st = 0;
-
-		if (pid == 0) {
-			struct ei_datadir_facts cf;
-			struct ei_err cerr = {0};
-			int r;
-
-			if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-				_exit(99);
-			r = ei_datadir_inspect(at("d6"), NULL, &cf, &cerr);
-			_exit(r == EI_E_SYS && cerr.sys_errno == EACCES &&
-				      strstr(cerr.msg, "open WAL")
-				  ? 0
-				  : 1);
-		}
-		waitpid(pid, &st, 0);
-		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		       "inspect: an unreadable WAL file is EI_E_SYS (EACCES)");
-	}
+	tap_ok(inspect_as_nobody("d6", EI_E_SYS, EACCES, "open WAL"),
+	       "inspect: an unreadable WAL file is EI_E_SYS (EACCES)");
 }
 
 static bool same_bytes(const char *a, const char *b)
@@ -354,29 +345,6 @@ static void test_move_aside(void)
 	tap_ok(rc == EI_E_SYS && err.sys_errno == ENOENT, "move aside: nothing to move is ENOENT");
 }
 
-/* A child that runs as nobody (as root DAC checks pass): does inspect of rel give
- * EI_E_USAGE with want in its message? */
-static bool usage_as_nobody(const char *rel, const char *want)
-{
-	pid_t pid = fork();
-	int st = 0;
-
-	if (pid == 0) {
-		struct ei_datadir_facts cf;
-		struct ei_err cerr = {0};
-		int r;
-
-		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-			_exit(99);
-		r = ei_datadir_inspect(at(rel), NULL, &cf, &cerr);
-		printf("#   %s\n", cerr.msg);
-		fflush(stdout);
-		_exit(r == EI_E_USAGE && strstr(cerr.msg, want) ? 0 : 1);
-	}
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 /* The checks before any network call: a data dir that cannot be used, a .wal that is
  * not a WAL, a WAL elsewhere, and the first-start marker. */
 static void test_datadir_checks(void)
@@ -400,14 +368,14 @@ static void test_datadir_checks(void)
 	       "checks: a member dir that is a file is a usage error naming it");
 	mkdirs("d2");
 	chmod(at("d2"), 0311);
-	tap_ok(usage_as_nobody("d2", "cannot be read"), "checks: an unreadable data dir");
+	tap_ok(inspect_as_nobody("d2", EI_E_USAGE, 0, "cannot be read"), "checks: an unreadable data dir");
 	mkdirs("d3");
 	chmod(at("d3"), 0755);
-	tap_ok(usage_as_nobody("d3", "is not writable"), "checks: a data dir not writable");
+	tap_ok(inspect_as_nobody("d3", EI_E_USAGE, 0, "is not writable"), "checks: a data dir not writable");
 	mkdirs("d4/member");
 	chmod(at("d4"), 0777);
 	chmod(at("d4/member"), 0555);
-	tap_ok(usage_as_nobody("d4", "the member dir"), "checks: a member dir not writable");
+	tap_ok(inspect_as_nobody("d4", EI_E_USAGE, 0, "the member dir"), "checks: a member dir not writable");
 	rc = ei_datadir_inspect(at("absent"), NULL, &f, &err);
 	tap_ok(rc == 0 && !f.has_wal, "checks: an absent data dir is fine (etcd creates it)");
 

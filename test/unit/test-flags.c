@@ -2,24 +2,15 @@
 #include "flags.h"
 #include "tap.h"
 
+#include "fixtures.h"
+
 #include <stdlib.h>
 
-static void config_for(struct ei_config *cfg, char **etcd_args, size_t n)
+/* etcd-1 of the fixtures' set, with the arguments after "--". */
+static void config_with_args(struct ei_config *cfg, char **etcd_args, size_t n)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	strcpy(cfg->name, "etcd-1");
-	strcpy(cfg->id.set, "etcd");
-	cfg->id.ordinal = 1;
-	strcpy(cfg->id.service, "etcd");
-	strcpy(cfg->id.ns, "ns");
-	strcpy(cfg->id.domain, "cluster.local");
-	strcpy(cfg->id.scheme, "http");
-	cfg->id.client_port = 2379;
-	cfg->id.peer_port = 2380;
+	config_for(cfg, "etcd-1", 3, false);
 	cfg->metrics_port = 8080;
-	cfg->initial_cluster_size = 3;
-	strcpy(cfg->data_dir, "/data");
-	strcpy(cfg->token, "etcd-ns");
 	cfg->etcd_args = etcd_args;
 	cfg->n_etcd_args = n;
 }
@@ -72,7 +63,7 @@ int main(void)
 
 	tap_init();
 
-	config_for(&cfg, NULL, 0);
+	config_with_args(&cfg, NULL, 0);
 	tap_ok(ei_flags_build(&cfg, &restart, no_env, "/usr/local/bin/etcd", &cmd, &err) == 0,
 	       "restart builds");
 	tap_streq(cmd.argv[0], "/usr/local/bin/etcd", "argv[0] is the etcd path");
@@ -98,7 +89,7 @@ int main(void)
 	free(s);
 	ei_flags_free(&cmd);
 
-	config_for(&cfg, user_args, 2);
+	config_with_args(&cfg, user_args, 2);
 	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == 0, "user args build");
 	s = joined(&cmd);
 	tap_streq(s, BASE " --quota-backend-bytes=8589934592 --auto-compaction-retention=1",
@@ -106,7 +97,7 @@ int main(void)
 	free(s);
 	ei_flags_free(&cmd);
 
-	config_for(&cfg, user_listen, 2);
+	config_with_args(&cfg, user_listen, 2);
 	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == 0, "user listen url");
 	s = joined(&cmd);
 	tap_ok(strstr(s, "--listen-client-urls=http://0.0.0.0:2379") == NULL &&
@@ -115,7 +106,7 @@ int main(void)
 	free(s);
 	ei_flags_free(&cmd);
 
-	config_for(&cfg, NULL, 0);
+	config_with_args(&cfg, NULL, 0);
 	tap_ok(ei_flags_build(&cfg, &restart, env_listen, "etcd", &cmd, &err) == 0, "env listen");
 	s = joined(&cmd);
 	tap_ok(strstr(s, "listen-metrics-urls") == NULL,
@@ -139,27 +130,27 @@ int main(void)
 	       "ETCD_INITIAL_CLUSTER_STATE on a restart passes (etcd ignores it with a WAL)");
 	ei_flags_free(&cmd);
 
-	config_for(&cfg, user_name, 1);
+	config_with_args(&cfg, user_name, 1);
 	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "--name"),
 	       "--name after -- is a usage error: %s", err.msg);
 
-	config_for(&cfg, user_discovery, 1);
+	config_with_args(&cfg, user_discovery, 1);
 	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "discovery-srv"),
 	       "--discovery-srv refused: %s", err.msg);
-	config_for(&cfg, NULL, 0);
+	config_with_args(&cfg, NULL, 0);
 	tap_ok(ei_flags_check_overrides(&cfg, env_config_file, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "ETCD_CONFIG_FILE"),
 	       "ETCD_CONFIG_FILE refused: %s", err.msg);
-	config_for(&cfg, user_args, 2);
+	config_with_args(&cfg, user_args, 2);
 	tap_ok(ei_flags_check_overrides(&cfg, env_quota, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "ETCD_QUOTA_BACKEND_BYTES"),
 	       "a setting both after -- and in the environment: usage error: %s", err.msg);
 	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == 0, "plain user args are fine");
 
 	/* Conflicts on what the decision rests on are found before anything is done. */
-	config_for(&cfg, NULL, 0);
+	config_with_args(&cfg, NULL, 0);
 	tap_ok(ei_flags_check_overrides(&cfg, env_other_name, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "ETCD_NAME=etcd-9"),
 	       "check: ETCD_NAME with another value: %s", err.msg);
@@ -168,7 +159,7 @@ int main(void)
 	       "check: ETCD_INITIAL_CLUSTER_STATE is never accepted: %s", err.msg);
 	tap_ok(ei_flags_check_overrides(&cfg, env_same_dir, &err) == 0,
 	       "check: ETCD_DATA_DIR with the same value is fine");
-	config_for(&cfg, user_name, 1);
+	config_with_args(&cfg, user_name, 1);
 	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "--name after --"),
 	       "check: --name after --: %s", err.msg);
