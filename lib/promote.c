@@ -14,7 +14,7 @@
 #include "etcdclient.h"
 #include "log.h"
 
-#define TICK_MS 500
+#define TICK_MS 100
 /* A first start that has not written its WAL within this time has failed; etcd has
  * exited and the pod is gone long before (this only bounds the process). */
 #define MARKER_WATCH_MS (60u * 60u * 1000u)

@@ -21,6 +21,8 @@ ei_env_setup
 cold_start3
 ok "a key is written" put_key k v 0
 id2=$(member_id 2)
+ok "etcd-2's first-start marker is removed once etcd has written its WAL" \
+	wait_for 10 log_has 2 'first-start marker removed'
 pod_stop 2
 members() { member_list_json 0 | jq -c '[.members[] | {ID, name, learner: (.isLearner == true)}] | sort_by(.ID)'; }
 members_before=$(members)
