@@ -10,7 +10,8 @@ cold_start3
 ok "a key is written" put_key k v 0
 pod_stop 2
 members() { member_list_json 0 | jq -c '[.members[] | {ID, name, isLearner}] | sort_by(.ID)'; }
-tree() { (cd "$(pod_data 2)" && find . -printf '%p %s %T@\n' | sort | md5sum); }
+# tree: pod 2's volume (every entry and the sha256 of every file).
+tree() { volume_manifest "$(pod_data 2)"; }
 members_before=$(members)
 tree_before=$(tree)
 

@@ -22,27 +22,24 @@ done
 launch 1 --wait-timeout 600s
 ok "pod 1 (etcd-init, no WAL) waits" wait_for 10 log_has 1 'msg="decision" action=wait'
 
-# since N FROM: pod N's log lines after line FROM.
-since() { tail -n "+$(($2 + 1))" "$(pod_dir "$1")/log"; }
-# bad_part FROM: the part about the bad peer in the reasons of pod 0's decisions to wait
-# (after line FROM): "<bad host>: status ...; member list ...; peer API ...".
+# bad_part: the part about the bad peer in the reasons of pod 0's decisions to wait
+# (since log_mark 0): "<bad host>: status ...; member list ...; peer API ...".
 bad_part()
 {
-	since 0 "$1" | grep -E 'msg="decision" action=wait ' |
+	log_new 0 | grep -E 'msg="decision" action=wait ' |
 		grep -oE "${bad_host//./\\.}: [^;\"]*(; (status|member list|peer API|version)[^;\"]*)*"
 }
-# reason_ok FROM ERE: such a part matches ERE.
-reason_ok() { bad_part "$1" | grep -Eq -- "$2"; }
-# asked_twice FROM: the bad peer logged (after line FROM) two status requests from pod 0.
+# reason_ok ERE: such a part matches ERE.
+reason_ok() { bad_part | grep -Eq -- "$1"; }
+# asked_twice: the bad peer logged (since log_mark 2) two status requests from pod 0.
 asked_twice()
 {
 	local ip
 	ip=$(pod_ip 0)
-	(($(since 2 "$1" | grep -cE "from=${ip//./\\.}:[0-9]+ request=\"GET /etcd-init/v1/status ") >= 2))
+	(($(log_new 2 | grep -cE "from=${ip//./\\.}:[0-9]+ request=\"GET /etcd-init/v1/status ") >= 2))
 }
 # The pod's PID 1 is still etcd-init (etcd was never exec'd).
 is_etcd_init() { [[ $(readlink "/proc/$(pod_pid1 "$1")/exe") == "$(readlink -f "$ETCD_INIT")" ]]; }
-data_empty() { [[ -d $(pod_data "$1") && -z $(ls -A "$(pod_data "$1")") ]]; }
 
 # The 20 MB bound is for the real binary. AddressSanitizer (run-tests.sh --sanitize)
 # keeps freed memory in quarantine (up to 256 MB) and adds its shadow: there the figure
@@ -74,23 +71,23 @@ modes=(
 )
 for ((i = 0; i < ${#modes[@]}; i += 2)); do
 	mode=${modes[i]} want=${modes[i + 1]}
-	from0=$(wc -l <"$(pod_dir 0)/log")
-	from2=$(wc -l <"$(pod_dir 2)/log")
+	log_mark 0
+	log_mark 2
 	pod_start 2 "$BAD_PEER" --mode "$mode"
 	launch 0 --wait-timeout 600s
-	if ! ok "$mode: pod 0 waits and names $bad_host: /$want/" wait_for 8 reason_ok "$from0" "$want"; then
-		diag "$(since 0 "$from0" | grep -E 'msg="decision"' | tail -n 2)"
+	if ! ok "$mode: pod 0 waits and names $bad_host: /$want/" wait_for 8 reason_ok "$want"; then
+		diag "$(log_new 0 | grep -E 'msg="decision"' | tail -n 2)"
 	fi
-	diag "$mode: $(bad_part "$from0" | tail -n 1 | cut -c 1-300)"
-	unlike "$(since 0 "$from0" | grep -E 'msg="decision"' | tail -n 1)" "${good_host//./\\.}: " \
+	diag "$mode: $(bad_part | tail -n 1 | cut -c 1-300)"
+	unlike "$(log_new 0 | grep -E 'msg="decision"' | tail -n 1)" "${good_host//./\\.}: " \
 		"$mode: pod 0 does not wait for pod 1 (its etcd-init vouches: no WAL)"
 	nok "$mode: pod 0 decided nothing but wait, started no etcd" \
-		grep -Eq 'action=(bootstrap|join|start-existing|replace|rejoin)|msg="starting etcd"' <(since 0 "$from0")
+		grep -Eq 'action=(bootstrap|join|start-existing|replace|rejoin)|msg="starting etcd"' <(log_new 0)
 	if [[ $mode != refuse ]]; then
 		ok "$mode: pod 0 asked the bad peer's status again (a second round)" \
-			wait_for 8 asked_twice "$from2"
+			wait_for 8 asked_twice
 	fi
-	ok "$mode: pod 0's data dir is still empty" data_empty 0
+	ok "$mode: pod 0's data dir is still empty" volume_empty 0
 	ok "$mode: pod 0 is still running etcd-init" is_etcd_init 0
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$(pod_pid1 0)/status")
 	diag "$mode: pod 0 peak RSS (VmHWM) ${hwm:-?} kB"
@@ -105,7 +102,7 @@ for ((i = 0; i < ${#modes[@]}; i += 2)); do
 done
 
 nok "pod 1 never decided bootstrap" log_has 1 'action=(bootstrap|join|start-existing)'
-ok "pod 1's data dir is still empty" data_empty 1
+ok "pod 1's data dir is still empty" volume_empty 1
 ok "pod 1 is still running etcd-init" is_etcd_init 1
 
 # Positive control: a real etcd-init in pod 2, and the three bootstrap.

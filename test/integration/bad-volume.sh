@@ -30,19 +30,11 @@ like "$members_before" "^\\[(\\{[^}]*\"learner\":false\\},?){3}\\]$" "member lis
 like "$members_before" "\\{\"ID\":\"$id2\",\"name\":\"etcd-2\",\"learner\":false\\}" \
 	"member list recorded: member 2 ($id2) is one of them"
 
-# manifest PATH: every entry's path, type, size and mode, and the sha256 of every file.
-manifest()
-{
-	find "$1" -printf '%p %y %s %m\n' | sort
-	find "$1" -type f -print0 | sort -z | xargs -0 -r sha256sum
-}
 # ERE that matches the string literally.
 re() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
-# DNS queries unbound logged from pod 2's address.
-queries2() { grep -cF " $(pod_ip 2) " "$EI_RUN/unbound.log"; }
 
 real=$(pod_data 2)
-real_before=$(manifest "$real")
+real_before=$(volume_manifest "$real")
 wal_real=$(find "$real/member/wal" -name '*.wal' | sort | head -n 1)
 like "$wal_real" '/member/wal/[0-9a-f]{16}-[0-9a-f]{16}\.wal$' "member 2 has a WAL file ($(basename "$wal_real"))"
 
@@ -65,8 +57,8 @@ check()
 	local what=$1 want=$2 target=$3 path_re=$4 fix_re=$5 before q out st mark log
 	shift 5
 	log=$(pod_dir 2)/log
-	before=$(manifest "$target")
-	q=$(queries2)
+	before=$(volume_manifest "$target")
+	q=$(dns_queries_from 2)
 	mark=$(wc -l <"$log")
 	pod_start 2 "${wrap[@]}" "$ETCD_INIT" --etcd "$ETCD_BIN" --wait-timeout 20s "$@"
 	if ! st=$(pod_wait_exit 2 30); then
@@ -79,9 +71,9 @@ check()
 	like "$out" "$fix_re" "$what: the message says what to do"
 	diag "$what: $(tail -n 1 <<<"$out" | cut -c 1-700)"
 	sleep 0.5 # unbound's log
-	is "$(queries2)" "$q" "$what: no DNS query (nothing done before the check)"
+	is "$(dns_queries_from 2)" "$q" "$what: no DNS query (nothing done before the check)"
 	is "$(members)" "$members_before" "$what: member list unchanged"
-	is "$(manifest "$target")" "$before" "$what: volume byte-for-byte unchanged"
+	is "$(volume_manifest "$target")" "$before" "$what: volume byte-for-byte unchanged"
 }
 
 # (1) --data-dir is a regular file.
@@ -157,7 +149,7 @@ check "member/snap/db without a WAL (no marker)" 5 "$d" \
 d10=$(scratch no-wal)
 rm -rf -- "$d10/member/wal"
 
-is "$(manifest "$real")" "$real_before" "the real volume is byte-for-byte unchanged so far"
+is "$(volume_manifest "$real")" "$real_before" "the real volume is byte-for-byte unchanged so far"
 
 # (9) the official manifest's layout, on the real volume (a copy that ran as member 2
 # could not be swapped back: the member's raft log would go back in time and etcd
@@ -167,14 +159,14 @@ mv "$real/member/wal" "$real/wal"
 check "WAL in <data-dir>/wal without --wal-dir" 5 "$real" "WAL files in $(re "$real/wal")" \
 	"--wal-dir=$(re "$real/wal")" --data-dir "$real"
 # ... and with --wal-dir it restarts member 2 (positive control).
-q=$(queries2)
+q=$(dns_queries_from 2)
 pod_start 2 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$real" --wal-dir "$real/wal" --wait-timeout 60s
 ok "with --wal-dir: 3 members healthy" wait_healthy "0 1 2" 60
 ok "with --wal-dir: decided restart" log_has 2 'msg="?decision"? action=restart'
 is "$(member_id 2)" "$id2" "with --wal-dir: pod 2 is member $id2"
 is "$(get_key k 2)" v "with --wal-dir: the key is there"
 is "$(members)" "$members_before" "with --wal-dir: member list unchanged"
-isnt "$(queries2)" "$q" "with --wal-dir: pod 2 asked DNS (the query check can fail)"
+isnt "$(dns_queries_from 2)" "$q" "with --wal-dir: pod 2 asked DNS (the query check can fail)"
 pod_stop 2
 
 # The real volume back in its own layout: the member restarts.

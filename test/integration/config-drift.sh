@@ -23,17 +23,14 @@ for n in 0 1 2; do
 	dns_publish "$n"
 done
 
-declare -A mark
-# start_round: the logs from here on are the new round's.
-start_round() { for n in 0 1 2; do mark[$n]=$(wc -l <"$(pod_dir "$n")/log"); done; }
-# log_since N: pod N's log since start_round.
-log_since() { tail -n "+$((mark[$1] + 1))" "$(pod_dir "$1")/log"; }
+# start_round: the logs from here on are the new round's (log_new N).
+start_round() { for n in 0 1 2; do log_mark "$n"; done; }
 # log_line N PATTERN...: pod N's lines since start_round that contain every PATTERN.
 log_line()
 {
 	local n=$1 out
 	shift
-	out=$(log_since "$n")
+	out=$(log_new "$n")
 	for p in "$@"; do
 		out=$(grep -F -- "$p" <<<"$out")
 	done
@@ -49,8 +46,7 @@ no_etcd()
 	done
 	return 0
 }
-data_empty() { [[ -z $(ls -A "$(pod_data "$1")") ]]; }
-last_line() { log_since "$1" | tail -n 1 | cut -c 1-500; }
+last_line() { log_new "$1" | tail -n 1 | cut -c 1-500; }
 
 # nothing_started WHAT: no etcd process, no "starting etcd", no bootstrap decision and an
 # empty data dir in each pod; then every pod is stopped.
@@ -61,7 +57,7 @@ nothing_started()
 		ok "$what: no etcd process in pod $n" no_etcd "$n"
 		nok "$what: pod $n never started etcd" log_line "$n" 'msg="starting etcd"'
 		nok "$what: pod $n never decided to bootstrap" log_line "$n" 'action=bootstrap'
-		ok "$what: pod $n's data dir is empty" data_empty "$n"
+		ok "$what: pod $n's data dir is empty" volume_empty "$n"
 	done
 	for n in 0 1 2; do pod_stop "$n"; done
 	nok "$what: no etcd answers on pod 0" healthy 0
@@ -88,7 +84,7 @@ odd_first()
 	done
 	sleep 1
 	if pod_running 2; then
-		diag "$what: pod 2 still runs: $(log_since 2 | grep 'msg="decision"' | tail -n 1 | cut -c 1-500)"
+		diag "$what: pod 2 still runs: $(log_new 2 | grep 'msg="decision"' | tail -n 1 | cut -c 1-500)"
 	else
 		diag "$what: pod 2 exited $(pod_exit_status 2): $(last_line 2)"
 	fi
@@ -112,7 +108,7 @@ odd_last()
 	sleep 2
 	for n in 0 1; do
 		if pod_running "$n"; then
-			diag "$what: pod $n still runs: $(log_since "$n" | grep 'msg="decision"' | tail -n 1 | cut -c 1-400)"
+			diag "$what: pod $n still runs: $(log_new "$n" | grep 'msg="decision"' | tail -n 1 | cut -c 1-400)"
 		else
 			diag "$what: pod $n exited $(pod_exit_status "$n"): $(last_line "$n")"
 		fi

@@ -8,36 +8,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
 ei_env_setup
 
-# members: "id name peerURLs learner" lines of the member list through pod 0, sorted.
-members()
-{
-	member_list_json 0 |
-		jq -r '.members[] | "\(.ID) \(.name) \(.peerURLs | join(",")) \(.isLearner == true)"' | sort
-}
-
-# log_lines N: the number of lines of pod N's log.
-# log_after N K: writes its lines after line K to $EI_RUN/log-N.new and prints that path
-# (ok and nok run their command with stdin from /dev/null: grep a file).
-log_lines() { wc -l <"$(pod_dir "$1")/log"; }
-log_after()
-{
-	tail -n +$(($2 + 1)) "$(pod_dir "$1")/log" >"$EI_RUN/log-$1.new" && echo "$EI_RUN/log-$1.new"
-}
-
 # line_has FILE TEXT1 TEXT2: FILE has a line containing both fixed strings.
 # shellcheck disable=SC2317 # called through ok
 line_has()
 {
 	grep -F -- "$2" "$1" | grep -qF -- "$3"
-}
-
-# volume_empty N: pod N's data dir exists and has nothing in it.
-# shellcheck disable=SC2317 # called through ok
-volume_empty()
-{
-	local d
-	d=$(pod_data "$1")
-	[[ -d $d && -z $(find "$d" -mindepth 1 -print -quit) ]]
 }
 
 cold_start3
@@ -63,50 +38,50 @@ ok "namesake: pod 5 healthy" wait_healthy "0 1 2 5" 60
 ok "namesake: 4 voters" wait_voters 4 30
 is "$(member_list_json 0 | jq -r --arg i "$namesake_id" '.members[] | select(.ID == $i) | .name')" \
 	etcd-3 "namesake: pod 5's member is named etcd-3 (started)"
-before=$(members)
+before=$(members_of 0)
 diag "members:" "$before"
 
 # ---- a. pod 3 while the namesake is alive: refused
 pod_create 3
 dns_publish 3
-from=$(log_lines 3)
+log_mark 3
 launch 3
 is "$(pod_wait_exit 3 30)" 5 "alive namesake: refused (exit 5)"
-newlog=$(log_after 3 "$from")
+newlog=$(log_new_file 3)
 ok "alive namesake: the log says another member uses this pod's name" \
 	grep -qF "another member uses this pod's name" "$newlog"
 ok "alive namesake: ... and names that member's peer URL" \
 	line_has "$newlog" "another member uses this pod's name" "http://$ip5:2380"
 nok "alive namesake: no remove, add or etcd start in the log" \
 	grep -qE 'action=(replace|join|start-existing)|removing our old member|adding ourselves|starting etcd' "$newlog"
-is "$(members)" "$before" "alive namesake: member list unchanged"
+is "$(members_of 0)" "$before" "alive namesake: member list unchanged"
 is "$(member_count 0)" 4 "alive namesake: 4 members"
 ok "alive namesake: pod 3's volume is empty" volume_empty 3
 
 # ---- b. the namesake silent, still not at pod 3: wait, never remove, give up
 pod_stop 5
 ok "silent namesake: the other 3 still healthy" wait_healthy "0 1 2" 30
-from=$(log_lines 3)
+log_mark 3
 t0=$SECONDS
 EI_WAIT_TIMEOUT=15s launch 3
 is "$(pod_wait_exit 3 40)" 3 "silent namesake: gave up waiting (exit 3)"
 t=$((SECONDS - t0))
 ok "silent namesake: after the 15 s timeout (took ${t}s)" test "$t" -ge 14
-newlog=$(log_after 3 "$from")
+newlog=$(log_new_file 3)
 ok "silent namesake: the log says it is not removing it" \
 	line_has "$newlog" "not removing it" "http://$ip5:2380"
 nok "silent namesake: no remove, add or etcd start in the log" \
 	grep -qE 'action=(replace|join|start-existing)|removing our old member|adding ourselves|starting etcd' "$newlog"
-is "$(members)" "$before" "silent namesake: member list unchanged"
+is "$(members_of 0)" "$before" "silent namesake: member list unchanged"
 ok "silent namesake: pod 3's volume is empty" volume_empty 3
 
 # ---- c. removed by hand: pod 3 joins
 ok "namesake removed by hand" ectl 0 member remove "$(printf %x "$namesake_id")"
-from=$(log_lines 3)
+log_mark 3
 launch 3
 ok "pod 3 joins: 4 voters, no learner" wait_voters 4 90
 ok "pod 3 joins: all 4 healthy" wait_healthy "0 1 2 3" 30
-ok "pod 3 joins: decided join" grep -q 'action=join' "$(log_after 3 "$from")"
+ok "pod 3 joins: decided join" grep -q 'action=join' "$(log_new_file 3)"
 is "$(member_count 0)" 4 "pod 3 joins: 4 members"
 is "$(member_list_json 0 | jq -r '.members[] | select(.name == "etcd-3") | .peerURLs | join(",")')" \
 	"http://$(pod_fqdn 3):2380" "pod 3 joins: etcd-3 is at pod 3's canonical peer URL"

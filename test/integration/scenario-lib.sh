@@ -68,3 +68,38 @@ new_log_has()
 {
 	log_new "$1" | grep -Eq "$2"
 }
+# log_new_file N: writes log_new N to $EI_RUN/log-N.new and prints that path (ok and nok
+# run their command with stdin from /dev/null: grep a file).
+log_new_file()
+{
+	log_new "$1" >"$EI_RUN/log-$1.new" && echo "$EI_RUN/log-$1.new"
+}
+
+# members_of N: the member list through pod N as "id name peerURLs learner" lines, sorted.
+members_of()
+{
+	member_list_json "$1" |
+		jq -r '.members[] | "\(.ID) \(.name) \(.peerURLs | join(",")) \(.isLearner == true)"' | sort
+}
+
+# volume_manifest DIR: every entry's path (relative to DIR), type, size, mode and mtime,
+# and the sha256 of every file: equal manifests mean a byte-for-byte unchanged volume.
+volume_manifest()
+{
+	(cd "$1" && find . -printf '%p %y %s %m %T@\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+
+# volume_empty N: pod N's data dir exists and has nothing in it.
+# shellcheck disable=SC2317 # called through ok
+volume_empty()
+{
+	local d
+	d=$(pod_data "$1")
+	[[ -d $d && -z $(find "$d" -mindepth 1 -print -quit) ]]
+}
+
+# dns_queries_from N: how many queries unbound logged from pod N's IP.
+dns_queries_from()
+{
+	grep -cF " $(pod_ip "$1") " "$EI_RUN/unbound.log"
+}

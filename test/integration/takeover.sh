@@ -32,38 +32,10 @@ manifest_start()
 		--listen-metrics-urls=http://0.0.0.0:8080
 }
 
-# members_of N: the member list through pod N as "id name peerURLs learner" lines, sorted.
-members_of()
-{
-	member_list_json "$1" |
-		jq -r '.members[] | "\(.ID) \(.name) \(.peerURLs | join(",")) \(.isLearner == true)"' | sort
-}
-
 # member_ids N: the sorted member IDs through pod N, one line.
 member_ids()
 {
 	member_list_json "$1" | jq -r '.members[].ID' | sort | tr '\n' ' '
-}
-
-# volume_manifest DIR: every path with size and mode, and the sha256 of every file.
-volume_manifest()
-{
-	(cd "$1" && find . -printf '%p %s %m\n' | sort && find . -type f -exec sha256sum {} + | sort -k 2)
-}
-
-# log_lines N: the number of lines of pod N's log.
-# log_after N K: writes its lines after line K to $EI_RUN/log-N.new and prints that path
-# (ok and nok run their command with stdin from /dev/null: grep a file).
-log_lines() { wc -l <"$(pod_dir "$1")/log"; }
-log_after()
-{
-	tail -n +$(($2 + 1)) "$(pod_dir "$1")/log" >"$EI_RUN/log-$1.new" && echo "$EI_RUN/log-$1.new"
-}
-
-# dns_queries_from N: how many queries unbound logged from pod N's IP.
-dns_queries_from()
-{
-	grep -cF " $(pod_ip "$1") " "$EI_RUN/unbound.log"
 }
 
 # ---- a. the manifest's cluster
@@ -86,10 +58,10 @@ pod_stop 2
 before=$(volume_manifest "$(pod_data 2)")
 queries_before=$(dns_queries_from 2)
 like "$queries_before" '^[1-9][0-9]*$' "unbound logged the queries of pod 2's etcd (so it would log etcd-init's)"
-from=$(log_lines 2)
+log_mark 2
 launch 2
 is "$(pod_wait_exit 2 30)" 5 "no --wal-dir: refused (exit 5)"
-newlog=$(log_after 2 "$from")
+newlog=$(log_new_file 2)
 ok "no --wal-dir: the log names the WAL files in <data-dir>/wal" \
 	grep -qF "WAL files in $(pod_data 2)/wal" "$newlog"
 ok "no --wal-dir: the log says to pass --wal-dir=<that path>" \
@@ -107,10 +79,10 @@ is "$(volume_manifest "$(pod_data 2)")" "$before" "no --wal-dir: the volume is b
 # ---- c. take over, one pod at a time (2 first: it is down already, so quorum holds)
 for n in 2 0 1; do
 	[[ $n == 2 ]] || pod_stop "$n"
-	from=$(log_lines "$n")
+	log_mark "$n"
 	launch "$n" --wal-dir "$(pod_data "$n")/wal"
 	ok "takeover of $n: healthy" wait_healthy "0 1 2" 60
-	ok "takeover of $n: decided restart" grep -q 'action=restart' "$(log_after "$n" "$from")"
+	ok "takeover of $n: decided restart" grep -q 'action=restart' "$(log_new_file "$n")"
 	is "$(member_ids 0)" "$ids" "takeover of $n: same member IDs"
 	is "$(cluster_id "$n")" "$cid" "takeover of $n: same cluster ID"
 done
@@ -132,14 +104,13 @@ ok "scale: member 4 joined" log_has 4 'action=join'
 
 # ---- e. full restart
 ids5=$(member_ids 0)
-declare -A from5
 for n in 0 1 2 3 4; do pod_stop "$n"; done
-for n in 0 1 2 3 4; do from5[$n]=$(log_lines "$n"); done
+for n in 0 1 2 3 4; do log_mark "$n"; done
 for n in 0 1 2; do launch "$n" --wal-dir "$(pod_data "$n")/wal"; done
 for n in 3 4; do launch "$n"; done
 ok "full restart: all 5 healthy" wait_healthy "0 1 2 3 4" 60
 for n in 0 1 2 3 4; do
-	ok "full restart: member $n decided restart" grep -q 'action=restart' "$(log_after "$n" "${from5[$n]}")"
+	ok "full restart: member $n decided restart" grep -q 'action=restart' "$(log_new_file "$n")"
 done
 is "$(get_key takeover 4)" v1 "full restart: the key is there"
 is "$(member_count 0)" 5 "full restart: 5 members"
