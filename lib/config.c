@@ -28,6 +28,9 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_DRY_RUN,
 	OPT_VERSION,
+	OPT_AUTH_USER,
+	OPT_AUTH_PASSWORD_FILE,
+	OPT_CERT_WARN_DAYS,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +53,9 @@ static const struct option long_options[] = {
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "auth-user", required_argument, NULL, OPT_AUTH_USER },
+	{ "auth-password-file", required_argument, NULL, OPT_AUTH_PASSWORD_FILE },
+	{ "cert-warn-days", required_argument, NULL, OPT_CERT_WARN_DAYS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -61,6 +67,8 @@ struct raw {
 	const char *client_port, *peer_port, *metrics_port, *token, *wait_timeout, *output;
 	const char *log_format, *log_level;
 	const char *ns_source, *domain_source;
+	const char *auth_user, *auth_password_file, *auth_password, *cert_warn_days;
+	const char *auth_user_from;
 };
 
 void ei_config_usage(FILE *out)
@@ -94,6 +102,9 @@ void ei_config_usage(FILE *out)
 	      "  --wait-timeout DUR      give up waiting for DNS or peers after DUR, e.g. 90s, 10m;\n"
 	      "                          0 waits forever (600s)\n"
 	      "  --no-learner            join as a voter instead of a learner\n"
+	      "  --auth-user USER        etcd auth user, root for membership changes [ETCDCTL_USER]\n"
+	      "  --auth-password-file F  a file holding its password [ETCDCTL_PASSWORD: the value]\n"
+	      "  --cert-warn-days N      warn when a certificate expires within N days (30)\n"
 	      "  --output text|json      output of plan (text)\n"
 	      "  --log-format text|json  (text)\n"
 	      "  --log-level LEVEL       error, warn, info or debug (info)\n"
@@ -262,6 +273,9 @@ static int parse_options(struct raw *raw, struct ei_config *cfg, int argc, char 
 		case OPT_LOG_FORMAT: raw->log_format = optarg; break;
 		case OPT_LOG_LEVEL: raw->log_level = optarg; break;
 		case OPT_DRY_RUN: cfg->command = EI_CMD_PLAN; break;
+		case OPT_AUTH_USER: raw->auth_user = optarg; raw->auth_user_from = "--auth-user"; break;
+		case OPT_AUTH_PASSWORD_FILE: raw->auth_password_file = optarg; break;
+		case OPT_CERT_WARN_DAYS: raw->cert_warn_days = optarg; break;
 		case 'h': cfg->command = EI_CMD_HELP; return 0;
 		case OPT_VERSION: cfg->command = EI_CMD_VERSION; return 0;
 		case ':':
@@ -323,6 +337,51 @@ static void apply_env_fallbacks(struct raw *raw, char **envp)
 		raw->scheme = env_value(envp, "URI_SCHEME");
 	if (!raw->token)
 		raw->token = env_value(envp, "ETCD_INITIAL_CLUSTER_TOKEN");
+	if (!raw->auth_user && (raw->auth_user = env_value(envp, "ETCDCTL_USER")))
+		raw->auth_user_from = "ETCDCTL_USER";
+	raw->auth_password = env_value(envp, "ETCDCTL_PASSWORD");
+}
+
+/* etcd auth: a user, and a password from a file, ETCDCTL_PASSWORD, or etcdctl's
+ * "user:password" form of ETCDCTL_USER. The password is never copied into messages. */
+static int validate_auth(struct ei_config *cfg, const struct raw *raw, struct ei_err *err)
+{
+	const char *user = raw->auth_user, *colon;
+	size_t n;
+
+	if (!user) {
+		if (raw->auth_password_file || raw->auth_password)
+			return ei_err_set(err, EI_E_USAGE,
+					  "%s is set but no user: set --auth-user or ETCDCTL_USER "
+					  "(root, for membership changes)",
+					  raw->auth_password_file ? "--auth-password-file"
+								  : "ETCDCTL_PASSWORD");
+		return 0;
+	}
+	colon = strchr(user, ':');
+	n = colon ? (size_t)(colon - user) : strlen(user);
+	if (n == 0 || n >= sizeof(cfg->auth_user))
+		return ei_err_set(err, EI_E_USAGE, "%s: the user name is empty or too long",
+				  raw->auth_user_from);
+	memcpy(cfg->auth_user, user, n);
+	cfg->auth_user[n] = '\0';
+	if (raw->auth_password_file) {
+		int r = copy_setting(cfg->auth_password_file, sizeof(cfg->auth_password_file),
+				     raw->auth_password_file, "--auth-password-file", err);
+
+		if (r < 0)
+			return r;
+	} else if (raw->auth_password) {
+		cfg->auth_password = raw->auth_password;
+	} else if (colon) {
+		cfg->auth_password = colon + 1;
+	} else {
+		return ei_err_set(err, EI_E_USAGE,
+				  "%s=%s but no password: set --auth-password-file (a file holding "
+				  "it) or ETCDCTL_PASSWORD",
+				  raw->auth_user_from, cfg->auth_user);
+	}
+	return 0;
 }
 
 /* Namespace and cluster domain defaults: the service-account namespace file,
@@ -463,7 +522,6 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 					  "--scheme/URI_SCHEME: \"%s\" is not a scheme (expected http or "
 					  "https)",
 					  raw->scheme);
-		strcpy(id->scheme, raw->scheme);
 	}
 	if (raw->client_port && (r = parse_port(raw->client_port, "--client-port", &id->client_port, err)) < 0)
 		return r;
@@ -485,6 +543,17 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 	} else {
 		snprintf(cfg->token, sizeof(cfg->token), "%s-%s", id->service, id->ns);
 	}
+	if (raw->cert_warn_days) {
+		if (!ei_parse_uint(raw->cert_warn_days, 0, 3650, &v))
+			return ei_err_set(err, EI_E_USAGE,
+					  "--cert-warn-days: \"%s\" is not a number of days (expected "
+					  "0-3650)",
+					  raw->cert_warn_days);
+		cfg->cert_warn_days = (unsigned)v;
+	}
+	r = validate_auth(cfg, raw, err);
+	if (r < 0)
+		return r;
 	if (raw->wait_timeout && !ei_parse_duration(raw->wait_timeout, &cfg->wait_timeout_s))
 		return ei_err_set(err, EI_E_USAGE,
 				  "--wait-timeout: \"%s\" is not a duration (expected seconds, or a "
@@ -527,16 +596,16 @@ int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, str
 {
 	struct raw raw = { 0 };
 	char ns_buf[EI_LABEL_MAX + 1], domain_buf[EI_DOMAIN_MAX + 1];
-	int skip, first;
+	int skip, first, r;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->command = EI_CMD_RUN;
 	cfg->initial_cluster_size = EI_DEFAULT_INITIAL_SIZE;
 	cfg->wait_timeout_s = EI_DEFAULT_WAIT_TIMEOUT_S;
+	cfg->cert_warn_days = EI_DEFAULT_CERT_WARN_DAYS;
 	cfg->metrics_port = 8080;
 	cfg->id.client_port = 2379;
 	cfg->id.peer_port = 2380;
-	strcpy(cfg->id.scheme, "http");
 	cfg->log_level = EI_LOG_INFO;
 
 	skip = parse_command(cfg, in->argc, in->argv, err);
@@ -561,5 +630,50 @@ int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, str
 	if (!raw.name)
 		raw.name = in->hostname;
 	apply_k8s_defaults(&raw, in, ns_buf, sizeof(ns_buf), domain_buf, sizeof(domain_buf));
-	return validate(cfg, &raw, err);
+	r = validate(cfg, &raw, err);
+	if (r < 0)
+		return r;
+	r = ei_tlsconf_read(&cfg->tls, in->envp, cfg->etcd_args, cfg->n_etcd_args, raw.scheme, err);
+	if (r < 0)
+		return r;
+	strcpy(cfg->id.client_scheme, cfg->tls.client_tls ? "https" : "http");
+	strcpy(cfg->id.peer_scheme, cfg->tls.peer_tls ? "https" : "http");
+	return 0;
+}
+
+int ei_config_password(const struct ei_config *cfg, char *buf, size_t len, struct ei_err *err)
+{
+	FILE *f;
+	size_t n;
+
+	buf[0] = '\0';
+	if (!cfg->auth_user[0])
+		return 0;
+	if (!cfg->auth_password_file[0]) {
+		if (strlen(cfg->auth_password) >= len)
+			return ei_err_set(err, EI_E_USAGE, "ETCDCTL_PASSWORD: too long (at most %zu)",
+					  len - 1);
+		strcpy(buf, cfg->auth_password);
+		return 0;
+	}
+	f = fopen(cfg->auth_password_file, "re");
+	if (!f)
+		return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: cannot be read: %s",
+				  cfg->auth_password_file, strerror(errno));
+	n = fread(buf, 1, len, f);
+	fclose(f);
+	if (n == len)
+		return ei_err_set(err, EI_E_USAGE,
+				  "--auth-password-file %s: too long (at most %zu bytes)",
+				  cfg->auth_password_file, len - 1);
+	buf[n] = '\0';
+	/* A file written with echo ends in a newline that is not part of the password. */
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (n && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (!n)
+		return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: the file is empty",
+				  cfg->auth_password_file);
+	return 0;
 }

@@ -12,12 +12,14 @@
 #include "err.h"
 #include "identity.h"
 #include "log.h"
+#include "tlsconf.h"
 
 enum ei_command { EI_CMD_RUN, EI_CMD_PLAN, EI_CMD_HELP, EI_CMD_VERSION };
 enum ei_output { EI_OUTPUT_TEXT, EI_OUTPUT_JSON };
 
 #define EI_DEFAULT_WAIT_TIMEOUT_S 600u
 #define EI_DEFAULT_INITIAL_SIZE 3u
+#define EI_DEFAULT_CERT_WARN_DAYS 30u
 
 struct ei_config {
 	enum ei_command command;
@@ -34,6 +36,11 @@ struct ei_config {
 	enum ei_output output;
 	enum ei_log_format log_format;
 	enum ei_log_level log_level;
+	struct ei_tls_conf tls;           /* certificates, read from etcd's own settings */
+	unsigned cert_warn_days;          /* warn when a certificate expires within this */
+	char auth_user[128];              /* etcd auth; "" when none */
+	char auth_password_file[PATH_MAX];
+	const char *auth_password;        /* borrowed from the environment, or NULL; never printed */
 	char **etcd_args;                 /* the arguments after "--", borrowed from argv */
 	size_t n_etcd_args;
 	/* Where each derived value came from, for `plan` ("flag", "env HOSTNAME", ...). */
@@ -53,6 +60,10 @@ struct ei_config_input {
 /* Parse and validate. Returns 0, or EI_E_USAGE with err naming the setting, its
  * value and what is expected. --help and --version set command and return 0. */
 int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, struct ei_err *err);
+
+/* The etcd auth password (from --auth-password-file, else the environment) into buf
+ * ("" without auth). Returns 0, or EI_E_USAGE naming the file when it cannot be read. */
+int ei_config_password(const struct ei_config *cfg, char *buf, size_t len, struct ei_err *err);
 
 /* The usage text printed by --help. */
 void ei_config_usage(FILE *out);

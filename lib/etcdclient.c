@@ -22,11 +22,67 @@
 #include "json.h"
 #include "log.h"
 
+/* Copies of one side's TLS paths, and the view http.c takes. */
+struct tls_copy {
+	char *ca, *cert, *key;
+	struct ei_http_tls tls;
+};
+
 struct ei_etcd_client {
 	struct ei_http *http;
 	long request_ms;
-	char *auth_header; /* "Authorization: <token>" or NULL */
+	struct tls_copy client, peer;
+	char *user, *password; /* NULL: no etcd auth */
+	bool auth_off;         /* etcd said auth is not enabled: no token to get */
+	char *auth_header;     /* "Authorization: <token>" or NULL */
+	char auth_refused[300]; /* etcd refused the credentials: why ("" when not) */
 };
+
+static char *dup_set(const char *s, bool *oom)
+{
+	char *d;
+
+	if (!s || !*s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+static void tls_copy_set(struct tls_copy *t, const struct ei_http_tls *from, bool *oom)
+{
+	t->ca = dup_set(from->ca_file, oom);
+	t->cert = dup_set(from->cert_file, oom);
+	t->key = dup_set(from->key_file, oom);
+	t->tls = (struct ei_http_tls){ .ca_file = t->ca, .cert_file = t->cert, .key_file = t->key };
+}
+
+static void tls_copy_free(struct tls_copy *t)
+{
+	free(t->ca);
+	free(t->cert);
+	free(t->key);
+}
+
+/* Free a secret after overwriting it (it may otherwise linger in a core dump). */
+static void free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void client_free(struct ei_etcd_client *c)
+{
+	tls_copy_free(&c->client);
+	tls_copy_free(&c->peer);
+	free(c->user);
+	free_secret(c->password);
+	free_secret(c->auth_header);
+	free(c);
+}
 
 int ei_etcd_client_create(struct ei_etcd_client **out, struct ei_loop *loop,
 			  const struct ei_client_opts *opts, struct ei_err *err)
@@ -34,41 +90,36 @@ int ei_etcd_client_create(struct ei_etcd_client **out, struct ei_loop *loop,
 	static const struct ei_client_opts no_opts;
 	struct ei_http_opts ho = { 0 };
 	struct ei_etcd_client *c;
+	bool oom = false;
 	int r;
 
 	*out = NULL;
 	if (!opts)
 		opts = &no_opts;
-	/* The token goes into a header line: refuse what would split it (CR, LF). */
-	if (opts->auth_token) {
-		for (const char *p = opts->auth_token; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return ei_err_set(err, EI_E_USAGE,
-						  "the etcd auth token contains a control character");
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	c->request_ms = opts->request_timeout_ms > 0 ? opts->request_timeout_ms : 2000;
-	ho.ca_file = opts->ca_file;
-	ho.cert_file = opts->cert_file;
-	ho.key_file = opts->key_file;
+	tls_copy_set(&c->client, &opts->client_tls, &oom);
+	tls_copy_set(&c->peer, &opts->peer_tls, &oom);
+	if (opts->user && *opts->user) {
+		c->user = dup_set(opts->user, &oom);
+		c->password = strdup(opts->password ? opts->password : "");
+		oom |= !c->password;
+	}
+	if (oom) {
+		client_free(c);
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	}
 	ho.connect_timeout_ms = opts->connect_timeout_ms;
 	ho.total_timeout_ms = c->request_ms;
 	/* etcd answers at once or after a raft round trip; silence for most of the
 	 * request time is a peer that accepted the connection and never answers HTTP
 	 * (a member without quorum, etcd-facts §1.1), or one that stalls on purpose. */
 	ho.first_byte_timeout_ms = c->request_ms * 3 / 4;
-	/* etcd-facts §1.5: the raw token; "Bearer " is stripped only by 3.5.32+/3.6.13+. */
-	if (opts->auth_token && asprintf(&c->auth_header, "Authorization: %s", opts->auth_token) < 0) {
-		c->auth_header = NULL;
-		free(c);
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	}
 	r = ei_http_create(&c->http, loop, &ho, err);
 	if (r < 0) {
-		free(c->auth_header);
-		free(c);
+		client_free(c);
 		return r;
 	}
 	*out = c;
@@ -80,8 +131,12 @@ void ei_etcd_client_destroy(struct ei_etcd_client *c)
 	if (!c)
 		return;
 	ei_http_destroy(c->http);
-	free(c->auth_header);
-	free(c);
+	client_free(c);
+}
+
+bool ei_etcd_needs_token(const struct ei_etcd_client *c)
+{
+	return c->user && !c->auth_off && !c->auth_header;
 }
 
 /* A request to a gateway path: JSON body, Grpc-Timeout (units "m" = ms) so etcd gives up
@@ -105,6 +160,7 @@ static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char 
 	snprintf(g->timeout, sizeof(g->timeout), "Grpc-Timeout: %ldm", grpc_timeout_ms);
 	g->http.url = g->url;
 	g->http.pin = pin && *pin ? pin : NULL;
+	g->http.tls = &c->client.tls;
 	g->http.body = body;
 	g->http.headers[h++] = g->timeout;
 	if (hasleader)
@@ -113,8 +169,10 @@ static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char 
 		g->http.headers[h++] = c->auth_header;
 }
 
-/* A GET of a path on an endpoint (peer API, /version, the etcd-init status). */
-static void get_setup(struct gw_request *g, const char *endpoint, const char *pin, const char *path)
+/* A GET of a path on an endpoint (peer API, /version, the etcd-init status), with the
+ * TLS material of that port. */
+static void get_setup(struct gw_request *g, const struct ei_http_tls *tls, const char *endpoint,
+		      const char *pin, const char *path)
 {
 	size_t elen = strlen(endpoint);
 
@@ -124,6 +182,7 @@ static void get_setup(struct gw_request *g, const char *endpoint, const char *pi
 	snprintf(g->url, sizeof(g->url), "%.*s%s", (int)elen, endpoint, path);
 	g->http.url = g->url;
 	g->http.pin = pin && *pin ? pin : NULL;
+	g->http.tls = tls;
 }
 
 /* Fill an answer from a finished request; for an HTTP error, read etcd's message. */
@@ -168,6 +227,155 @@ static int parse_version(const char *json, size_t len, char *out, size_t out_len
 	}
 	json_object_put(root);
 	return r;
+}
+
+static void result_from(struct ei_etcd_result *res, const struct ei_http_req *r,
+			const char *endpoint);
+
+/* {"name":"<user>","password":"<password>"}, escaped by json-c; the caller wipes it. */
+static char *auth_body(const struct ei_etcd_client *c)
+{
+	json_object *o = json_object_new_object();
+	char *body = NULL;
+
+	if (o) {
+		json_object_object_add(o, "name", json_object_new_string(c->user));
+		json_object_object_add(o, "password", json_object_new_string(c->password));
+		body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	}
+	json_object_put(o);
+	return body;
+}
+
+/* The token of an AuthenticateResponse, into a new "Authorization: <token>" line. */
+static int take_token(struct ei_etcd_client *c, const struct ei_http_req *r, struct ei_err *err)
+{
+	json_object *root, *tok;
+	const char *t;
+	int ret;
+
+	ret = ei_json_parse(r->resp, r->resp_len, "authenticate", json_type_object, &root, err);
+	if (ret < 0)
+		return ret;
+	ret = ei_json_field(root, "token", json_type_string, "a string", &tok, "authenticate", err);
+	if (ret == 0)
+		ret = ei_err_set(err, EI_E_PARSE, "authenticate: no \"token\" in the answer");
+	if (ret > 0) {
+		t = json_object_get_string(tok);
+		ret = 0;
+		/* The token goes into a header line: nothing that would split it. */
+		for (const char *p = t; *p && ret == 0; p++)
+			if ((unsigned char)*p < 0x21 || *p == 0x7f)
+				ret = ei_err_set(err, EI_E_PARSE,
+						 "authenticate: the token holds a control character");
+		if (ret == 0 && !*t)
+			ret = ei_err_set(err, EI_E_PARSE, "authenticate: the token is empty");
+		/* etcd-facts §1.5: the raw token; "Bearer " is stripped only by 3.5.32+/3.6.13+. */
+		if (ret == 0) {
+			free_secret(c->auth_header);
+			if (asprintf(&c->auth_header, "Authorization: %s", t) < 0) {
+				c->auth_header = NULL;
+				ret = ei_err_set(err, EI_E_NOMEM, "out of memory");
+			}
+		}
+	}
+	json_object_put(root);
+	return ret;
+}
+
+/* Authenticate at every endpoint at once and keep the first token. An endpoint that
+ * says auth is not enabled switches auth off; one that refuses the credentials sets
+ * auth_refused. */
+static int authenticate_many(struct ei_etcd_client *c, const char *const *endpoints,
+			     const char *const *pins, size_t n, struct ei_etcd_result *res,
+			     struct ei_err *err)
+{
+	struct gw_request *g = calloc(n ? n : 1, sizeof(*g));
+	struct ei_http_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
+	char *body = auth_body(c);
+	int ret;
+
+	if (!g || !reqs || !body) {
+		ret = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	free_secret(c->auth_header);
+	c->auth_header = NULL;
+	for (size_t i = 0; i < n; i++) {
+		gw_setup(c, &g[i], endpoints[i], pins ? pins[i] : NULL, "/v3/auth/authenticate", body,
+			 c->request_ms, false);
+		reqs[i] = &g[i].http;
+	}
+	ret = ei_http_run(c->http, reqs, n, err);
+	if (ret < 0)
+		goto out;
+	ret = ei_err_set(err, EI_E_UNAVAILABLE, "authenticate: no endpoint to ask");
+	for (size_t i = 0; i < n; i++) {
+		struct ei_err perr = { 0 };
+
+		result_from(res, &g[i].http, endpoints[i]);
+		if (g[i].http.outcome == EI_OUTCOME_VALID) {
+			if (take_token(c, &g[i].http, &perr) == 0) {
+				c->auth_refused[0] = '\0';
+				ret = 0;
+				break;
+			}
+			res->failure = EI_ETCD_FAIL_BAD_ANSWER;
+			snprintf(res->message, sizeof(res->message), "%s", perr.msg);
+		} else if (g[i].http.outcome == EI_OUTCOME_HTTP_ERROR &&
+			   strstr(res->message, "authentication is not enabled")) {
+			ei_log_info("etcd auth is not enabled in this cluster: no token is sent",
+				    "endpoint=%s", endpoints[i]);
+			c->auth_off = true;
+			ret = 0;
+			break;
+		} else if (g[i].http.outcome == EI_OUTCOME_HTTP_ERROR &&
+			   res->failure == EI_ETCD_FAIL_AUTH) {
+			snprintf(c->auth_refused, sizeof(c->auth_refused),
+				 "etcd at %s refused the credentials of user %s: %s (check "
+				 "--auth-password-file / ETCDCTL_PASSWORD)",
+				 endpoints[i], c->user, res->message);
+		}
+	}
+	if (ret < 0 && c->auth_refused[0])
+		ret = ei_err_set(err, EI_E_CLUSTER, "%s", c->auth_refused);
+	else if (ret < 0)
+		ret = ei_err_set(err, res->failure == EI_ETCD_FAIL_BAD_ANSWER ? EI_E_PARSE
+									   : EI_E_UNAVAILABLE,
+				 "authenticate as %s: no token (last: %s: %s)", c->user, res->endpoint,
+				 res->message);
+out:
+	for (size_t i = 0; g && i < n; i++)
+		ei_http_req_clear(&g[i].http);
+	free(g);
+	free(reqs);
+	free_secret(body);
+	return ret;
+}
+
+int ei_etcd_authenticate(struct ei_etcd_client *c, const char *endpoint, const char *pin,
+			 struct ei_etcd_result *res, struct ei_err *err)
+{
+	struct ei_etcd_result local;
+
+	if (!c->user || c->auth_off)
+		return 0;
+	return authenticate_many(c, &endpoint, &pin, 1, res ? res : &local, err);
+}
+
+const char *ei_etcd_auth_refused(const struct ei_etcd_client *c)
+{
+	return c->auth_refused[0] ? c->auth_refused : NULL;
+}
+
+/* A token etcd no longer accepts: drop it, so the next call gets a new one. */
+static bool drop_rejected_token(struct ei_etcd_client *c, const struct ei_answer *a)
+{
+	if (!c->auth_header || a->failure != EI_ETCD_FAIL_AUTH || !strstr(a->detail, "invalid auth token"))
+		return false;
+	free_secret(c->auth_header);
+	c->auth_header = NULL;
+	return true;
 }
 
 struct survey_req {
@@ -249,13 +457,56 @@ static void survey_clear(struct survey_req *s)
 	ei_http_req_clear(&s->status.http);
 }
 
+/* A token before the gateway is asked (auth-enabled etcd refuses member lists
+ * without one since 3.4.42/3.5.28/3.6.9, etcd-facts §1.5): from any peer at once. */
+static int survey_token(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
+			struct ei_err *err)
+{
+	const char **endpoints = calloc(n ? n : 1, sizeof(*endpoints));
+	const char **pins = calloc(n ? n : 1, sizeof(*pins));
+	struct ei_etcd_result res;
+	size_t k = 0;
+	int r = 0;
+
+	if (!endpoints || !pins) {
+		free(endpoints);
+		free(pins);
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (peers[i].not_peer[0] || !peers[i].client_pin[0])
+			continue;
+		endpoints[k] = peers[i].client_url;
+		pins[k++] = peers[i].client_pin;
+	}
+	if (k) {
+		struct ei_err aerr = { 0 };
+
+		r = authenticate_many(c, endpoints, pins, k, &res, &aerr);
+		if (r == EI_E_SIGNAL || r == EI_E_NOMEM) {
+			*err = aerr;
+		} else {
+			if (r < 0)
+				ei_log_debug("no auth token this round", "error=%s", aerr.msg);
+			r = 0;
+		}
+	}
+	free(endpoints);
+	free(pins);
+	return r;
+}
+
 int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
 {
-	struct survey_req *s = calloc(n ? n : 1, sizeof(*s));
-	struct ei_http_req **reqs = calloc(4 * (n ? n : 1), sizeof(*reqs));
+	struct survey_req *s;
+	struct ei_http_req **reqs;
 	size_t nr = 0, retry = 0;
 	int r;
 
+	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
+		return r;
+	s = calloc(n ? n : 1, sizeof(*s));
+	reqs = calloc(4 * (n ? n : 1), sizeof(*reqs));
 	if (!s || !reqs) {
 		free(s);
 		free(reqs);
@@ -268,9 +519,9 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 			continue;
 		gw_setup(c, &s[i].list, p->client_url, p->client_pin, "/v3/cluster/member/list",
 			 "{\"linearizable\":true}", c->request_ms / 2, true);
-		get_setup(&s[i].peer_list, p->peer_url, p->peer_pin, "/members");
-		get_setup(&s[i].version, p->client_url, p->client_pin, "/version");
-		get_setup(&s[i].status, p->peer_url, p->peer_pin, EI_STATUS_PATH);
+		get_setup(&s[i].peer_list, &c->peer.tls, p->peer_url, p->peer_pin, "/members");
+		get_setup(&s[i].version, &c->client.tls, p->client_url, p->client_pin, "/version");
+		get_setup(&s[i].status, &c->peer.tls, p->peer_url, p->peer_pin, EI_STATUS_PATH);
 		reqs[nr++] = &s[i].list.http;
 		reqs[nr++] = &s[i].peer_list.http;
 		reqs[nr++] = &s[i].version.http;
@@ -287,6 +538,7 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 			if (!s[i].list.http.url)
 				continue;
 			survey_read(&peers[i], &s[i], true);
+			drop_rejected_token(c, &peers[i].list);
 			if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
 			    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
 				ei_log_debug("linearizable member list failed, asking for the local list",
@@ -380,7 +632,7 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 		const char *pin = pins ? pins[i] : NULL;
 
 		if (peer)
-			get_setup(&g[i], endpoints[i], pin, "/members");
+			get_setup(&g[i], &c->peer.tls, endpoints[i], pin, "/members");
 		else
 			gw_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list", "{}",
 				 c->request_ms, false);
@@ -437,13 +689,30 @@ static int call_one(struct ei_etcd_client *c, struct gw_request *g, const char *
 		    struct ei_etcd_result *res, struct ei_err *err)
 {
 	struct ei_http_req *req = &g->http;
+	bool retried = false;
 	int ret;
 
+again:
+	if (ei_etcd_needs_token(c) && (ret = ei_etcd_authenticate(c, endpoint, pin, res, err)) < 0) {
+		memset(g, 0, sizeof(*g));
+		return ret;
+	}
 	gw_setup(c, g, endpoint, pin, path, body, c->request_ms, false);
 	ret = ei_http_run(c->http, &req, 1, err);
 	if (ret < 0)
 		return ret;
 	result_from(res, req, endpoint);
+	/* A token that expired (--auth-token-ttl) or was revoked: a new one, once. */
+	if (!retried && c->auth_header && res->failure == EI_ETCD_FAIL_AUTH &&
+	    strstr(res->message, "invalid auth token")) {
+		free_secret(c->auth_header);
+		c->auth_header = NULL;
+		ei_http_req_clear(req);
+		retried = true;
+		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",
+			    endpoint);
+		goto again;
+	}
 	if (req->outcome == EI_OUTCOME_VALID)
 		return 0;
 	if (req->outcome == EI_OUTCOME_HTTP_ERROR)

@@ -7,9 +7,16 @@
  *    each answer's outcome in the facts (facts.h); it decides nothing;
  *  - membership changes (add, remove, promote) and the promoter's list go to one
  *    endpoint or a few, with a longer timeout.
- * Every call sends Grpc-Timeout so etcd gives up before we do. TLS material and an
- * auth token reach it only through struct ei_client_opts. An endpoint's pin (http.h)
- * may be NULL: libcurl then resolves the host itself (tools and tests only). */
+ * Every call sends Grpc-Timeout so etcd gives up before we do. TLS material and the
+ * auth credentials reach it only through struct ei_client_opts. An endpoint's pin
+ * (http.h) may be NULL: libcurl then resolves the host itself (tools and tests only).
+ *
+ * etcd auth (etcd-facts §1.5): with a user and password the client gets a token at
+ * /v3/auth/authenticate before its first gateway call, sends it as
+ * "Authorization: <token>" (no "Bearer": only recent etcd strips it), and asks for a
+ * new one once when etcd rejects it ("invalid auth token": simple tokens expire after
+ * --auth-token-ttl). Neither the password nor the token is ever logged or put in a
+ * message. */
 #ifndef EI_ETCDCLIENT_H
 #define EI_ETCDCLIENT_H
 
@@ -19,16 +26,17 @@
 
 #include "err.h"
 #include "facts.h"
+#include "http.h"
 #include "loop.h"
 #include "members.h"
 
 struct ei_client_opts {
-	const char *ca_file;     /* NULL: no TLS verification material beyond system defaults */
-	const char *cert_file;   /* client certificate, or NULL */
-	const char *key_file;
-	const char *auth_token;  /* sent as "Authorization: <token>" when not NULL */
-	long connect_timeout_ms; /* 0: 1000 */
-	long request_timeout_ms; /* 0: 2000 */
+	struct ei_http_tls client_tls; /* towards client URLs (gateway, /version); copied */
+	struct ei_http_tls peer_tls;   /* towards peer URLs (/members, the etcd-init status) */
+	const char *user;              /* etcd auth user (root for membership changes), or NULL */
+	const char *password;          /* copied; never logged */
+	long connect_timeout_ms;       /* 0: 1000 */
+	long request_timeout_ms;       /* 0: 2000 */
 };
 
 struct ei_etcd_client;
@@ -77,6 +85,21 @@ int ei_etcd_member_remove(struct ei_etcd_client *c, const char *endpoint, const 
 			  uint64_t id, struct ei_etcd_result *res, struct ei_err *err);
 int ei_etcd_member_promote(struct ei_etcd_client *c, const char *endpoint, const char *pin,
 			   uint64_t id, struct ei_etcd_result *res, struct ei_err *err);
+
+/* Get a token at endpoint with the configured user and password (a no-op without
+ * them). Returns 0 (also when etcd says auth is not enabled: then no token is sent),
+ * EI_E_CLUSTER with res->failure EI_ETCD_FAIL_AUTH when etcd refuses the credentials
+ * (for good: a wrong password does not get better by waiting), EI_E_UNAVAILABLE,
+ * EI_E_PARSE, EI_E_SIGNAL. The token stays in the client. */
+int ei_etcd_authenticate(struct ei_etcd_client *c, const char *endpoint, const char *pin,
+			 struct ei_etcd_result *res, struct ei_err *err);
+
+/* true when credentials are configured and no token is held yet. */
+bool ei_etcd_needs_token(const struct ei_etcd_client *c);
+
+/* Why etcd refused the credentials at the last authentication (a wrong password, an
+ * unknown user), or NULL. Naming the user and the endpoint, never the password. */
+const char *ei_etcd_auth_refused(const struct ei_etcd_client *c);
 
 /* POST /v3/maintenance/status on one endpoint (allowed on learners). */
 int ei_etcd_status(struct ei_etcd_client *c, const char *endpoint, const char *pin,

@@ -199,10 +199,10 @@ int ei_flags_build(const struct ei_config *cfg, const struct ei_plan *plan, char
 	if (!r && cfg->wal_dir[0])
 		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "wal-dir", cfg->wal_dir, err);
 	/* Listen on all addresses: listen URLs must be IP literals (etcd-facts §2.8). */
-	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->scheme, id->peer_port);
+	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->peer_scheme, id->peer_port);
 	if (!r)
 		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-peer-urls", url, err);
-	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->scheme, id->client_port);
+	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->client_scheme, id->client_port);
 	if (!r)
 		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-client-urls", url, err);
 	if (!r)

@@ -14,19 +14,42 @@
 #define DNS_TRY_TIMEOUT_MS 1000
 #define MAX_HOSTS (2 * EI_MEMBERS_MAX)
 
+int ei_gather_client(const struct ei_config *cfg, struct ei_loop *loop, long connect_ms,
+		     long request_ms, struct ei_etcd_client **out, struct ei_err *err)
+{
+	const struct ei_tls_conf *t = &cfg->tls;
+	char password[1024];
+	struct ei_client_opts o = { .connect_timeout_ms = connect_ms, .request_timeout_ms = request_ms };
+	int r;
+
+	*out = NULL;
+	if (t->client_tls)
+		o.client_tls = (struct ei_http_tls){ t->launcher.ca, t->launcher.cert, t->launcher.key };
+	if (t->peer_tls)
+		o.peer_tls = (struct ei_http_tls){ t->peer.ca, t->peer.cert, t->peer.key };
+	r = ei_config_password(cfg, password, sizeof(password), err);
+	if (r < 0)
+		return r;
+	if (cfg->auth_user[0]) {
+		o.user = cfg->auth_user;
+		o.password = password;
+	}
+	r = ei_etcd_client_create(out, loop, &o, err);
+	explicit_bzero(password, sizeof(password));
+	return r;
+}
+
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,
 		   struct ei_err *err)
 {
-	struct ei_client_opts ask = { .connect_timeout_ms = 1000, .request_timeout_ms = 2000 };
-	struct ei_client_opts change = { .connect_timeout_ms = 1500, .request_timeout_ms = 10000 };
 	int r;
 
 	memset(g, 0, sizeof(*g));
 	g->cfg = cfg;
 	g->loop = loop;
-	r = ei_etcd_client_create(&g->client, loop, &ask, err);
+	r = ei_gather_client(cfg, loop, 1000, 2000, &g->client, err);
 	if (r == 0)
-		r = ei_etcd_client_create(&g->change_client, loop, &change, err);
+		r = ei_gather_client(cfg, loop, 1500, 10000, &g->change_client, err);
 	if (r < 0)
 		ei_gather_destroy(g);
 	return r;
@@ -143,9 +166,9 @@ static void prepare_peer(const struct ei_config *cfg, const struct ei_facts *f, 
 					       sizeof(p->client_url));
 			ei_identity_peer_url(id, (unsigned)p->ordinal, p->peer_url, sizeof(p->peer_url));
 		} else {
-			snprintf(p->client_url, sizeof(p->client_url), "%s://%s:%u", id->scheme,
+			snprintf(p->client_url, sizeof(p->client_url), "%s://%s:%u", id->client_scheme,
 				 p->host, id->client_port);
-			snprintf(p->peer_url, sizeof(p->peer_url), "%s://%s:%u", id->scheme, p->host,
+			snprintf(p->peer_url, sizeof(p->peer_url), "%s://%s:%u", id->peer_scheme, p->host,
 				 id->peer_port);
 		}
 	}
@@ -191,7 +214,7 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 			p->initial = true;
 		}
 	}
-	ei_identity_srv_name(&cfg->id, strcmp(cfg->id.scheme, "https") == 0, g->srv_name,
+	ei_identity_srv_name(&cfg->id, strcmp(cfg->id.peer_scheme, "https") == 0, g->srv_name,
 			     sizeof(g->srv_name));
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)

@@ -44,6 +44,13 @@ struct ei_gather {
 
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,
 		   struct ei_err *err);
+
+/* An etcd client with this configuration's TLS material (the launcher's identity
+ * towards client URLs, the peer certificate towards peer URLs) and auth credentials
+ * (the password read now, from its file or the environment). Returns 0, EI_E_USAGE
+ * (the password file), EI_E_NOMEM. */
+int ei_gather_client(const struct ei_config *cfg, struct ei_loop *loop, long connect_ms,
+		     long request_ms, struct ei_etcd_client **out, struct ei_err *err);
 void ei_gather_destroy(struct ei_gather *g);
 
 /* Resolve our own name once and check that it points at one of this pod's

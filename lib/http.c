@@ -350,12 +350,21 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	bad |= curl_easy_setopt(e, CURLOPT_XFERINFODATA, t) != CURLE_OK;
 	if (t->resolve)
 		bad |= curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve) != CURLE_OK;
-	if (h->ca_file)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file) != CURLE_OK;
-	if (h->cert_file)
-		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, h->cert_file) != CURLE_OK;
-	if (h->key_file)
-		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, h->key_file) != CURLE_OK;
+	{
+		const char *ca = r->tls ? r->tls->ca_file : h->ca_file;
+		const char *cert = r->tls ? r->tls->cert_file : h->cert_file;
+		const char *key = r->tls ? r->tls->key_file : h->key_file;
+
+		/* Only the given CA: libcurl would also trust the system's CA path. */
+		if (ca && *ca) {
+			bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca) != CURLE_OK;
+			bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
+		}
+		if (cert && *cert)
+			bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, cert) != CURLE_OK;
+		if (key && *key)
+			bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, key) != CURLE_OK;
+	}
 	if (r->body) {
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body)) != CURLE_OK;
@@ -490,6 +499,11 @@ static void classify(struct transfer *t)
 	for (size_t i = 0; i < sizeof(curl_outcomes) / sizeof(curl_outcomes[0]); i++)
 		if (curl_outcomes[i].code == t->result)
 			r->outcome = curl_outcomes[i].outcome;
+	/* A server that rejects our certificate says so with an alert after the handshake
+	 * (TLS 1.3): libcurl reports a read or send error whose text is OpenSSL's reason. */
+	if (r->outcome == EI_OUTCOME_CLOSED && strncmp(r->url, "https:", 6) == 0 &&
+	    (strstr(curl_text, "SSL") || strstr(curl_text, "alert")))
+		r->outcome = EI_OUTCOME_TLS;
 	/* The connect errors in the kernel's words ("Connection refused", "No route to
 	 * host"): libcurl's sentence says less with more words. */
 	if (t->result == CURLE_COULDNT_CONNECT && os_errno) {

@@ -52,12 +52,19 @@ struct ei_http_opts {
 
 #define EI_HTTP_MAX_HEADERS 6
 
+/* TLS material of one request: a CA (the only one trusted: no system CAs), and a
+ * client certificate and key; NULL or "" members are unset. */
+struct ei_http_tls {
+	const char *ca_file, *cert_file, *key_file;
+};
+
 struct ei_http_req {
 	/* Set by the caller (the strings are borrowed until ei_http_run returns). */
 	const char *url;
 	const char *pin;  /* CURLOPT_RESOLVE entry, or NULL */
 	const char *body; /* POST this body (JSON); NULL: GET */
 	const char *headers[EI_HTTP_MAX_HEADERS + 1]; /* extra header lines, NULL-terminated */
+	const struct ei_http_tls *tls; /* NULL: the client's own (ei_http_opts) */
 
 	/* Set through ei_http_req_cancel while the run goes on. */
 	bool cancel;

@@ -109,23 +109,23 @@ void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_
 	snprintf(buf, len, "%s-%u.%s.%s.svc.%s", id->set, i, id->service, id->ns, id->domain);
 }
 
-static void identity_url(const struct ei_identity *id, unsigned i, unsigned port, char *buf,
-			 size_t len)
+static void identity_url(const struct ei_identity *id, unsigned i, const char *scheme,
+			 unsigned port, char *buf, size_t len)
 {
 	char host[EI_DOMAIN_MAX + 1];
 
 	ei_identity_fqdn(id, i, host, sizeof(host));
-	snprintf(buf, len, "%s://%s:%u", id->scheme, host, port);
+	snprintf(buf, len, "%s://%s:%u", scheme, host, port);
 }
 
 void ei_identity_peer_url(const struct ei_identity *id, unsigned i, char *buf, size_t len)
 {
-	identity_url(id, i, id->peer_port, buf, len);
+	identity_url(id, i, id->peer_scheme, id->peer_port, buf, len);
 }
 
 void ei_identity_client_url(const struct ei_identity *id, unsigned i, char *buf, size_t len)
 {
-	identity_url(id, i, id->client_port, buf, len);
+	identity_url(id, i, id->client_scheme, id->client_port, buf, len);
 }
 
 bool ei_url_parts(const char *url, char *scheme, size_t scheme_len, char *host, size_t host_len,

@@ -21,7 +21,8 @@ struct ei_identity {
 	char service[EI_LABEL_MAX + 1];
 	char ns[EI_LABEL_MAX + 1];
 	char domain[EI_DOMAIN_MAX + 1];   /* cluster domain, without trailing dot */
-	char scheme[8];                   /* "http" or "https" */
+	char client_scheme[8];            /* "http" or "https" (tlsconf.h) */
+	char peer_scheme[8];
 	unsigned client_port;
 	unsigned peer_port;
 };

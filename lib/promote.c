@@ -12,6 +12,7 @@
 
 #include "datadir.h"
 #include "etcdclient.h"
+#include "gather.h"
 #include "log.h"
 
 #define TICK_MS 100
@@ -95,14 +96,13 @@ static bool check_marker(const struct ei_config *cfg)
 static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 			   const struct ei_aftercare *w)
 {
-	struct ei_client_opts opts = { .connect_timeout_ms = 1500, .request_timeout_ms = 5000 };
 	struct ei_etcd_client *client = NULL;
 	struct ei_err err = { 0 };
 	bool promote = w->promote_id != 0, marker = w->clear_marker;
 	unsigned attempt = 0, promote_in_ms = 1000, promote_every_ms = 1000, waited_ms = 0;
 	int code = 0;
 
-	if (promote && ei_etcd_client_create(&client, loop, &opts, &err) < 0) {
+	if (promote && ei_gather_client(cfg, loop, 1500, 5000, &client, &err) < 0) {
 		ei_log_error("promoter: cannot start", "error=%s", err.msg);
 		promote = false;
 	}

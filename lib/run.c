@@ -577,14 +577,6 @@ int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struc
 	rc = ei_flags_check_overrides(cfg, envp, err);
 	if (rc < 0)
 		return rc;
-	/* Without certificates every call to an https peer fails, and a pod that can only
-	 * get "unknown" waits forever: say so now (TLS settings come with the next issue). */
-	if (strcmp(cfg->id.scheme, "https") == 0)
-		return ei_err_set(err, EI_E_USAGE,
-				  "--scheme/URI_SCHEME https: this etcd-init does not read TLS "
-				  "settings yet, so it could not present a certificate or verify "
-				  "its peers: every call would fail and the pod would wait forever. "
-				  "Use http");
 	if (cfg->wait_timeout_s)
 		r.deadline = ei_clock_ms() + (uint64_t)cfg->wait_timeout_s * 1000u;
 	rc = ei_gather_init(&r.g, cfg, loop, err);

@@ -14,7 +14,7 @@
 #   export EI_ETCDCTL36_BIN=...
 set -euo pipefail
 
-packages=(meson ninja-build pkg-config gcc libc6-dev libc-ares-dev libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev
+packages=(meson ninja-build pkg-config gcc libc6-dev libc-ares-dev libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev libgnutls28-dev
 	libssl-dev iptables unbound etcd-server etcd-client iproute2 procps psmisc curl openssl jq bind9-dnsutils)
 cache=${EI_CACHE:-/var/cache/etcd-init}
 suite35=${EI_ETCD35_SUITE:-trixie}

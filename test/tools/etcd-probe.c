@@ -7,7 +7,7 @@
  *   etcd-probe [options] promote URL ID
  *   etcd-probe [options] status URL
  * Options: -v (debug log), --timeout MS, --connect-timeout MS, --cacert F,
- *          --cert F, --key F, --token T.
+ *          --cert F, --key F (for client and peer URLs alike), --user U, --password P.
  * Prints one fact a line ("member <id> name=<n|-> learner=<0|1> peer=<urls> client=<urls|->",
  * "cluster_id <dec>", "failure <name> http=<code> message=<text>"); exits 0 on
  * success, 1 when etcd refused or nothing answered, 2 on usage, 128+n on signal n. */
@@ -29,7 +29,7 @@ static void usage(FILE *out)
 {
 	fputs(
 	    "usage: etcd-probe [-v] [--timeout MS] [--connect-timeout MS] [--cacert F] [--cert F]\n"
-	    "                  [--key F] [--token T] COMMAND ARGS\n"
+	    "                  [--key F] [--user U --password P] COMMAND ARGS\n"
 	    "commands: list URL... | peer-list PEERURL... | add URL PEERURL [--learner] |\n"
 	    "          remove URL ID | promote URL ID | status URL\n",
 	    out);
@@ -160,7 +160,8 @@ int main(int argc, char **argv)
 	    {"cacert", required_argument, NULL, 'A'},
 	    {"cert", required_argument, NULL, 'C'},
 	    {"key", required_argument, NULL, 'K'},
-	    {"token", required_argument, NULL, 'T'},
+	    {"user", required_argument, NULL, 'U'},
+	    {"password", required_argument, NULL, 'P'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -190,16 +191,19 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'A':
-			opts.ca_file = optarg;
+			opts.client_tls.ca_file = opts.peer_tls.ca_file = optarg;
 			break;
 		case 'C':
-			opts.cert_file = optarg;
+			opts.client_tls.cert_file = opts.peer_tls.cert_file = optarg;
 			break;
 		case 'K':
-			opts.key_file = optarg;
+			opts.client_tls.key_file = opts.peer_tls.key_file = optarg;
 			break;
-		case 'T':
-			opts.auth_token = optarg;
+		case 'U':
+			opts.user = optarg;
+			break;
+		case 'P':
+			opts.password = optarg;
 			break;
 		case 'v':
 			level = EI_LOG_DEBUG;

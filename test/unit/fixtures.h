@@ -61,7 +61,8 @@ static inline void config_for(struct ei_config *cfg, const char *name, unsigned 
 	strcpy(cfg->id.service, "etcd");
 	strcpy(cfg->id.ns, "ns");
 	strcpy(cfg->id.domain, "cluster.local");
-	strcpy(cfg->id.scheme, "http");
+	strcpy(cfg->id.client_scheme, "http");
+	strcpy(cfg->id.peer_scheme, "http");
 	cfg->id.client_port = 2379;
 	cfg->id.peer_port = 2380;
 	cfg->initial_cluster_size = size;

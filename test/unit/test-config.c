@@ -40,7 +40,9 @@ int main(void)
 			(char *)"K8S_NAMESPACE=team-a", (char *)"CLUSTER_DOMAIN=corp.local",
 			(char *)"INITIAL_CLUSTER_SIZE=5", (char *)"ETCD_DATA_DIR=/var/lib/etcd",
 			(char *)"URI_SCHEME=https", (char *)"ETCD_INITIAL_CLUSTER_TOKEN=tok",
-			NULL };
+			(char *)"ETCD_PEER_CERT_FILE=/tls/peer.crt",
+			(char *)"ETCD_PEER_KEY_FILE=/tls/peer.key",
+			(char *)"ETCD_PEER_TRUSTED_CA_FILE=/tls/ca.crt", NULL };
 	char *pod_ns_env[] = { (char *)"HOSTNAME=etcd-0", (char *)"POD_NAMESPACE=from-pod", NULL };
 	char *empty_env[] = { (char *)"HOSTNAME=etcd-1", (char *)"SERVICE_NAME=", NULL };
 	struct ei_config cfg;
@@ -59,7 +61,8 @@ int main(void)
 	tap_ok(cfg.initial_cluster_size == 3, "initial size 3");
 	tap_streq(cfg.data_dir, "/data", "data dir /data");
 	tap_streq(cfg.wal_dir, "", "no wal dir");
-	tap_streq(cfg.id.scheme, "http", "http");
+	tap_streq(cfg.id.client_scheme, "http", "http");
+	tap_streq(cfg.id.peer_scheme, "http", "http");
 	tap_ok(cfg.id.client_port == 2379 && cfg.id.peer_port == 2380 && cfg.metrics_port == 8080,
 	       "default ports");
 	tap_streq(cfg.token, "etcd-default", "token <service>-<namespace>");
@@ -79,17 +82,20 @@ int main(void)
 	tap_streq(cfg.id.domain, "corp.local", "CLUSTER_DOMAIN");
 	tap_ok(cfg.initial_cluster_size == 5, "INITIAL_CLUSTER_SIZE");
 	tap_streq(cfg.data_dir, "/var/lib/etcd", "ETCD_DATA_DIR");
-	tap_streq(cfg.id.scheme, "https", "URI_SCHEME");
+	tap_streq(cfg.id.peer_scheme, "https", "URI_SCHEME https, peer certificates: peer https");
+	tap_streq(cfg.id.client_scheme, "http", "no server certificate: client http");
 	tap_streq(cfg.token, "tok", "ETCD_INITIAL_CLUSTER_TOKEN");
 
 	/* The flag wins. */
 	tap_ok(parse(&cfg, &err, env, NULL, NULL, "--name", "etcd-4", "--namespace", "flagged",
-		     "--initial-cluster-size", "1", "--scheme", "http", NULL) == 0,
+		     "--initial-cluster-size", "1", NULL) == 0,
 	       "flags and environment");
 	tap_streq(cfg.name, "etcd-4", "--name beats HOSTNAME");
 	tap_streq(cfg.id.ns, "flagged", "--namespace beats K8S_NAMESPACE");
 	tap_ok(cfg.initial_cluster_size == 1, "--initial-cluster-size beats the environment");
-	tap_streq(cfg.id.scheme, "http", "--scheme beats URI_SCHEME");
+	tap_ok(parse(&cfg, &err, env, NULL, NULL, "--scheme", "http", NULL) == EI_E_USAGE &&
+		       strstr(err.msg, "URI_SCHEME is http but ETCD_PEER_CERT_FILE"),
+	       "--scheme http beats URI_SCHEME and contradicts the certificates: %s", err.msg);
 
 	tap_ok(parse(&cfg, &err, pod_ns_env, NULL, NULL, NULL) == 0, "POD_NAMESPACE");
 	tap_streq(cfg.id.ns, "from-pod", "POD_NAMESPACE is a fallback");
@@ -188,6 +194,119 @@ int main(void)
 	       "unknown command: %s", err.msg);
 	tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0", "stray", NULL) == EI_E_USAGE,
 	       "stray operand: %s", err.msg);
+
+	/* TLS: etcd's own settings, from the environment or after "--". */
+	static const struct {
+		const char *what;
+		const char *env[8];
+		const char *args[4];
+		int rc;
+		const char *expect; /* in the message, or "client,peer" schemes on success */
+	} tls[] = {
+		{ "no TLS", { NULL }, { NULL }, 0, "http,http" },
+		{ "client and peer TLS",
+		  { "ETCD_CERT_FILE=/t/s.crt", "ETCD_KEY_FILE=/t/s.key", "ETCD_TRUSTED_CA_FILE=/t/ca",
+		    "ETCD_PEER_CERT_FILE=/t/p.crt", "ETCD_PEER_KEY_FILE=/t/p.key",
+		    "ETCD_PEER_TRUSTED_CA_FILE=/t/ca", "ETCD_CLIENT_CERT_AUTH=true", NULL },
+		  { NULL }, 0, "https,https" },
+		{ "client TLS only, settings after --", { NULL },
+		  { "--cert-file=/t/s.crt", "--key-file", "/t/s.key", "--trusted-ca-file=/t/ca" }, 0,
+		  "https,http" },
+		{ "peer TLS only",
+		  { "ETCD_PEER_CERT_FILE=/t/p.crt", "ETCD_PEER_KEY_FILE=/t/p.key",
+		    "ETCD_PEER_TRUSTED_CA_FILE=/t/ca", "URI_SCHEME=https", NULL },
+		  { NULL }, 0, "http,https" },
+		{ "a certificate without its key", { "ETCD_CERT_FILE=/t/s.crt", NULL }, { NULL },
+		  EI_E_USAGE, "ETCD_CERT_FILE is set but ETCD_KEY_FILE is not" },
+		{ "client TLS without any CA",
+		  { "ETCD_CERT_FILE=/t/s.crt", "ETCD_KEY_FILE=/t/s.key", NULL }, { NULL }, EI_E_USAGE,
+		  "set ETCDCTL_CACERT or ETCD_TRUSTED_CA_FILE" },
+		{ "peer TLS without its CA",
+		  { "ETCD_PEER_CERT_FILE=/t/p.crt", "ETCD_PEER_KEY_FILE=/t/p.key", NULL }, { NULL },
+		  EI_E_USAGE, "ETCD_PEER_TRUSTED_CA_FILE is not set" },
+		{ "https without certificates", { "URI_SCHEME=https", NULL }, { NULL }, EI_E_USAGE,
+		  "no certificate is set" },
+		{ "client-cert-auth without TLS", { "ETCD_CLIENT_CERT_AUTH=true", NULL }, { NULL },
+		  EI_E_USAGE, "ETCD_CLIENT_CERT_AUTH is true but ETCD_CERT_FILE is not set" },
+		{ "client-cert-auth not a boolean",
+		  { "ETCD_CERT_FILE=/t/s.crt", "ETCD_KEY_FILE=/t/s.key", "ETCD_TRUSTED_CA_FILE=/t/ca",
+		    "ETCD_CLIENT_CERT_AUTH=yes", NULL },
+		  { NULL }, EI_E_USAGE, "ETCD_CLIENT_CERT_AUTH: \"yes\" is not a boolean" },
+		{ "auto-tls", { NULL }, { "--auto-tls" }, EI_E_USAGE, "--auto-tls after --" },
+		{ "peer-auto-tls", { "ETCD_PEER_AUTO_TLS=true", NULL }, { NULL }, EI_E_USAGE,
+		  "ETCD_PEER_AUTO_TLS" },
+		{ "skip verify", { "ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true", NULL }, { NULL }, EI_E_USAGE,
+		  "always verifies" },
+		{ "ETCDCTL_CERT without its key",
+		  { "ETCD_CERT_FILE=/t/s.crt", "ETCD_KEY_FILE=/t/s.key", "ETCD_TRUSTED_CA_FILE=/t/ca",
+		    "ETCDCTL_CERT=/t/c.crt", NULL },
+		  { NULL }, EI_E_USAGE, "ETCDCTL_CERT is set but ETCDCTL_KEY is not" },
+	};
+	for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++) {
+		char *e[10] = { (char *)"HOSTNAME=etcd-0" };
+		const char *argv[12] = { "run", "--" };
+		size_t k = 1, a = 2;
+		char schemes[32];
+		int r;
+
+		for (size_t j = 0; tls[i].env[j]; j++)
+			e[k++] = (char *)tls[i].env[j];
+		for (size_t j = 0; j < 4 && tls[i].args[j]; j++)
+			argv[a++] = tls[i].args[j];
+		r = parse(&cfg, &err, e, NULL, NULL, argv[0], argv[1], argv[2], argv[3], argv[4],
+			  argv[5], NULL);
+		snprintf(schemes, sizeof(schemes), "%s,%s", cfg.id.client_scheme, cfg.id.peer_scheme);
+		tap_ok(r == tls[i].rc && strstr(r ? err.msg : schemes, tls[i].expect), "TLS: %s (%s)",
+		       tls[i].what, r ? err.msg : schemes);
+	}
+	{
+		char *e[] = { (char *)"HOSTNAME=etcd-0", (char *)"ETCD_CERT_FILE=/t/s.crt",
+			      (char *)"ETCD_KEY_FILE=/t/s.key", (char *)"ETCD_TRUSTED_CA_FILE=/t/ca",
+			      (char *)"ETCDCTL_CACERT=/t/ctl-ca", NULL };
+
+		tap_ok(parse(&cfg, &err, e, NULL, NULL, NULL) == 0 &&
+			       !strcmp(cfg.tls.launcher.ca, "/t/ctl-ca") &&
+			       !strcmp(cfg.tls.launcher.cert, "/t/s.crt") &&
+			       !strcmp(cfg.tls.launcher.cert_from, "ETCD_CERT_FILE"),
+		       "the launcher verifies with ETCDCTL_CACERT and presents the server certificate");
+	}
+
+	/* etcd auth: the user and where the password comes from; never the password in a
+	 * message. */
+	{
+		char *colon_env[] = { (char *)"HOSTNAME=etcd-0", (char *)"ETCDCTL_USER=root:s3cret",
+				      NULL };
+		char *pw_env[] = { (char *)"HOSTNAME=etcd-0", (char *)"ETCDCTL_USER=root",
+				   (char *)"ETCDCTL_PASSWORD=s3cret", NULL };
+		char *nopw_env[] = { (char *)"HOSTNAME=etcd-0", (char *)"ETCDCTL_USER=root", NULL };
+		char pw[64];
+
+		tap_ok(parse(&cfg, &err, colon_env, NULL, NULL, NULL) == 0 &&
+			       !strcmp(cfg.auth_user, "root") &&
+			       ei_config_password(&cfg, pw, sizeof(pw), &err) == 0 &&
+			       !strcmp(pw, "s3cret"),
+		       "ETCDCTL_USER=user:password");
+		tap_ok(parse(&cfg, &err, pw_env, NULL, NULL, NULL) == 0 &&
+			       ei_config_password(&cfg, pw, sizeof(pw), &err) == 0 &&
+			       !strcmp(pw, "s3cret"),
+		       "ETCDCTL_USER and ETCDCTL_PASSWORD");
+		tap_ok(parse(&cfg, &err, nopw_env, NULL, NULL, NULL) == EI_E_USAGE &&
+			       strstr(err.msg, "no password"),
+		       "a user without a password: %s", err.msg);
+		tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0",
+			     "--auth-password-file", "/x", NULL) == EI_E_USAGE &&
+			       strstr(err.msg, "no user"),
+		       "a password without a user: %s", err.msg);
+		tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0", "--auth-user", "root",
+			     "--auth-password-file", "/nonexistent/pw", NULL) == 0 &&
+			       ei_config_password(&cfg, pw, sizeof(pw), &err) == EI_E_USAGE &&
+			       strstr(err.msg, "/nonexistent/pw"),
+		       "an unreadable password file is named: %s", err.msg);
+		tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0", "--cert-warn-days",
+			     "x", NULL) == EI_E_USAGE &&
+			       strstr(err.msg, "--cert-warn-days"),
+		       "--cert-warn-days x: %s", err.msg);
+	}
 
 	/* Duration and integer parsers. */
 	unsigned s;

@@ -37,7 +37,7 @@ int main(void)
 		{ "a_b", 0, 0 },
 	};
 	struct ei_identity id = { .set = "etcd", .ordinal = 1, .service = "etcd-svc", .ns = "prod",
-				  .domain = "cluster.local", .scheme = "http", .client_port = 2379,
+				  .domain = "cluster.local", .client_scheme = "http", .peer_scheme = "http", .client_port = 2379,
 				  .peer_port = 2380 };
 	char buf[EI_URL_MAX], set[64];
 	unsigned ord;
