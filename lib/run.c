@@ -86,6 +86,8 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 static void start_server(struct run *r, const struct ei_datadir_facts *d)
 {
 	const struct ei_config *cfg = r->cfg;
+	const struct ei_server_tls peer_tls = { cfg->tls.peer.cert, cfg->tls.peer.key,
+						cfg->tls.peer.ca };
 	struct ei_err err = { 0 };
 
 	snprintf(r->status.version, sizeof(r->status.version), "%s", EI_VERSION);
@@ -94,15 +96,16 @@ static void start_server(struct run *r, const struct ei_datadir_facts *d)
 			     sizeof(r->status.peer_url));
 	r->status.initial_cluster_size = cfg->initial_cluster_size;
 	snprintf(r->status.token, sizeof(r->status.token), "%s", cfg->token);
-	if (ei_server_start(&r->server, r->loop, cfg->id.peer_port, &err) < 0) {
+	if (ei_server_start(&r->server, r->loop, cfg->id.peer_port,
+			    cfg->tls.peer_tls ? &peer_tls : NULL, &err) < 0) {
 		/* Our own decisions do not need it; our peers will wait for us (unknown is
 		 * never "no"), and etcd would fail to bind a port that is really taken. */
 		ei_log_warn("cannot serve the etcd-init status to the peers; they will wait for us",
 			    "error=%s", err.msg);
 		return;
 	}
-	ei_log_info("serving the etcd-init status on the peer port", "port=%u path=%s",
-		    cfg->id.peer_port, EI_STATUS_PATH);
+	ei_log_info("serving the etcd-init status on the peer port", "port=%u path=%s scheme=%s",
+		    cfg->id.peer_port, EI_STATUS_PATH, cfg->id.peer_scheme);
 	publish_status(r, d, "wait", "starting: looking up our own name");
 }
 

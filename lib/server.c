@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "log.h"
@@ -32,6 +33,8 @@ struct ei_server {
 	int epoll_fd;
 	char *status; /* the JSON served */
 	unsigned long requests;
+	bool tls;
+	char *cert_pem, *key_pem, *ca_pem; /* handed to libmicrohttpd; kept until stop */
 };
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -69,6 +72,29 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	return r;
 }
 
+/* With TLS: did the client present a certificate that the peer CA verifies?
+ * libmicrohttpd only requests one (MHD_OPTION_HTTPS_MEM_TRUST) and leaves the
+ * verification to the application (microhttpd.h, MHD_CONNECTION_INFO_GNUTLS_SESSION). */
+static bool client_verified(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t session;
+	unsigned int status = 0, n = 0;
+
+	if (!ci || !ci->tls_session)
+		return false;
+	session = (gnutls_session_t)ci->tls_session;
+	if (!gnutls_certificate_get_peers(session, &n) || n == 0)
+		return false;
+	if (gnutls_certificate_verify_peers2(session, &status) != GNUTLS_E_SUCCESS || status != 0) {
+		ei_log_debug("status request refused", "reason=%s",
+			     "the client certificate does not verify against the peer CA");
+		return false;
+	}
+	return true;
+}
+
 /* MHD_AccessHandlerCallback: called once the request's headers are in. A response
  * queued at once also ends requests that carry a body (MHD then closes the
  * connection instead of reading it). */
@@ -90,6 +116,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
 			  from, sizeof(from));
 	ei_log_debug("status request", "from=%s method=%s path=%s", from, method, url);
+	if (s->tls && !client_verified(conn))
+		return reply(conn, MHD_HTTP_FORBIDDEN,
+			     "forbidden: a client certificate signed by the peer CA is required\n",
+			     "text/plain");
 	if (strcmp(url, EI_STATUS_PATH) != 0)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "not found: etcd-init is waiting here; only "
 						       "GET " EI_STATUS_PATH " answers\n",
@@ -136,8 +166,76 @@ static int listen_socket(unsigned port, struct ei_err *err)
 	return fd;
 }
 
+/* A whole PEM file, NUL-terminated (libmicrohttpd takes PEM from memory). */
+static int read_pem(const char *path, char **out, struct ei_err *err)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (!f)
+		return ei_err_set(err, EI_E_USAGE, "status server: %s cannot be read: %s", path,
+				  strerror(errno));
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *b;
+
+			cap = cap ? cap * 2 : 8192;
+			if (cap > 1024 * 1024 || !(b = realloc(buf, cap))) {
+				free(buf);
+				fclose(f);
+				return ei_err_set(err, EI_E_USAGE, "status server: %s is too large",
+						  path);
+			}
+			buf = b;
+		}
+		size_t got = fread(buf + n, 1, 4096, f);
+
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static void free_pems(struct ei_server *s)
+{
+	free(s->cert_pem);
+	if (s->key_pem) {
+		explicit_bzero(s->key_pem, strlen(s->key_pem));
+		free(s->key_pem);
+	}
+	free(s->ca_pem);
+}
+
+static struct MHD_Daemon *start_daemon(struct ei_server *s, int fd)
+{
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	if (!s->tls)
+		return MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVER_PER_ADDRESS,
+			MHD_OPTION_CONNECTION_TIMEOUT, SERVER_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+			(size_t)SERVER_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+			MHD_OPTION_END);
+	return MHD_start_daemon(
+		flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVER_PER_ADDRESS,
+		MHD_OPTION_CONNECTION_TIMEOUT, SERVER_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)SERVER_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
+		MHD_OPTION_HTTPS_MEM_TRUST, s->ca_pem, MHD_OPTION_END);
+}
+
 int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
-		    struct ei_err *err)
+		    const struct ei_server_tls *tls, struct ei_err *err)
 {
 	const union MHD_DaemonInfo *info;
 	struct ei_loop_watch w;
@@ -152,22 +250,37 @@ int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
 	if (!s)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	s->loop = loop;
+	if (tls) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			free(s);
+			return ei_err_set(err, EI_E_SYS,
+					  "status server: this libmicrohttpd has no TLS support");
+		}
+		s->tls = true;
+		r = read_pem(tls->cert_file, &s->cert_pem, err);
+		if (!r)
+			r = read_pem(tls->key_file, &s->key_pem, err);
+		if (!r)
+			r = read_pem(tls->ca_file, &s->ca_pem, err);
+		if (r < 0) {
+			free_pems(s);
+			free(s);
+			return r;
+		}
+	}
 	fd = listen_socket(port, err);
 	if (fd < 0) {
+		free_pems(s);
 		free(s);
 		return fd;
 	}
-	s->daemon = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)SERVER_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)SERVER_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT, SERVER_IDLE_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_MEMORY,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+	s->daemon = start_daemon(s, fd);
 	if (!s->daemon) {
 		close(fd);
+		free_pems(s);
 		free(s);
-		return ei_err_set(err, EI_E_SYS, "status server: libmicrohttpd did not start");
+		return ei_err_set(err, EI_E_SYS, "status server: libmicrohttpd did not start%s",
+				  tls ? " (TLS: the peer certificate, key or CA was refused)" : "");
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	s->epoll_fd = info ? info->epoll_fd : -1;
@@ -177,6 +290,7 @@ int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
 			     : ei_err_set(err, EI_E_SYS, "status server: no epoll fd");
 	if (r < 0) {
 		MHD_stop_daemon(s->daemon);
+		free_pems(s);
 		free(s);
 		return r;
 	}
@@ -202,6 +316,7 @@ void ei_server_stop(struct ei_server *s)
 	ei_loop_remove_watch(s->loop, s->epoll_fd);
 	/* Closes every connection and the listening socket (it was handed to MHD). */
 	MHD_stop_daemon(s->daemon);
+	free_pems(s);
 	free(s->status);
 	free(s);
 }

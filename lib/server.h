@@ -8,6 +8,9 @@
  * 16 KiB of memory and 5 s of idleness each. Only GET of the status path answers 200;
  * any other path is 404 and any other method 405, so etcd peers that probe this port
  * (raft streams, /members, /version) get a clear refusal until etcd itself binds it.
+ * With peer TLS it serves HTTPS with the peer certificate and answers only clients
+ * whose certificate the peer CA verifies (403 otherwise): a status is evidence for a
+ * bootstrap, and an unauthenticated one is never evidence.
  * Not thread-safe; single owner. */
 #ifndef EI_SERVER_H
 #define EI_SERVER_H
@@ -17,10 +20,17 @@
 
 struct ei_server;
 
+/* The peer certificate, its key and the CA that client certificates must verify
+ * against (PEM files). */
+struct ei_server_tls {
+	const char *cert_file, *key_file, *ca_file;
+};
+
 /* Listen on 0.0.0.0:port (SO_REUSEADDR, so etcd can bind it right after us) and
- * register with the loop. Returns 0, or EI_E_SYS (the port is taken: err says so). */
+ * register with the loop; tls NULL: plain HTTP. Returns 0, EI_E_SYS (the port is
+ * taken: err says so), or EI_E_USAGE (a TLS file cannot be read or used). */
 int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
-		    struct ei_err *err);
+		    const struct ei_server_tls *tls, struct ei_err *err);
 
 /* The document served from now on (copied). Returns 0 or EI_E_NOMEM. */
 int ei_server_set_status(struct ei_server *s, const char *json, struct ei_err *err);

@@ -179,7 +179,7 @@ int main(void)
 	for (int i = 0; i < 10 && r < 0; i++) {
 		port = free_port();
 		memset(&err, 0, sizeof(err));
-		r = port ? ei_server_start(&srv, loop, port, &err) : EI_E_SYS;
+		r = port ? ei_server_start(&srv, loop, port, NULL, &err) : EI_E_SYS;
 	}
 	tap_ok(r == 0 && srv, "server starts on 0.0.0.0:%u", port);
 	if (r < 0) {
@@ -287,7 +287,7 @@ int main(void)
 		char want[16];
 
 		snprintf(want, sizeof(want), ":%u", port);
-		r = ei_server_start(&second, loop, port, &err);
+		r = ei_server_start(&second, loop, port, NULL, &err);
 		printf("#   %s\n", err.msg);
 		tap_ok(r == EI_E_SYS && !second && strstr(err.msg, want),
 		       "a second start on port %u fails with EI_E_SYS naming the port", port);
