@@ -943,15 +943,19 @@ dns_list()
 
 : "${EI_ETCDCTL_TIMEOUT:=5}"
 
-# ectl N ARGS...: etcdctl (API v3) against pod N's client URL (by IP, from the host).
+# ectl N ARGS...: etcdctl (API v3) against pod N's client URL (by IP, from the host):
+# ${EI_CLIENT_SCHEME:-http}, with the arguments of the array EI_ECTL_ARGS first
+# (--cacert/--cert/--key for TLS, --user for auth).
+[[ -v EI_ECTL_ARGS ]] || EI_ECTL_ARGS=()
 ectl()
 {
 	local n=$1
 	shift
 	env -u ETCDCTL_BIN -u ETCDCTL_ENDPOINTS -u ETCDCTL_CACERT -u ETCDCTL_CERT -u ETCDCTL_KEY -u ETCDCTL_API \
+		-u ETCDCTL_USER -u ETCDCTL_PASSWORD \
 		timeout $((EI_ETCDCTL_TIMEOUT + 5)) "$ETCDCTL_BIN" \
-		--endpoints="http://$(pod_ip "$n"):2379" \
-		--dial-timeout=2s --command-timeout="${EI_ETCDCTL_TIMEOUT}s" "$@"
+		--endpoints="${EI_CLIENT_SCHEME:-http}://$(pod_ip "$n"):2379" \
+		--dial-timeout=2s --command-timeout="${EI_ETCDCTL_TIMEOUT}s" "${EI_ECTL_ARGS[@]}" "$@"
 }
 
 # healthy N: pod N's etcd answers `endpoint health`.

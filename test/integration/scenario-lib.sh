@@ -1,12 +1,18 @@
 # shellcheck shell=bash
 # Shared steps of the etcd-init scenarios (sourced after lib.sh).
 
-# launch N [etcd-init args...]: start etcd-init as PID 1 of pod N.
+# launch N [etcd-init args...]: start etcd-init as PID 1 of pod N. When EI_LAUNCH_ENV
+# names a function, its output lines (K=V, for pod N) are added to the environment.
 launch()
 {
 	local n=$1
 	shift
-	pod_start "$n" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$n")" \
+	local -a pre=()
+	if [[ -n ${EI_LAUNCH_ENV:-} ]]; then
+		mapfile -t pre < <("$EI_LAUNCH_ENV" "$n")
+		pre=(env "${pre[@]}")
+	fi
+	pod_start "$n" "${pre[@]}" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$n")" \
 		--wait-timeout "${EI_WAIT_TIMEOUT:-120s}" "$@"
 }
 
