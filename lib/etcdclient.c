@@ -621,6 +621,16 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 	memset(res, 0, sizeof(*res));
 	if (n == 0)
 		return ei_err_set(err, EI_E_USAGE, "%s: no endpoint to ask", what);
+	/* Recent etcd refuses the gateway's list without a token (etcd-facts §1.5). */
+	if (!peer && ei_etcd_needs_token(c)) {
+		struct ei_err aerr = { 0 };
+
+		r = authenticate_many(c, endpoints, pins, n, res, &aerr);
+		if (r == EI_E_SIGNAL || r == EI_E_NOMEM) {
+			*err = aerr;
+			return r;
+		}
+	}
 	g = calloc(n, sizeof(*g));
 	reqs = calloc(n, sizeof(*reqs));
 	if (!g || !reqs) {

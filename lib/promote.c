@@ -37,8 +37,9 @@ static bool try_promote(struct ei_etcd_client *client, const struct ei_aftercare
 	if (r == EI_E_SIGNAL)
 		return true;
 	if (r < 0) {
-		ei_log_debug("promoter: no member answered", "attempt=%u error=%s", attempt,
-			     res.message);
+		/* Silence is expected while etcd starts; a refusal of our credentials is not. */
+		ei_log(res.failure == EI_ETCD_FAIL_AUTH ? EI_LOG_WARN : EI_LOG_DEBUG,
+		       "promoter: no member list", "attempt=%u error=%s", attempt, err->msg);
 		return false;
 	}
 	self = ei_member_list_find_id(&list, w->promote_id);

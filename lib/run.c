@@ -82,6 +82,51 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 	free(json);
 }
 
+/* A membership change refused for auth reasons: for good (exit 4), saying what to set. */
+static int auth_failed(struct run *r, struct ei_err *err)
+{
+	const struct ei_config *cfg = r->cfg;
+
+	if (!cfg->auth_user[0])
+		return ei_err_set(err, EI_E_CLUSTER,
+				  "%s: etcd auth is enabled in this cluster and membership changes "
+				  "need root: set --auth-user root and --auth-password-file (or "
+				  "ETCDCTL_USER and ETCDCTL_PASSWORD)",
+				  r->last_wait);
+	return ei_err_set(err, EI_E_CLUSTER,
+			  "%s: user %s may not change the membership (it needs the root role)",
+			  r->last_wait, cfg->auth_user);
+}
+
+/* etcd refused our credentials (a wrong password, an unknown user): that does not get
+ * better by waiting, and nothing is decided without them. */
+static int check_auth(struct run *r, struct ei_err *err)
+{
+	const char *why = ei_etcd_auth_refused(r->g.client);
+
+	return why ? ei_err_set(err, EI_E_CLUSTER, "%s", why) : 0;
+}
+
+/* A wait that cannot end: the members refuse their member list to a client without
+ * credentials (auth enabled, etcd >= 3.4.42/3.5.28/3.6.9), and none are configured. */
+static int check_auth_missing(struct run *r, const struct ei_facts *f, struct ei_err *err)
+{
+	if (r->cfg->auth_user[0])
+		return 0;
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_answer *a = &f->peers[i].list;
+
+		if (a->outcome == EI_OUTCOME_HTTP_ERROR && a->failure == EI_ETCD_FAIL_AUTH &&
+		    strstr(a->detail, "user name is empty"))
+			return ei_err_set(err, EI_E_CLUSTER,
+					  "%s refuses its member list without credentials (%s): etcd "
+					  "auth is enabled in this cluster: set --auth-user root and "
+					  "--auth-password-file (or ETCDCTL_USER and ETCDCTL_PASSWORD)",
+					  f->peers[i].host, a->detail);
+	}
+	return 0;
+}
+
 /* Serve our status on the peer port until the exec (server.h). */
 static void start_server(struct run *r, const struct ei_datadir_facts *d)
 {
@@ -211,7 +256,7 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=%s",
 		    plan->remove_id, ei_etcd_failure_name(res.failure), res.message);
 	if (res.failure == EI_ETCD_FAIL_AUTH)
-		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
+		return auth_failed(r, err);
 	return backoff(r, r->last_wait, err);
 }
 
@@ -266,7 +311,7 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 		return rc < 0 ? rc : 0;
 	}
 	if (res.failure == EI_ETCD_FAIL_AUTH)
-		return ei_err_set(err, EI_E_CLUSTER, "%s", r->last_wait);
+		return auth_failed(r, err);
 	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS)
 		ei_log_info("another learner is catching up; waiting for it to be promoted",
 			    "message=%s", res.message);
@@ -422,6 +467,8 @@ static int plan_only(struct run *r, struct ei_err *err)
 	if (rc < 0)
 		return rc;
 	rc = ei_gather_round(&r->g, &facts, err);
+	if (rc == 0)
+		rc = check_auth(r, err);
 	if (rc < 0) {
 		ei_facts_free(&facts);
 		return rc;
@@ -524,6 +571,8 @@ static int run_loop(struct run *r, struct ei_err *err)
 		round++;
 		rc = ei_gather_round(&r->g, &facts, err);
 		if (rc == 0)
+			rc = check_auth(r, err);
+		if (rc == 0)
 			rc = ei_plan_decide(r->cfg, &facts, &plan, err);
 		if (rc < 0) {
 			ei_facts_free(&facts);
@@ -538,6 +587,9 @@ static int run_loop(struct run *r, struct ei_err *err)
 		switch (plan.action) {
 		case EI_ACT_WAIT:
 			snprintf(r->last_wait, sizeof(r->last_wait), "%s", plan.reason);
+			rc = check_auth_missing(r, &facts, err);
+			if (rc < 0)
+				break;
 			/* Something changed: look again soon. */
 			if (changed)
 				r->backoff_ms = BACKOFF_FIRST_MS;

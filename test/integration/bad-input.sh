@@ -30,7 +30,7 @@ try 2 '--initial-cluster-size' "size 0" --initial-cluster-size 0
 try 2 '--peer-port' "port out of range" --peer-port 99999
 try 2 '--name/HOSTNAME' "name without ordinal" --name etcd
 try 2 '--scheme' "unknown scheme" --scheme ftp
-try 2 'URI_SCHEME https: .*does not read TLS settings' "https without TLS settings" --scheme https
+try 2 'URI_SCHEME is https but no certificate is set' "https without certificates" --scheme https
 try 2 '--cluster-domain' "bad domain" --cluster-domain 'bad..domain'
 try 2 'unknown option' "unknown option" --frobnicate
 try 2 'discovery-srv' "discovery flag after --" -- --discovery-srv=example.com

@@ -1,0 +1,541 @@
+/* k8s.c - the StatefulSet's desired replica count from the Kubernetes API (see k8s.h).
+ *
+ * The API server's answers follow its conventions (api-conventions.md): a 200 carries
+ * the object with kind and apiVersion; every error carries a Status object
+ * ({"kind":"Status","status":"Failure","message":...,"reason":...,"code":...}) whose
+ * message is the one sentence worth quoting. Authentication (401) comes before
+ * authorization (403), which comes before the lookup (404). */
+#include "k8s.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "identity.h"
+#include "json.h"
+#include "log.h"
+
+/* http.h bounds: the API server on the cluster network answers in milliseconds; a
+ * preStop hook has the pod's grace period for everything, this call included. */
+#define K8S_CONNECT_MS 2000L
+#define K8S_TOTAL_MS   5000L
+/* A projected service-account token is a JWT of 1-2 KiB. */
+#define K8S_TOKEN_MAX 16384
+#define K8S_URL_MAX   512
+#define K8S_QUOTE_MAX 200
+
+static const char redacted[] = "[redacted]";
+
+/* Replace every occurrence of secret in buf (cap len) by "[redacted]", truncating
+ * what no longer fits. */
+static void redact(char *buf, size_t len, const char *secret)
+{
+	size_t slen = secret ? strlen(secret) : 0, rlen = sizeof(redacted) - 1;
+	char *p = buf;
+
+	if (slen == 0 || len == 0)
+		return;
+	while ((p = strstr(p, secret))) {
+		size_t at = (size_t)(p - buf), room = len - 1 - at;
+		size_t tail = strlen(p + slen);
+		size_t put = rlen < room ? rlen : room;
+		size_t keep = tail < room - put ? tail : room - put;
+
+		memmove(buf + at + put, p + slen, keep);
+		memcpy(buf + at, redacted, put);
+		buf[at + put + keep] = '\0';
+		p = buf + at + put;
+	}
+}
+
+/* s[0..n) as one line into dst (cap > 0): control bytes become spaces, and every
+ * occurrence of secret "[redacted]", matched in s before the cut so that no part of
+ * it can be left at the end. */
+static void clean(char *dst, size_t cap, const char *s, size_t n, const char *secret)
+{
+	size_t slen = secret ? strlen(secret) : 0, rlen = sizeof(redacted) - 1, o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < cap;) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (slen && n - i >= slen && memcmp(s + i, secret, slen) == 0) {
+			size_t k = rlen < cap - 1 - o ? rlen : cap - 1 - o;
+
+			memcpy(dst + o, redacted, k);
+			o += k;
+			i += slen;
+			continue;
+		}
+		dst[o++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+		i++;
+	}
+	while (o && dst[o - 1] == ' ')
+		o--;
+	dst[o] = '\0';
+}
+
+/* The message of a Status body, or else the start of the body as it is: what the API
+ * server (or whatever answered in its place) said. "" when the body is empty. */
+static void answer_text(char *dst, size_t cap, const char *body, size_t len, const char *secret)
+{
+	json_object *root, *v;
+
+	dst[0] = '\0';
+	if (!body || len == 0)
+		return;
+	if (ei_json_parse(body, len, "Status", json_type_object, &root, NULL) == 0) {
+		if (ei_json_field(root, "kind", json_type_string, "a string", &v, "Status", NULL) ==
+			1 &&
+		    strcmp(json_object_get_string(v), "Status") == 0 &&
+		    ei_json_field(root, "message", json_type_string, "a string", &v, "Status",
+				  NULL) == 1) {
+			clean(dst, cap, json_object_get_string(v),
+			      (size_t)json_object_get_string_len(v), secret);
+			json_object_put(root);
+			return;
+		}
+		json_object_put(root);
+	}
+	clean(dst, cap, body, len, secret);
+}
+
+/* The user a Forbidden Status names: `... User "system:serviceaccount:ns:sa" cannot
+ * get resource ...` (the RBAC authorizer's sentence). "" when there is none. */
+static void forbidden_user(char *dst, size_t cap, const char *text)
+{
+	const char *p = strstr(text, "User \""), *end;
+
+	dst[0] = '\0';
+	if (!p)
+		return;
+	p += strlen("User \"");
+	end = strchr(p, '"');
+	if (!end || end == p || (size_t)(end - p) >= cap)
+		return;
+	memcpy(dst, p, (size_t)(end - p));
+	dst[end - p] = '\0';
+}
+
+/* The HTTP statuses (see k8s.h). */
+static int status_message(long status, const char *text, const struct ei_k8s_target *t, char *buf,
+			  size_t len)
+{
+	const char *sa_dir = t->sa_dir ? t->sa_dir : EI_K8S_SA_DIR;
+	char user[160], who[200], said[K8S_QUOTE_MAX + 4];
+
+	/* ` "<what the server said>"`, or nothing when it said nothing. */
+	said[0] = '\0';
+	if (text[0])
+		snprintf(said, sizeof(said), " \"%s\"", text);
+
+	switch (status) {
+	case 401:
+		snprintf(buf, len,
+			 "the service-account token was rejected (HTTP 401%s): %s/token is "
+			 "expired, revoked or from another cluster",
+			 said, sa_dir);
+		return EI_E_USAGE;
+	case 403:
+		forbidden_user(user, sizeof(user), text);
+		if (strncmp(user, "system:serviceaccount:", strlen("system:serviceaccount:")) == 0)
+			snprintf(who, sizeof(who), "the service account %s", user);
+		else if (user[0])
+			snprintf(who, sizeof(who), "%s (not a service account)", user);
+		else
+			snprintf(who, sizeof(who), "the pod's service account");
+		snprintf(buf, len,
+			 "RBAC: %s needs get on statefulsets in %s: a Role with get on "
+			 "statefulsets.apps and a RoleBinding to the service account "
+			 "(HTTP 403%s)",
+			 who, t->ns, said);
+		return EI_E_USAGE;
+	case 404:
+		snprintf(buf, len, "no StatefulSet \"%s\" in namespace \"%s\" (HTTP 404%s)", t->set,
+			 t->ns, said);
+		return EI_E_USAGE;
+	case 429:
+		snprintf(buf, len, "the API server is throttling requests (HTTP 429%s)", said);
+		return EI_E_UNAVAILABLE;
+	default:
+		break;
+	}
+	if (status >= 500) {
+		snprintf(buf, len, "the API server failed (HTTP %ld%s)", status, said);
+		return EI_E_UNAVAILABLE;
+	}
+	snprintf(buf, len, "unexpected answer (HTTP %ld%s)", status, said);
+	return status >= 400 && status < 500 ? EI_E_USAGE : EI_E_UNAVAILABLE;
+}
+
+int ei_k8s_failure_message(enum ei_outcome outcome, long status, const char *body, size_t body_len,
+			   const char *http_detail, const struct ei_k8s_target *t,
+			   const char *secret, char *buf, size_t len)
+{
+	const char *sa_dir = t->sa_dir ? t->sa_dir : EI_K8S_SA_DIR;
+	char text[K8S_QUOTE_MAX + 1], detail[256];
+	int code = EI_E_UNAVAILABLE;
+
+	if (len == 0)
+		return code;
+	/* Whatever the server or libcurl said is cleaned of the secret before it is cut
+	 * to size; the rest of the message is ours. */
+	clean(detail, sizeof(detail), http_detail ? http_detail : "",
+	      http_detail ? strlen(http_detail) : 0, secret);
+	switch (outcome) {
+	case EI_OUTCOME_HTTP_ERROR:
+		answer_text(text, sizeof(text), body, body_len, secret);
+		code = status_message(status, text, t, buf, len);
+		break;
+	case EI_OUTCOME_REFUSED:
+		snprintf(
+		    buf, len,
+		    "connection refused: nothing listens there (is KUBERNETES_SERVICE_HOST/PORT "
+		    "the API server?)");
+		break;
+	case EI_OUTCOME_TIMEOUT:
+		snprintf(buf, len, "timed out: %s", detail);
+		break;
+	case EI_OUTCOME_UNREACHABLE:
+		snprintf(buf, len, "unreachable: %s", detail);
+		break;
+	case EI_OUTCOME_CLOSED:
+		snprintf(buf, len, "the connection closed without an answer: %s", detail);
+		break;
+	case EI_OUTCOME_TLS:
+		snprintf(buf, len,
+			 "TLS failure: %s (the API server's certificate must verify against "
+			 "%s/ca.crt)",
+			 detail, sa_dir);
+		break;
+	case EI_OUTCOME_MALFORMED:
+		snprintf(buf, len, "not a readable HTTP answer: %s", detail);
+		code = EI_E_PARSE;
+		break;
+	case EI_OUTCOME_VALID:
+		snprintf(buf, len, "HTTP %ld, but not a usable StatefulSet", status);
+		code = EI_E_PARSE;
+		break;
+	case EI_OUTCOME_NOT_ASKED:
+	case EI_OUTCOME_NOT_PEER:
+	default:
+		snprintf(buf, len, "not asked: %s", detail);
+		break;
+	}
+	return code;
+}
+
+int ei_k8s_parse_statefulset(const char *body, size_t len, const char *set, long *replicas,
+			     struct ei_err *err)
+{
+	static const char ctx[] = "StatefulSet";
+	json_object *root, *v, *meta, *spec;
+	int64_t n = 1;
+	int r;
+
+	*replicas = -1;
+	r = ei_json_parse(body, len, ctx, json_type_object, &root, err);
+	if (r < 0)
+		return r;
+	r = ei_json_field(root, "kind", json_type_string, "a string", &v, ctx, err);
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "%s: no \"kind\"", ctx);
+	if (r < 0)
+		goto out;
+	if (strcmp(json_object_get_string(v), "StatefulSet") != 0) {
+		r = ei_err_set(err, EI_E_PARSE, "%s: kind is \"%.40s\", not \"StatefulSet\"", ctx,
+			       json_object_get_string(v));
+		goto out;
+	}
+	r = ei_json_field(root, "apiVersion", json_type_string, "a string", &v, ctx, err);
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "%s: no \"apiVersion\"", ctx);
+	if (r < 0)
+		goto out;
+	if (strcmp(json_object_get_string(v), "apps/v1") != 0) {
+		r = ei_err_set(err, EI_E_PARSE, "%s: apiVersion is \"%.40s\", not \"apps/v1\"", ctx,
+			       json_object_get_string(v));
+		goto out;
+	}
+	r = ei_json_field(root, "metadata", json_type_object, "an object", &meta, ctx, err);
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "%s: no \"metadata\"", ctx);
+	if (r < 0)
+		goto out;
+	r = ei_json_field(meta, "name", json_type_string, "a string", &v, "StatefulSet.metadata",
+			  err);
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "%s: no \"metadata.name\"", ctx);
+	if (r < 0)
+		goto out;
+	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v))) {
+		r = ei_err_set(err, EI_E_PARSE, "%s: metadata.name contains a NUL byte", ctx);
+		goto out;
+	}
+	if (strcmp(json_object_get_string(v), set) != 0) {
+		r = ei_err_set(err, EI_E_PARSE, "%s: metadata.name is \"%.64s\", not \"%s\"", ctx,
+			       json_object_get_string(v), set);
+		goto out;
+	}
+	r = ei_json_field(root, "spec", json_type_object, "an object", &spec, ctx, err);
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "%s: no \"spec\"", ctx);
+	if (r < 0)
+		goto out;
+	r = ei_json_field(spec, "replicas", json_type_int, "an integer", &v, "StatefulSet.spec",
+			  err);
+	if (r < 0)
+		goto out;
+	/* apps/v1 defaulting: an absent (omitted) spec.replicas is 1. json-c clamps
+	 * integers beyond int64 to its limits, which the range refuses too. */
+	if (r == 1)
+		n = json_object_get_int64(v);
+	if (n < 0 || n > EI_K8S_MAX_REPLICAS) {
+		r = ei_err_set(err, EI_E_PARSE,
+			       "%s: spec.replicas is %" PRId64 ", not a replica count (0-%ld)", ctx,
+			       n, EI_K8S_MAX_REPLICAS);
+		goto out;
+	}
+	*replicas = (long)n;
+	r = 0;
+out:
+	json_object_put(root);
+	return r;
+}
+
+/* KUBERNETES_SERVICE_HOST/PORT, the namespace and the name become one URL: check
+ * each so that none can change its shape (no '/', '@', '?' or space sneaks in). */
+static int build_url(const struct ei_k8s_target *t, char *url, size_t cap, struct ei_err *err)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	struct in6_addr a6;
+	const char *h = t->host;
+	size_t hlen;
+	long port = 0;
+	int n;
+
+	if (!h || !*h)
+		return ei_err_set(err, EI_E_USAGE,
+				  "the API server's host is empty (KUBERNETES_SERVICE_HOST, which "
+				  "the kubelet sets in every pod)");
+	hlen = strlen(h);
+	if (h[0] == '[' && hlen > 2 && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (memchr(h, ':', hlen)) {
+		if (hlen >= sizeof(host) - 2)
+			return ei_err_set(err, EI_E_USAGE,
+					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not "
+					  "an IPv6 address",
+					  t->host);
+		memcpy(host, h, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, &a6) != 1)
+			return ei_err_set(err, EI_E_USAGE,
+					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not "
+					  "an IPv6 address",
+					  t->host);
+		/* RFC 3986 3.2.2: an IPv6 literal is bracketed in a URL. */
+		snprintf(host, sizeof(host), "[%.*s]", (int)hlen, h);
+	} else {
+		if (hlen > EI_DOMAIN_MAX || h != t->host)
+			return ei_err_set(err, EI_E_USAGE,
+					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not a "
+					  "host name or address",
+					  t->host);
+		for (size_t i = 0; i < hlen; i++)
+			if (!(h[i] == '.' || h[i] == '-' || (h[i] >= '0' && h[i] <= '9') ||
+			      (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z')))
+				return ei_err_set(err, EI_E_USAGE,
+						  "KUBERNETES_SERVICE_HOST \"%.64s\" "
+						  "is not a host name or address",
+						  t->host);
+		snprintf(host, sizeof(host), "%s", h);
+	}
+	/* One checked number parser (STYLE.md 8): digits only, 1-65535. */
+	for (const char *p = t->port ? t->port : ""; *p && port <= 65535; p++)
+		port = *p >= '0' && *p <= '9' ? port * 10 + (*p - '0') : 65536;
+	if (!t->port || !*t->port || port < 1 || port > 65535)
+		return ei_err_set(err, EI_E_USAGE,
+				  "KUBERNETES_SERVICE_PORT \"%.16s\" is not a port (1-65535)",
+				  t->port ? t->port : "");
+	if (!t->ns || !ei_label_valid(t->ns))
+		return ei_err_set(err, EI_E_USAGE, "namespace \"%.64s\" is not a DNS label",
+				  t->ns ? t->ns : "");
+	if (!t->set || !ei_domain_valid(t->set))
+		return ei_err_set(err, EI_E_USAGE, "StatefulSet name \"%.64s\" is not a DNS name",
+				  t->set ? t->set : "");
+	n = snprintf(url, cap, "https://%s:%ld/apis/apps/v1/namespaces/%s/statefulsets/%s", host,
+		     port, t->ns, t->set);
+	if (n < 0 || (size_t)n >= cap)
+		return ei_err_set(err, EI_E_USAGE, "the API URL is longer than %zu bytes", cap - 1);
+	return 0;
+}
+
+/* <sa_dir>/token, without its trailing newline, into a malloc'ed string. Its content
+ * is never quoted: a message names the file only. */
+static int read_token(const char *path, char **out, struct ei_err *err)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ei_err_set(
+		    err, EI_E_USAGE,
+		    "%s: %s (no service-account token: is automountServiceAccountToken "
+		    "false for this pod?)",
+		    path, strerror(errno));
+	buf = malloc(K8S_TOKEN_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	}
+	while (len <= K8S_TOKEN_MAX && (n = read(fd, buf + len, K8S_TOKEN_MAX + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = ei_err_sys(err, errno, "reading %s", path);
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r == 0 && len > K8S_TOKEN_MAX)
+		r = ei_err_set(err, EI_E_USAGE, "%s: larger than %d bytes, not a token", path,
+			       K8S_TOKEN_MAX);
+	while (r == 0 && len &&
+	       (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
+		buf[len - 1] == '\t'))
+		len--;
+	if (r == 0 && len == 0)
+		r = ei_err_set(err, EI_E_USAGE, "%s is empty", path);
+	/* It goes into a header line: nothing that could end or split it. */
+	for (size_t i = 0; r == 0 && i < len; i++)
+		if ((unsigned char)buf[i] <= 0x20 || buf[i] == 0x7f)
+			r = ei_err_set(err, EI_E_USAGE,
+				       "%s contains a blank or a control character, not a token",
+				       path);
+	if (r < 0) {
+		explicit_bzero(buf, K8S_TOKEN_MAX + 1);
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static void forget(char *secret)
+{
+	if (secret) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}
+
+/* The request itself, with the token and its header line owned by the caller. */
+static int ask(struct ei_loop *loop, const char *url, const char *ca, const char *auth,
+	       const struct ei_k8s_target *t, const char *token, struct ei_k8s_answer *out,
+	       struct ei_err *err)
+{
+	struct ei_http_opts ho = {
+	    .ca_file = ca, .connect_timeout_ms = K8S_CONNECT_MS, .total_timeout_ms = K8S_TOTAL_MS};
+	struct ei_http_req req = {.url = url};
+	struct ei_http_req *reqs[] = {&req};
+	struct ei_http *http = NULL;
+	struct ei_err perr = {0};
+	char msg[EI_ERR_MSG_MAX];
+	int r;
+
+	req.headers[0] = auth;
+	req.headers[1] = "Accept: application/json";
+	r = ei_http_create(&http, loop, &ho, err);
+	if (r < 0)
+		return r;
+	ei_log_debug("asking the Kubernetes API", "url=%s", url);
+	r = ei_http_run(http, reqs, 1, err);
+	ei_http_destroy(http);
+	if (r < 0) {
+		ei_http_req_clear(&req);
+		return r;
+	}
+	out->outcome = req.outcome;
+	out->status = req.status;
+	if (req.outcome == EI_OUTCOME_VALID &&
+	    ei_k8s_parse_statefulset(req.resp, req.resp_len, t->set, &out->replicas, &perr) == 0) {
+		ei_http_req_clear(&req);
+		return 0;
+	}
+	if (req.outcome == EI_OUTCOME_VALID) {
+		out->outcome = EI_OUTCOME_MALFORMED;
+		snprintf(msg, sizeof(msg), "HTTP %ld, but not our StatefulSet: %s", req.status,
+			 perr.msg);
+		redact(msg, sizeof(msg), token);
+		r = EI_E_PARSE;
+	} else {
+		r = ei_k8s_failure_message(req.outcome, req.status, req.resp, req.resp_len,
+					   req.detail, t, token, msg, sizeof(msg));
+	}
+	ei_http_req_clear(&req);
+	return ei_err_set(err, r, "GET %s: %s", url, msg);
+}
+
+int ei_k8s_statefulset_replicas(struct ei_loop *loop, const struct ei_k8s_target *t,
+				struct ei_k8s_answer *out, struct ei_err *err)
+{
+	const char *dir = t->sa_dir ? t->sa_dir : EI_K8S_SA_DIR;
+	char url[K8S_URL_MAX], path[4096], ca[4096];
+	char *token = NULL, *auth = NULL;
+	struct ei_err local;
+	int fd, r;
+
+	/* err->msg is copied into out->detail. */
+	if (!err)
+		err = &local;
+	memset(out, 0, sizeof(*out));
+	out->replicas = -1;
+	r = build_url(t, url, sizeof(url), err);
+	if (r < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/token", dir);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
+	r = read_token(path, &token, err);
+	if (r < 0)
+		goto out;
+	/* Checked here so that a missing CA reads as such, not as a TLS failure. */
+	fd = open(ca, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = ei_err_set(err, EI_E_USAGE,
+			       "%s: %s (the service account's CA, needed to verify the API server)",
+			       ca, strerror(errno));
+		goto out;
+	}
+	close(fd);
+	if (asprintf(&auth, "Authorization: Bearer %s", token) < 0) {
+		auth = NULL;
+		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = ask(loop, url, ca, auth, t, token, out, err);
+out:
+	if (r < 0 && r != EI_E_SIGNAL)
+		redact(err->msg, sizeof(err->msg), token);
+	if (r < 0) {
+		out->replicas = -1;
+		snprintf(out->detail, sizeof(out->detail), "%s", err->msg);
+	}
+	forget(auth);
+	forget(token);
+	return r;
+}

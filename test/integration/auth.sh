@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# etcd auth: with auth enabled, a join without credentials and one with a wrong password
+# are refused for good (exit 4) and change nothing; one with root's credentials (from a
+# password file, or ETCDCTL_USER/ETCDCTL_PASSWORD) joins and ends a voter. The password
+# and the token never appear in any output, nor on etcd's command line.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/scenario-lib.sh"
+ei_env_setup
+
+secret='s3cret-Pw.42'
+cold_start3
+ok "root added" ectl 0 user add root --new-user-password="$secret"
+ok "auth enabled" ectl 0 auth enable
+EI_ECTL_ARGS=(--user "root:$secret")
+ok "a key is written with root's credentials" put_key k v 0
+members() { member_list_json 0 | jq -c '[.members[] | {ID, name, isLearner}] | sort_by(.ID)'; }
+members_before=$(members)
+pod_create 3
+dns_publish 3
+echo "$secret" >"$EI_RUN/root-password"
+echo "not-the-password" >"$EI_RUN/wrong-password"
+
+# try_join EXPECTED PATTERN WHAT ARGS...: etcd-init in pod 3, in the foreground.
+try_join()
+{
+	local want=$1 pattern=$2 what=$3 out st
+	shift 3
+	out=$(pod_exec 3 timeout 90 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 3)" \
+		--wait-timeout 60s "$@" 2>&1)
+	st=$?
+	printf '%s\n' "$out" >>"$EI_RUN/outputs"
+	is "$st" "$want" "$what: exit $want"
+	like "$out" "$pattern" "$what: the message says why"
+	is "$(members)" "$members_before" "$what: member list unchanged"
+	ok "$what: pod 3's volume untouched" volume_empty 3
+}
+try_join 4 'auth is enabled in this cluster.*--auth-user root' "no credentials"
+try_join 4 'refused the credentials of user root' "a wrong password" \
+	--auth-user root --auth-password-file "$EI_RUN/wrong-password"
+try_join 2 '--auth-password-file .*cannot be read' "an unreadable password file" \
+	--auth-user root --auth-password-file "$EI_RUN/no-such-file"
+out=$(pod_exec 3 env ETCDCTL_USER=root timeout 30 "$ETCD_INIT" --etcd "$ETCD_BIN" \
+	--data-dir "$(pod_data 3)" 2>&1)
+is "$?" 2 "ETCDCTL_USER without a password: exit 2"
+like "$out" 'no password' "ETCDCTL_USER without a password: says so"
+
+# plan with root's credentials: the decision, and no secret in it.
+plan_out=$(pod_exec 3 "$ETCD_INIT" plan --etcd "$ETCD_BIN" --data-dir "$(pod_data 3)" \
+	--auth-user root --auth-password-file "$EI_RUN/root-password" 2>&1)
+printf '%s\n' "$plan_out" >>"$EI_RUN/outputs"
+like "$plan_out" 'decision +join' "plan with credentials: join"
+
+# The real join, with the password from a file.
+launch 3 --auth-user root --auth-password-file "$EI_RUN/root-password"
+ok "join with root's credentials: 4 voters" wait_voters 4 120
+ok "member 3 healthy" wait_healthy "0 1 2 3" 60
+is "$(get_key k 3)" v "member 3 serves the key"
+pid=$(pgrep -f -n "etcd.*--name=etcd-3")
+unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret|password" "etcd's command line has no password"
+
+# A fifth member with etcdctl's variables.
+pod_create 4
+dns_publish 4
+EI_POD_ENV=(ETCDCTL_USER=root "ETCDCTL_PASSWORD=$secret")
+launch 4
+EI_POD_ENV=()
+ok "join with ETCDCTL_USER/ETCDCTL_PASSWORD: 5 voters" wait_voters 5 150
+pid=$(pgrep -f -n "etcd.*--name=etcd-4")
+unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret" "etcd's command line has no password (4)"
+
+# No secret anywhere: not in any log (at debug level too), not in any output.
+log_mark 0
+pod_exec 4 "$ETCD_INIT" plan --etcd "$ETCD_BIN" --data-dir "$(pod_data 4)" --log-level debug \
+	--auth-user root --auth-password-file "$EI_RUN/root-password" >>"$EI_RUN/outputs" 2>&1
+all=$(cat "$EI_RUN"/etcd-*/log "$EI_RUN/outputs")
+unlike "$all" "$secret" "the password appears in no log or output"
+unlike "$all" 'Authorization|"token"' "no token or Authorization header in any log or output"
+ok "the token was used (member 3 logged no auth failure)" bash -c "! grep -q 'auth token' '$EI_RUN/etcd-3/log'"
+done_testing
