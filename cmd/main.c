@@ -9,8 +9,10 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "diagnose.h"
 #include "ei-version.h"
 #include "err.h"
+#include "leave.h"
 #include "log.h"
 #include "loop.h"
 #include "run.h"
@@ -89,7 +91,21 @@ int main(int argc, char **argv)
 		ei_log_info("etcd-init starting", "version=%s name=%s pid=%d", EI_VERSION, cfg.name,
 			    (int)getpid());
 
-	rc = ei_run(&cfg, loop, environ, &err);
+	switch (cfg.command) {
+	case EI_CMD_LEAVE:
+		rc = ei_leave(&cfg, loop, environ, &err);
+		break;
+	case EI_CMD_DIAGNOSE:
+		rc = ei_diagnose(&cfg, loop, environ, &err);
+		break;
+	case EI_CMD_RUN:
+	case EI_CMD_PLAN:
+	case EI_CMD_HELP:
+	case EI_CMD_VERSION:
+	default:
+		rc = ei_run(&cfg, loop, environ, &err);
+		break;
+	}
 	ei_loop_destroy(loop);
 	if (rc < 0)
 		return fail(&err);

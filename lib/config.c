@@ -31,6 +31,8 @@ enum {
 	OPT_AUTH_USER,
 	OPT_AUTH_PASSWORD_FILE,
 	OPT_CERT_WARN_DAYS,
+	OPT_REPLICAS,
+	OPT_SA_DIR,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +58,8 @@ static const struct option long_options[] = {
 	{ "auth-user", required_argument, NULL, OPT_AUTH_USER },
 	{ "auth-password-file", required_argument, NULL, OPT_AUTH_PASSWORD_FILE },
 	{ "cert-warn-days", required_argument, NULL, OPT_CERT_WARN_DAYS },
+	{ "replicas", required_argument, NULL, OPT_REPLICAS },
+	{ "service-account-dir", required_argument, NULL, OPT_SA_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -69,11 +73,12 @@ struct raw {
 	const char *ns_source, *domain_source;
 	const char *auth_user, *auth_password_file, *auth_password, *cert_warn_days;
 	const char *auth_user_from;
+	const char *replicas, *sa_dir, *k8s_host, *k8s_port;
 };
 
 void ei_config_usage(FILE *out)
 {
-	fputs("Usage: etcd-init [run|plan] [options] [-- etcd-args...]\n"
+	fputs("Usage: etcd-init [run|plan|leave|diagnose] [options] [-- etcd-args...]\n"
 	      "\n"
 	      "Start an etcd member of a StatefulSet: wait for DNS, decide whether to bootstrap,\n"
 	      "restart, join or replace, make the membership change, then exec etcd.\n"
@@ -82,6 +87,10 @@ void ei_config_usage(FILE *out)
 	      "  run                     do it and exec etcd (default)\n"
 	      "  plan, --dry-run         print the facts, the decision and the etcd command line;\n"
 	      "                          change nothing\n"
+	      "  leave                   preStop hook: on a scale-down past this pod, remove its\n"
+	      "                          member and move its data aside; otherwise nothing\n"
+	      "  diagnose                a table of every peer (DNS, answers, member, health),\n"
+	      "                          the data dir, the certificates and the decision; read-only\n"
 	      "\n"
 	      "Options (environment fallback in brackets; the flag wins):\n"
 	      "  --name NAME             pod name <set>-<ordinal> [HOSTNAME] (default: gethostname)\n"
@@ -105,6 +114,10 @@ void ei_config_usage(FILE *out)
 	      "  --auth-user USER        etcd auth user, root for membership changes [ETCDCTL_USER]\n"
 	      "  --auth-password-file F  a file holding its password [ETCDCTL_PASSWORD: the value]\n"
 	      "  --cert-warn-days N      warn when a certificate expires within N days (30)\n"
+	      "  --replicas N            leave: the desired replica count (default: ask the\n"
+	      "                          Kubernetes API for the StatefulSet's spec.replicas)\n"
+	      "  --service-account-dir D leave: token and ca.crt for the Kubernetes API\n"
+	      "                          (/var/run/secrets/kubernetes.io/serviceaccount)\n"
 	      "  --output text|json      output of plan (text)\n"
 	      "  --log-format text|json  (text)\n"
 	      "  --log-level LEVEL       error, warn, info or debug (info)\n"
@@ -276,6 +289,8 @@ static int parse_options(struct raw *raw, struct ei_config *cfg, int argc, char 
 		case OPT_AUTH_USER: raw->auth_user = optarg; raw->auth_user_from = "--auth-user"; break;
 		case OPT_AUTH_PASSWORD_FILE: raw->auth_password_file = optarg; break;
 		case OPT_CERT_WARN_DAYS: raw->cert_warn_days = optarg; break;
+		case OPT_REPLICAS: raw->replicas = optarg; break;
+		case OPT_SA_DIR: raw->sa_dir = optarg; break;
 		case 'h': cfg->command = EI_CMD_HELP; return 0;
 		case OPT_VERSION: cfg->command = EI_CMD_VERSION; return 0;
 		case ':':
@@ -302,8 +317,17 @@ static int parse_command(struct ei_config *cfg, int argc, char **argv, struct ei
 		cfg->command = EI_CMD_PLAN;
 		return 1;
 	}
+	if (strcmp(argv[1], "leave") == 0) {
+		cfg->command = EI_CMD_LEAVE;
+		return 1;
+	}
+	if (strcmp(argv[1], "diagnose") == 0) {
+		cfg->command = EI_CMD_DIAGNOSE;
+		return 1;
+	}
 	return ei_err_set(err, EI_E_USAGE,
-			  "\"%s\": unknown command (expected run or plan; etcd arguments go after --)",
+			  "\"%s\": unknown command (expected run, plan, leave or diagnose; etcd "
+			  "arguments go after --)",
 			  argv[1]);
 }
 
@@ -340,6 +364,8 @@ static void apply_env_fallbacks(struct raw *raw, char **envp)
 	if (!raw->auth_user && (raw->auth_user = env_value(envp, "ETCDCTL_USER")))
 		raw->auth_user_from = "ETCDCTL_USER";
 	raw->auth_password = env_value(envp, "ETCDCTL_PASSWORD");
+	raw->k8s_host = env_value(envp, "KUBERNETES_SERVICE_HOST");
+	raw->k8s_port = env_value(envp, "KUBERNETES_SERVICE_PORT");
 }
 
 /* etcd auth: a user, and a password from a file, ETCDCTL_PASSWORD, or etcdctl's
@@ -552,6 +578,25 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 		cfg->cert_warn_days = (unsigned)v;
 	}
 	r = validate_auth(cfg, raw, err);
+	if (r < 0)
+		return r;
+	cfg->replicas = -1;
+	if (raw->replicas) {
+		if (!ei_parse_uint(raw->replicas, 0, 100000, &v))
+			return ei_err_set(err, EI_E_USAGE,
+					  "--replicas: \"%s\" is not a replica count (expected 0-100000)",
+					  raw->replicas);
+		cfg->replicas = (long)v;
+	}
+	r = copy_setting(cfg->sa_dir, sizeof(cfg->sa_dir),
+			 raw->sa_dir ? raw->sa_dir : "/var/run/secrets/kubernetes.io/serviceaccount",
+			 "--service-account-dir", err);
+	if (r == 0 && raw->k8s_host)
+		r = copy_setting(cfg->k8s_host, sizeof(cfg->k8s_host), raw->k8s_host,
+				 "KUBERNETES_SERVICE_HOST", err);
+	if (r == 0)
+		r = copy_setting(cfg->k8s_port, sizeof(cfg->k8s_port),
+				 raw->k8s_port ? raw->k8s_port : "443", "KUBERNETES_SERVICE_PORT", err);
 	if (r < 0)
 		return r;
 	if (raw->wait_timeout && !ei_parse_duration(raw->wait_timeout, &cfg->wait_timeout_s))

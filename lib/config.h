@@ -14,7 +14,7 @@
 #include "log.h"
 #include "tlsconf.h"
 
-enum ei_command { EI_CMD_RUN, EI_CMD_PLAN, EI_CMD_HELP, EI_CMD_VERSION };
+enum ei_command { EI_CMD_RUN, EI_CMD_PLAN, EI_CMD_LEAVE, EI_CMD_DIAGNOSE, EI_CMD_HELP, EI_CMD_VERSION };
 enum ei_output { EI_OUTPUT_TEXT, EI_OUTPUT_JSON };
 
 #define EI_DEFAULT_WAIT_TIMEOUT_S 600u
@@ -41,6 +41,12 @@ struct ei_config {
 	char auth_user[128];              /* etcd auth; "" when none */
 	char auth_password_file[PATH_MAX];
 	const char *auth_password;        /* borrowed from the environment, or NULL; never printed */
+	/* leave: the desired replica count from --replicas (-1: ask the Kubernetes API at
+	 * KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT with the service account). */
+	long replicas;
+	char k8s_host[256];               /* "" when not in a pod */
+	char k8s_port[8];
+	char sa_dir[PATH_MAX];            /* the service-account dir (token, ca.crt) */
 	char **etcd_args;                 /* the arguments after "--", borrowed from argv */
 	size_t n_etcd_args;
 	/* Where each derived value came from, for `plan` ("flag", "env HOSTNAME", ...). */

@@ -76,6 +76,8 @@ int ei_err_exit_code(const struct ei_err *err)
 		return EI_EXIT_CLUSTER;
 	case EI_E_REFUSE:
 		return EI_EXIT_REFUSE;
+	case EI_E_UNDECIDED:
+		return EI_EXIT_UNDECIDED;
 	case EI_E_SIGNAL:
 		/* The shell convention, as tini and catatonit report it. */
 		return 128 + err->signo;
@@ -111,6 +113,8 @@ const char *ei_err_name(int code)
 		return "unavailable";
 	case EI_E_EXEC:
 		return "exec";
+	case EI_E_UNDECIDED:
+		return "undecided";
 	default:
 		return "unknown";
 	}

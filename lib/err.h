@@ -21,6 +21,7 @@ enum ei_errcode {
 	EI_E_PARSE = -8,     /* a peer sent something we cannot read */
 	EI_E_UNAVAILABLE = -9, /* nothing answered (DNS name absent, no member reachable) */
 	EI_E_EXEC = -10,     /* execve failed; errno in sys_errno */
+	EI_E_UNDECIDED = -11, /* leave: could not decide whether to remove (nothing removed) */
 };
 
 /* Exit codes of etcd-init (documented in README.md, "Exit codes"). */
@@ -31,6 +32,7 @@ enum ei_exit {
 	EI_EXIT_TIMEOUT = 3,   /* gave up waiting for DNS or for the cluster */
 	EI_EXIT_CLUSTER = 4,   /* a membership change failed */
 	EI_EXIT_REFUSE = 5,    /* refused to start: the data dir or cluster state is unsafe */
+	EI_EXIT_UNDECIDED = 6, /* leave could not decide; nothing was removed */
 	EI_EXIT_NOEXEC = 126,  /* etcd found but not executable */
 	EI_EXIT_NOTFOUND = 127, /* etcd not found */
 };

@@ -19,6 +19,7 @@ int main(void)
 		{ EI_E_UNAVAILABLE, 0, 0, 3 },
 		{ EI_E_CLUSTER, 0, 0, 4 },
 		{ EI_E_REFUSE, 0, 0, 5 },
+		{ EI_E_UNDECIDED, 0, 0, 6 },
 		{ EI_E_SIGNAL, SIGTERM, 0, 143 },
 		{ EI_E_SIGNAL, SIGINT, 0, 130 },
 		{ EI_E_EXEC, 0, ENOENT, 127 },
