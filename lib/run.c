@@ -23,6 +23,7 @@
 #include "gather.h"
 #include "log.h"
 #include "plan.h"
+#include "preflight.h"
 #include "promote.h"
 #include "report.h"
 #include "server.h"
@@ -624,12 +625,52 @@ static int run_loop(struct run *r, struct ei_err *err)
 	}
 }
 
+/* The certificate pre-flight (preflight.h), before anything else: a certificate that
+ * etcd or its peers will reject fails later with a cryptic handshake error, after a
+ * membership change. Every finding is logged; a failing one ends here (exit 2). */
+static int check_certificates(const struct ei_config *cfg, char **envp, struct ei_err *err)
+{
+	struct ei_tls_report rep = { 0 };
+	size_t failed = 0;
+	int rc;
+
+	rc = ei_preflight_run(cfg, envp, time(NULL), &rep, err);
+	for (size_t i = 0; rc == 0 && i < rep.n; i++) {
+		const struct ei_tls_finding *f = &rep.findings[i];
+
+		if (f->level == EI_TLS_FAIL)
+			failed++;
+		ei_log(f->level == EI_TLS_FAIL   ? EI_LOG_ERROR
+		       : f->level == EI_TLS_WARN ? EI_LOG_WARN
+						 : EI_LOG_DEBUG,
+		       "certificate check", "check=%s result=%s detail=%s", f->check,
+		       ei_tls_level_name(f->level), f->message);
+	}
+	if (rc == 0 && failed) {
+		for (size_t i = 0; i < rep.n; i++) {
+			if (rep.findings[i].level == EI_TLS_FAIL) {
+				rc = ei_err_set(err, EI_E_USAGE,
+						"certificate pre-flight: %zu check%s failed, nothing was "
+						"done; the first: %s",
+						failed, failed > 1 ? "s" : "", rep.findings[i].message);
+				break;
+			}
+		}
+	} else if (rc == 0 && rep.n) {
+		ei_log_info("certificate pre-flight passed", "checks=%zu", rep.n);
+	}
+	ei_tls_report_free(&rep);
+	return rc;
+}
+
 int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
 {
 	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .backoff_ms = BACKOFF_FIRST_MS };
 	int rc;
 
 	rc = ei_flags_check_overrides(cfg, envp, err);
+	if (rc == 0)
+		rc = check_certificates(cfg, envp, err);
 	if (rc < 0)
 		return rc;
 	if (cfg->wait_timeout_s)

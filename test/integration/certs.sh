@@ -67,3 +67,29 @@ member_certs()
 	cert_make "$dir" "server-$n" "$ca" "$(member_sans "$n")" serverAuth,clientAuth &&
 		cert_make "$dir" "peer-$n" "$ca" "$(member_sans "$n")" serverAuth,clientAuth
 }
+
+# make_test_pki COUNT: in $C, the CA "ca", server-N and peer-N for pods 0..COUNT-1, and a
+# client certificate without a CN (etcd's gateway refuses a CN when auth is on, §1.6).
+make_test_pki()
+{
+	local n
+	ca_make "$C" ca || return 1
+	for ((n = 0; n < $1; n++)); do member_certs "$C" ca "$n" || return 1; done
+	cert_make "$C" client ca "DNS:client" clientAuth "" "" ""
+}
+
+# mtls_env N: the official manifest's variables plus etcd's own TLS settings for pod N
+# (client and peer mTLS; the certificates in $C). EI_TLS_MODE=client or peer keeps one
+# side only.
+mtls_env()
+{
+	local mode=${EI_TLS_MODE:-both}
+	echo URI_SCHEME=https
+	[[ $mode == peer ]] || printf '%s\n' "ETCD_CERT_FILE=$C/server-$1.crt" \
+		"ETCD_KEY_FILE=$C/server-$1.key" "ETCD_TRUSTED_CA_FILE=$C/ca.crt" \
+		ETCD_CLIENT_CERT_AUTH=true "ETCDCTL_CACERT=$C/ca.crt" "ETCDCTL_CERT=$C/client.crt" \
+		"ETCDCTL_KEY=$C/client.key"
+	[[ $mode == client ]] || printf '%s\n' "ETCD_PEER_CERT_FILE=$C/peer-$1.crt" \
+		"ETCD_PEER_KEY_FILE=$C/peer-$1.key" "ETCD_PEER_TRUSTED_CA_FILE=$C/ca.crt" \
+		ETCD_PEER_CLIENT_CERT_AUTH=true
+}

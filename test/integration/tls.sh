@@ -10,20 +10,7 @@ source "$(dirname "$0")/certs.sh"
 ei_env_setup
 
 C=$EI_RUN/certs
-ca_make "$C" ca || bail_out "cannot make the test CA"
-for n in 0 1 2 3 4; do member_certs "$C" ca "$n" || bail_out "cannot make certificates"; done
-cert_make "$C" client ca "DNS:client" clientAuth "" "" "" || bail_out "cannot make the client certificate"
-
-# The official manifest's variables plus etcd's own TLS settings.
-mtls_env()
-{
-	printf '%s\n' URI_SCHEME=https \
-		"ETCD_CERT_FILE=$C/server-$1.crt" "ETCD_KEY_FILE=$C/server-$1.key" \
-		"ETCD_TRUSTED_CA_FILE=$C/ca.crt" ETCD_CLIENT_CERT_AUTH=true \
-		"ETCD_PEER_CERT_FILE=$C/peer-$1.crt" "ETCD_PEER_KEY_FILE=$C/peer-$1.key" \
-		"ETCD_PEER_TRUSTED_CA_FILE=$C/ca.crt" ETCD_PEER_CLIENT_CERT_AUTH=true \
-		"ETCDCTL_CACERT=$C/ca.crt" "ETCDCTL_CERT=$C/client.crt" "ETCDCTL_KEY=$C/client.key"
-}
+make_test_pki 5 || bail_out "cannot make the test certificates"
 EI_LAUNCH_ENV=mtls_env
 EI_CLIENT_SCHEME=https
 EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
