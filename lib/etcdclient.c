@@ -626,8 +626,10 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 		struct ei_err aerr = { 0 };
 
 		r = authenticate_many(c, endpoints, pins, n, res, &aerr);
-		if (r == EI_E_SIGNAL || r == EI_E_NOMEM) {
-			*err = aerr;
+		/* A refusal of the credentials is for good; no answer: ask without a token. */
+		if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_CLUSTER) {
+			if (err)
+				*err = aerr;
 			return r;
 		}
 	}
@@ -682,7 +684,22 @@ int ei_etcd_member_list(struct ei_etcd_client *c, const char *const *endpoints,
 			const char *const *pins, size_t n, struct ei_member_list *out,
 			struct ei_etcd_result *res, struct ei_err *err)
 {
-	return list_common(c, false, endpoints, pins, n, out, res, err);
+	struct ei_etcd_result local;
+	int r;
+
+	if (!res)
+		res = &local;
+	r = list_common(c, false, endpoints, pins, n, out, res, err);
+	/* A token that expired (--auth-token-ttl) or was revoked: a new one, once. */
+	if (r == EI_E_UNAVAILABLE && c->auth_header && res->failure == EI_ETCD_FAIL_AUTH &&
+	    strstr(res->message, "invalid auth token")) {
+		free_secret(c->auth_header);
+		c->auth_header = NULL;
+		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",
+			    res->endpoint);
+		r = list_common(c, false, endpoints, pins, n, out, res, err);
+	}
+	return r;
 }
 
 int ei_etcd_member_list_peer(struct ei_etcd_client *c, const char *const *peer_urls,

@@ -6,6 +6,9 @@
  *   etcd-probe [options] remove URL ID
  *   etcd-probe [options] promote URL ID
  *   etcd-probe [options] status URL
+ *   etcd-probe [options] again MS COMMAND ARGS  a command, a pause of MS, the command
+ *                                               again (one client: a token that expired
+ *                                               in between)
  * Options: -v (debug log), --timeout MS, --connect-timeout MS, --cacert F,
  *          --cert F, --key F (for client and peer URLs alike), --user U, --password P.
  * Prints one fact a line ("member <id> name=<n|-> learner=<0|1> peer=<urls> client=<urls|->",
@@ -31,7 +34,7 @@ static void usage(FILE *out)
 	    "usage: etcd-probe [-v] [--timeout MS] [--connect-timeout MS] [--cacert F] [--cert F]\n"
 	    "                  [--key F] [--user U --password P] COMMAND ARGS\n"
 	    "commands: list URL... | peer-list PEERURL... | add URL PEERURL [--learner] |\n"
-	    "          remove URL ID | promote URL ID | status URL\n",
+	    "          remove URL ID | promote URL ID | status URL | again MS COMMAND ARGS\n",
 	    out);
 }
 
@@ -110,6 +113,22 @@ static int run(struct ei_etcd_client *c, const char *cmd, char **args, int nargs
 			print_list(&list, res);
 		ei_member_list_free(&list);
 		return r;
+	}
+	if (strcmp(cmd, "again") == 0 && nargs >= 2) {
+		long ms;
+		struct ei_loop *loop;
+
+		if (parse_long(args[0], 0, 600000, &ms) < 0)
+			return ei_err_set(err, EI_E_USAGE, "again: %s is not milliseconds", args[0]);
+		r = run(c, args[1], args + 2, nargs - 2, res, err);
+		printf("first %s %s\n", r == 0 ? "ok" : "failure", ei_etcd_failure_name(res->failure));
+		if (r == EI_E_SIGNAL || r == EI_E_USAGE)
+			return r;
+		r = ei_loop_create(&loop, err);
+		if (r == 0)
+			r = ei_loop_sleep(loop, (int)ms, err);
+		ei_loop_destroy(loop);
+		return r < 0 ? r : run(c, args[1], args + 2, nargs - 2, res, err);
 	}
 	if (strcmp(cmd, "add") == 0 && (nargs == 2 || nargs == 3)) {
 		bool learner = nargs == 3 && strcmp(args[2], "--learner") == 0;
