@@ -83,11 +83,23 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 	free(json);
 }
 
+/* What etcd's gateway answers to a client certificate with a CommonName when auth is
+ * on: it cannot pass the certificate's identity on (etcd-facts §1.6), so certificate
+ * (CN) auth does not work over the JSON API that etcd-init speaks. */
+#define GATEWAY_CN_REFUSAL "CommonName of client sending a request against gateway"
+#define GATEWAY_CN_ADVICE                                                                    \
+	"etcd auth is enabled and etcd's JSON gateway refuses a client certificate that has a " \
+	"CommonName (it cannot pass the certificate's identity on): give etcd-init a client "  \
+	"certificate without a CN (ETCDCTL_CERT, ETCDCTL_KEY) and root's password "             \
+	"(--auth-user root, --auth-password-file)"
+
 /* A membership change refused for auth reasons: for good (exit 4), saying what to set. */
 static int auth_failed(struct run *r, struct ei_err *err)
 {
 	const struct ei_config *cfg = r->cfg;
 
+	if (strstr(r->last_wait, GATEWAY_CN_REFUSAL))
+		return ei_err_set(err, EI_E_CLUSTER, "%s: %s", r->last_wait, GATEWAY_CN_ADVICE);
 	if (!cfg->auth_user[0])
 		return ei_err_set(err, EI_E_CLUSTER,
 				  "%s: etcd auth is enabled in this cluster and membership changes "
@@ -112,6 +124,13 @@ static int check_auth(struct run *r, struct ei_err *err)
  * credentials (auth enabled, etcd >= 3.4.42/3.5.28/3.6.9), and none are configured. */
 static int check_auth_missing(struct run *r, const struct ei_facts *f, struct ei_err *err)
 {
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_answer *a = &f->peers[i].list;
+
+		if (a->outcome == EI_OUTCOME_HTTP_ERROR && strstr(a->detail, GATEWAY_CN_REFUSAL))
+			return ei_err_set(err, EI_E_CLUSTER, "%s: %s: %s", f->peers[i].host,
+					  a->detail, GATEWAY_CN_ADVICE);
+	}
 	if (r->cfg->auth_user[0])
 		return 0;
 	for (size_t i = 0; i < f->n_peers; i++) {
