@@ -1,0 +1,565 @@
+/* leaveplan.c - the decision of `etcd-init leave` (see leaveplan.h). Pure: reads the
+ * replica count and the facts, writes the plan. */
+#include "leaveplan.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Names for logs (leaveplan.h). */
+const char *ei_leave_action_name(enum ei_leave_action a)
+{
+	switch (a) {
+	case EI_LEAVE_STAY:
+		return "stay";
+	case EI_LEAVE_REMOVE:
+		return "remove";
+	case EI_LEAVE_ALREADY_GONE:
+		return "already-gone";
+	case EI_LEAVE_WAIT:
+		return "wait";
+	case EI_LEAVE_UNDECIDED:
+		return "undecided";
+	default:
+		return "unknown";
+	}
+}
+
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Append to a list of names, ", "-separated. */
+static void add(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 3 >= len)
+		return;
+	if (used) {
+		strcpy(buf + used, ", ");
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Raft's majority of a voter count. */
+static size_t quorum(size_t voters)
+{
+	return voters / 2 + 1;
+}
+
+/* Learners do not vote and do not count for quorum. */
+static size_t voters_of(const struct ei_member_list *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n_members; i++)
+		n += !l->members[i].is_learner;
+	return n;
+}
+
+/* "3.5.9" -> 305; 0 when unknown. */
+static int version_num(const char *v)
+{
+	unsigned major, minor;
+
+	if (sscanf(v, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return (int)(major * 100 + minor);
+}
+
+/* Two lists of the same cluster with the same members (by ID): one vote for trust. */
+static bool same_ids(const struct ei_member_list *a, const struct ei_member_list *b)
+{
+	if (a->cluster_id != b->cluster_id || a->n_members != b->n_members)
+		return false;
+	for (size_t i = 0; i < a->n_members; i++)
+		if (!ei_member_list_find_id(b, a->members[i].id))
+			return false;
+	return true;
+}
+
+/* A gateway list is evidence (plan.h): a cluster ID, a member, served by a member in it.
+ * Only gateway lists count: the peer API answers without quorum, and a removal needs a
+ * current list. When it is not, why says what was wrong (if why is not NULL). */
+static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
+{
+	const struct ei_member_list *l = &p->members;
+	const char *bad = NULL;
+
+	if (p->not_peer[0]) {
+		bad = p->not_peer;
+	} else if (p->list.outcome != EI_OUTCOME_VALID) {
+		if (why)
+			ei_answer_describe(&p->list, why, len);
+		return false;
+	} else if (!l->cluster_id) {
+		bad = "a member list without a cluster ID";
+	} else if (!l->n_members) {
+		bad = "a member list without members";
+	} else if (!l->responder_id || !ei_member_list_find_id(l, l->responder_id)) {
+		bad = "a member list served by a member not in it";
+	} else {
+		return true;
+	}
+	if (why)
+		say(why, len, "%s", bad);
+	return false;
+}
+
+/* The same, when the reason does not matter. */
+static bool valid_list(const struct ei_peer *p)
+{
+	return list_evidence(p, NULL, 0);
+}
+
+/* "etcd-3 (a3)", or "an unstarted member (b3)". */
+static void label(const struct ei_member *m, char *buf, size_t len)
+{
+	if (m->name && m->name[0])
+		say(buf, len, "%s (%" PRIx64 ")", m->name, m->id);
+	else
+		say(buf, len, "an unstarted member (%" PRIx64 ")", m->id);
+}
+
+/* The ordinal of a member of this set, by its peer URL's host or else by its name. */
+static bool member_ordinal(const struct ei_config *cfg, const struct ei_member *m, unsigned *ord)
+{
+	char host[EI_DNS_NAME_MAX], set[EI_LABEL_MAX + 1];
+
+	for (size_t u = 0; u < m->n_peer_urls; u++)
+		if (ei_url_host(m->peer_urls[u], host, sizeof(host)) &&
+		    ei_identity_ordinal_of_host(&cfg->id, host, ord))
+			return true;
+	return m->name && ei_identity_split_name(m->name, set, sizeof(set), ord, NULL) == 0 &&
+	       strcmp(set, cfg->id.set) == 0;
+}
+
+/* Whether a member's peer host resolves to one of this pod's addresses. */
+static bool member_is_here(const struct ei_facts *f, const struct ei_member *m)
+{
+	for (size_t u = 0; u < m->n_peer_urls; u++) {
+		char host[EI_DNS_NAME_MAX];
+		const struct ei_host *h;
+
+		if (!ei_url_host(m->peer_urls[u], host, sizeof(host)) ||
+		    !(h = ei_facts_host(f, host)))
+			continue;
+		for (size_t a = 0; a < h->n_addrs; a++)
+			if (ei_facts_is_own_addr(f, h->addrs[a]))
+				return true;
+	}
+	return false;
+}
+
+/* Member id answered this round as itself (a valid gateway list that it served). */
+static bool answered(const struct ei_facts *f, uint64_t id)
+{
+	for (size_t i = 0; i < f->n_peers; i++)
+		if (valid_list(&f->peers[i]) && f->peers[i].members.responder_id == id)
+			return true;
+	return false;
+}
+
+/* The member lists of one cluster, and whether one of them can be trusted. */
+struct view {
+	const struct ei_member_list *list; /* the candidate list, NULL when none */
+	bool trusted;
+	char trust[256];
+};
+
+/* The candidate list of cluster_id and whether it is trusted, as plan.c judges it. */
+static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *v)
+{
+	size_t best_votes = 0;
+
+	memset(v, 0, sizeof(*v));
+	/* A linearizable answer from etcd >= 3.5 went through raft: current (3.4 ignores
+	 * the field and answers locally, etcd-facts §1.3). */
+	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
+		const struct ei_peer *p = &f->peers[i];
+
+		if (valid_list(p) && p->members.cluster_id == cluster_id && p->linearizable &&
+		    version_num(p->server_version) >= 305) {
+			v->list = &p->members;
+			v->trusted = true;
+			say(v->trust, sizeof(v->trust),
+			    "a linearizable member list from %s (etcd %s)", p->host,
+			    p->server_version);
+		}
+	}
+	/* Otherwise the same list from a majority of its voters, one vote per voter. */
+	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		size_t votes = 0, voters = voters_of(&p->members);
+
+		if (!valid_list(p) || p->members.cluster_id != cluster_id)
+			continue;
+		for (size_t k = 0; k < f->n_peers; k++) {
+			const struct ei_peer *q = &f->peers[k];
+			const struct ei_member *r;
+			bool counted = false;
+
+			if (!valid_list(q) || !same_ids(&p->members, &q->members))
+				continue;
+			r = ei_member_list_find_id(&p->members, q->members.responder_id);
+			for (size_t m = 0; m < k; m++)
+				counted |=
+				    valid_list(&f->peers[m]) &&
+				    same_ids(&p->members, &f->peers[m].members) &&
+				    f->peers[m].members.responder_id == q->members.responder_id;
+			votes += r && !r->is_learner && !counted;
+		}
+		if (votes > best_votes || !v->list) {
+			best_votes = votes;
+			v->list = &p->members;
+			v->trusted = votes >= quorum(voters);
+			say(v->trust, sizeof(v->trust),
+			    "the same member list from %zu of its %zu voters%s", votes, voters,
+			    v->trusted ? "" : " (no majority)");
+		}
+	}
+}
+
+/* The cluster to look at: our WAL's, else the one cluster that answered. Returns false
+ * with out decided when there is none to act on. */
+static bool pick_cluster(const struct ei_facts *f, uint64_t *cluster, struct ei_leave_plan *out)
+{
+	const struct ei_datadir_facts *d = &f->datadir;
+	bool wal = d->has_wal && d->has_metadata, several = false;
+	uint64_t other = 0;
+	size_t n_valid = 0, n_ours = 0;
+	char unknown[900] = "";
+
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		char what[300];
+
+		if (!list_evidence(p, what, sizeof(what))) {
+			add(unknown, sizeof(unknown), "%s: %s", p->host, what);
+			continue;
+		}
+		n_valid++;
+		if (wal && p->members.cluster_id == d->cluster_id) {
+			n_ours++;
+			continue;
+		}
+		several |= other && other != p->members.cluster_id;
+		other = p->members.cluster_id;
+	}
+	if (n_valid == 0) {
+		out->action = EI_LEAVE_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "removing this member needs a current member list, and no member answered with "
+		    "one (%s)",
+		    unknown[0] ? unknown : "no peer was found");
+		return false;
+	}
+	if (wal && n_ours == 0) {
+		out->action = EI_LEAVE_UNDECIDED;
+		say(out->reason, sizeof(out->reason),
+		    "the WAL in %s is of cluster %" PRIx64 " but the members that answered are of "
+		    "cluster %" PRIx64
+		    ": this volume does not belong to the cluster that answered; "
+		    "removing nothing and leaving the data in place",
+		    d->wal_dir, d->cluster_id, other);
+		return false;
+	}
+	if (!wal && several) {
+		out->action = EI_LEAVE_UNDECIDED;
+		say(out->reason, sizeof(out->reason),
+		    "members of different clusters answered, and the data dir has no readable WAL "
+		    "to "
+		    "tell which is ours: removing nothing");
+		return false;
+	}
+	*cluster = wal ? d->cluster_id : other;
+	return true;
+}
+
+/* The first rules of leaveplan.h, which need no member list: asked before the members. */
+bool ei_leaveplan_scale_down(const struct ei_config *cfg, long replicas, const char *why_unknown,
+			     struct ei_leave_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (replicas < 0) {
+		out->action = EI_LEAVE_UNDECIDED;
+		say(out->reason, sizeof(out->reason),
+		    "the desired replica count is unknown (%s): cannot tell a scale-down from a "
+		    "restart, so nothing is removed",
+		    why_unknown && why_unknown[0] ? why_unknown : "not given");
+		return false;
+	}
+	if (replicas == 0) {
+		out->action = EI_LEAVE_STAY;
+		say(out->reason, sizeof(out->reason),
+		    "the StatefulSet is scaled to 0: every pod stops and the cluster comes back "
+		    "whole "
+		    "when it is scaled up again; nothing is removed");
+		return false;
+	}
+	if ((long)cfg->id.ordinal < replicas) {
+		out->action = EI_LEAVE_STAY;
+		say(out->reason, sizeof(out->reason),
+		    "ordinal %u is below the desired %ld replicas: this pod comes back (a rolling "
+		    "update, an eviction, a node drain), not a scale-down; nothing is removed",
+		    cfg->id.ordinal, replicas);
+		return false;
+	}
+	return true;
+}
+
+/* Our member in the list: by the WAL's member ID, our canonical peer URL, or our name
+ * (when its peer host is this pod: a namesake elsewhere is not us). Returns false with
+ * out decided when the candidates disagree. */
+static bool find_self(const struct ei_config *cfg, const struct ei_facts *f, uint64_t cluster,
+		      const struct ei_member_list *l, const struct ei_member **self,
+		      struct ei_leave_plan *out)
+{
+	const struct ei_datadir_facts *d = &f->datadir;
+	const struct ei_member *by_wal = NULL, *by_url, *by_name;
+	char url[EI_URL_MAX], a[128], b[128];
+
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, url, sizeof(url));
+	if (d->has_wal && d->has_metadata && d->cluster_id == cluster)
+		by_wal = ei_member_list_find_id(l, d->member_id);
+	by_url = ei_member_list_find_peer_url(l, url);
+	by_name = ei_member_list_find_name(l, cfg->name);
+	if (by_name && !member_is_here(f, by_name))
+		by_name = NULL;
+	*self = by_wal ? by_wal : by_url ? by_url : by_name;
+	if ((by_url && by_url != *self) || (by_name && by_name != *self)) {
+		label(*self, a, sizeof(a));
+		label(by_url && by_url != *self ? by_url : by_name, b, sizeof(b));
+		out->action = EI_LEAVE_UNDECIDED;
+		say(out->reason, sizeof(out->reason),
+		    "two members could be this pod: %s (%s) and %s (our %s): removing neither; "
+		    "check the member list by hand",
+		    a, by_wal ? "our WAL's member" : "our peer URL", b,
+		    by_url && by_url != *self ? "peer URL" : "name");
+		return false;
+	}
+	return true;
+}
+
+/* Our member is not in the trusted list: nothing to remove; the data moves aside only
+ * when its WAL is of this cluster and names a member that is not listed. */
+static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, uint64_t cluster,
+			const struct view *v, struct ei_leave_plan *out)
+{
+	const struct ei_datadir_facts *d = &f->datadir;
+	char url[EI_URL_MAX];
+
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, url, sizeof(url));
+	out->action = EI_LEAVE_ALREADY_GONE;
+	if (d->has_wal && d->has_metadata && d->cluster_id == cluster) {
+		out->member_id = d->member_id;
+		out->move_aside = true;
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away and its member %" PRIx64 " (our WAL's) is not in the "
+		    "member list of cluster %" PRIx64 " (%s): it was removed already; nothing to "
+		    "remove, moving its data aside so a later scale-up starts clean",
+		    d->member_id, cluster, v->trust);
+	} else if (d->has_wal) {
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away and no member of cluster %" PRIx64
+		    " has our peer URL %s "
+		    "or our name (%s): nothing to remove; the WAL in %s stays, its member ID could "
+		    "not "
+		    "be read (%s), so it is not known to be the removed member's (the next start "
+		    "decides)",
+		    cluster, url, v->trust, d->wal_dir,
+		    d->metadata_error[0] ? d->metadata_error : "unknown");
+	} else {
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away and no member of cluster %" PRIx64
+		    " has our peer URL %s "
+		    "or our name (%s): nothing to remove, and no WAL in %s to move aside",
+		    cluster, url, v->trust, d->wal_dir);
+	}
+}
+
+/* The voters left after our removal, not counting the other leaving members that
+ * answered (they may remove themselves at the same moment), must have a quorum of
+ * members that answered. Returns false with out a WAIT when they would not. */
+static bool quorum_kept(const struct ei_config *cfg, const struct ei_facts *f, long replicas,
+			const struct ei_member_list *l, const struct ei_member *self, char *summary,
+			size_t len, struct ei_leave_plan *out)
+{
+	char stay[400] = "", silent[400] = "", leaving[300] = "", who[128];
+	size_t n = 0, h = 0;
+	unsigned ord;
+
+	for (size_t i = 0; i < l->n_members; i++) {
+		const struct ei_member *m = &l->members[i];
+		bool alive;
+
+		if (m == self || m->is_learner)
+			continue;
+		alive = answered(f, m->id);
+		label(m, who, sizeof(who));
+		if (alive && member_ordinal(cfg, m, &ord) && (long)ord >= replicas) {
+			add(leaving, sizeof(leaving), "%s", who);
+			continue;
+		}
+		n++;
+		if (alive)
+			h++;
+		add(stay, sizeof(stay), "%s", who);
+		if (!alive)
+			add(silent, sizeof(silent), "%s", who);
+	}
+	say(summary, len, "%zu voters stay (%s), %zu of them answered%s%s%s", n,
+	    stay[0] ? stay : "none", h, leaving[0] ? ", not counting " : "", leaving,
+	    leaving[0] ? ", leaving too" : "");
+	if (n && h >= quorum(n))
+		return true;
+	out->action = EI_LEAVE_WAIT;
+	say(out->reason, sizeof(out->reason),
+	    "removing %s now could lose quorum: %s, and a quorum of %zu is %zu (not answering: "
+	    "%s); waiting",
+	    self->name ? self->name : "our member", summary, n, quorum(n),
+	    silent[0] ? silent : "none");
+	return false;
+}
+
+/* Another started voter that answered with the trusted list takes the removal. */
+static const struct ei_peer *pick_via(const struct ei_facts *f, const struct ei_member_list *l,
+				      const struct ei_member *self)
+{
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		const struct ei_member *r;
+
+		if (!valid_list(p) || !same_ids(l, &p->members) || !p->client_pin[0])
+			continue;
+		r = ei_member_list_find_id(l, p->members.responder_id);
+		if (r && r != self && r->id != self->id && !r->is_learner && r->n_client_urls)
+			return p;
+	}
+	return NULL;
+}
+
+/* The rules of leaveplan.h, in their order; the first that decides ends it. */
+void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char *why_unknown,
+			 const struct ei_facts *f, uint64_t leader_id, struct ei_leave_plan *out)
+{
+	const struct ei_datadir_facts *d = &f->datadir;
+	const struct ei_member *self;
+	const struct ei_peer *via;
+	char learners[400] = "", summary[900], who[128], leader[160] = "";
+	uint64_t cluster = 0;
+	struct view v;
+
+	if (!ei_leaveplan_scale_down(cfg, replicas, why_unknown, out))
+		return;
+	if (!pick_cluster(f, &cluster, out))
+		return;
+	view_of(f, cluster, &v);
+	if (!v.list) {
+		out->action = EI_LEAVE_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "removing this member needs a current member list of cluster %" PRIx64
+		    " (our WAL's), and none of its members answered",
+		    cluster);
+		return;
+	}
+	if (!v.trusted) {
+		out->action = EI_LEAVE_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away (replicas %ld), but removing its member needs a "
+		    "current "
+		    "member list of cluster %" PRIx64 ", and there is %s: waiting",
+		    replicas, cluster, v.trust);
+		return;
+	}
+	if (!find_self(cfg, f, cluster, v.list, &self, out))
+		return;
+	if (!self) {
+		decide_gone(cfg, f, cluster, &v, out);
+		return;
+	}
+	label(self, who, sizeof(who));
+	for (size_t i = 0; i < v.list->n_members; i++) {
+		const struct ei_member *m = &v.list->members[i];
+		char l[128];
+
+		if (m != self && m->is_learner) {
+			label(m, l, sizeof(l));
+			add(learners, sizeof(learners), "%s", l);
+		}
+	}
+	if (learners[0]) {
+		out->action = EI_LEAVE_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away (replicas %ld), but %s is a learner (catching up or "
+		    "not "
+		    "promoted yet): not removing %s while the membership is changing; waiting for "
+		    "the "
+		    "promotion",
+		    replicas, learners, who);
+		return;
+	}
+	if (!self->is_learner && voters_of(v.list) == 1) {
+		out->action = EI_LEAVE_UNDECIDED;
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away (replicas %ld), but %s is the last voter of cluster "
+		    "%" PRIx64 ": removing it would end the cluster; nothing removed",
+		    replicas, who, cluster);
+		return;
+	}
+	if (self->is_learner)
+		say(summary, sizeof(summary), "it is a learner and does not count for quorum");
+	else if (!quorum_kept(cfg, f, replicas, v.list, self, summary, sizeof(summary), out))
+		return;
+	if (!(via = pick_via(f, v.list, self))) {
+		out->action = EI_LEAVE_WAIT;
+		say(out->reason, sizeof(out->reason),
+		    "this pod is scaled away, but no other started voter answered with the member "
+		    "list to send the removal of %s to: waiting",
+		    who);
+		return;
+	}
+	out->is_leader = leader_id && leader_id == self->id;
+	if (out->is_leader) {
+		say(leader, sizeof(leader), "; it is the leader: etcd hands leadership over");
+	} else if (!leader_id) {
+		say(leader, sizeof(leader), "; the leader is unknown");
+	} else {
+		const struct ei_member *m = ei_member_list_find_id(v.list, leader_id);
+		char l[128];
+
+		if (m)
+			label(m, l, sizeof(l));
+		else
+			say(l, sizeof(l), "%" PRIx64, leader_id);
+		say(leader, sizeof(leader), "; the leader is %s", l);
+	}
+	out->action = EI_LEAVE_REMOVE;
+	out->member_id = self->id;
+	out->move_aside =
+	    d->has_wal && d->has_metadata && d->cluster_id == cluster && d->member_id == self->id;
+	snprintf(out->via_url, sizeof(out->via_url), "%s", via->client_url);
+	snprintf(out->via_pin, sizeof(out->via_pin), "%s", via->client_pin);
+	say(out->reason, sizeof(out->reason),
+	    "ordinal %u is not below the desired %ld replicas: this pod is scaled away. Removing "
+	    "its member %s from cluster %" PRIx64 " (%s; %s%s) through %s, then %s",
+	    cfg->id.ordinal, replicas, who, cluster, v.trust, summary, leader, via->host,
+	    out->move_aside ? "moving its data aside (one rename, never deleted)"
+	    : !d->has_wal   ? "nothing to move: no WAL in the data dir"
+			  : "leaving the data in place: its WAL is not known to be this member's");
+}
