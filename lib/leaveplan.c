@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plan.h"
+
 /* Names for logs (leaveplan.h). */
 const char *ei_leave_action_name(enum ei_leave_action a)
 {
@@ -72,50 +74,25 @@ static size_t voters_of(const struct ei_member_list *l)
 	return n;
 }
 
-/* "3.5.9" -> 305; 0 when unknown. */
-static int version_num(const char *v)
-{
-	unsigned major, minor;
-
-	if (sscanf(v, "%u.%u", &major, &minor) != 2)
-		return 0;
-	return (int)(major * 100 + minor);
-}
-
-/* Two lists of the same cluster with the same members (by ID): one vote for trust. */
-static bool same_ids(const struct ei_member_list *a, const struct ei_member_list *b)
-{
-	if (a->cluster_id != b->cluster_id || a->n_members != b->n_members)
-		return false;
-	for (size_t i = 0; i < a->n_members; i++)
-		if (!ei_member_list_find_id(b, a->members[i].id))
-			return false;
-	return true;
-}
-
-/* A gateway list is evidence (plan.h): a cluster ID, a member, served by a member in it.
- * Only gateway lists count: the peer API answers without quorum, and a removal needs a
- * current list. When it is not, why says what was wrong (if why is not NULL). */
+/* A gateway list is evidence (plan.c judges: ei_plan_gateway_valid). Only gateway lists
+ * count: the peer API answers without quorum, and a removal needs a current list. When
+ * it is not, why says what was wrong (if why is not NULL). */
 static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
 {
-	const struct ei_member_list *l = &p->members;
-	const char *bad = NULL;
+	char bad[200] = "";
 
 	if (p->not_peer[0]) {
-		bad = p->not_peer;
-	} else if (p->list.outcome != EI_OUTCOME_VALID) {
+		if (why)
+			say(why, len, "%s", p->not_peer);
+		return false;
+	}
+	if (p->list.outcome != EI_OUTCOME_VALID) {
 		if (why)
 			ei_answer_describe(&p->list, why, len);
 		return false;
-	} else if (!l->cluster_id) {
-		bad = "a member list without a cluster ID";
-	} else if (!l->n_members) {
-		bad = "a member list without members";
-	} else if (!l->responder_id || !ei_member_list_find_id(l, l->responder_id)) {
-		bad = "a member list served by a member not in it";
-	} else {
-		return true;
 	}
+	if (ei_plan_gateway_valid(p, bad, sizeof(bad)))
+		return true;
 	if (why)
 		say(why, len, "%s", bad);
 	return false;
@@ -149,23 +126,6 @@ static bool member_ordinal(const struct ei_config *cfg, const struct ei_member *
 	       strcmp(set, cfg->id.set) == 0;
 }
 
-/* Whether a member's peer host resolves to one of this pod's addresses. */
-static bool member_is_here(const struct ei_facts *f, const struct ei_member *m)
-{
-	for (size_t u = 0; u < m->n_peer_urls; u++) {
-		char host[EI_DNS_NAME_MAX];
-		const struct ei_host *h;
-
-		if (!ei_url_host(m->peer_urls[u], host, sizeof(host)) ||
-		    !(h = ei_facts_host(f, host)))
-			continue;
-		for (size_t a = 0; a < h->n_addrs; a++)
-			if (ei_facts_is_own_addr(f, h->addrs[a]))
-				return true;
-	}
-	return false;
-}
-
 /* Member id answered this round as itself (a valid gateway list that it served). */
 static bool answered(const struct ei_facts *f, uint64_t id)
 {
@@ -173,66 +133,6 @@ static bool answered(const struct ei_facts *f, uint64_t id)
 		if (valid_list(&f->peers[i]) && f->peers[i].members.responder_id == id)
 			return true;
 	return false;
-}
-
-/* The member lists of one cluster, and whether one of them can be trusted. */
-struct view {
-	const struct ei_member_list *list; /* the candidate list, NULL when none */
-	bool trusted;
-	char trust[256];
-};
-
-/* The candidate list of cluster_id and whether it is trusted, as plan.c judges it. */
-static void view_of(const struct ei_facts *f, uint64_t cluster_id, struct view *v)
-{
-	size_t best_votes = 0;
-
-	memset(v, 0, sizeof(*v));
-	/* A linearizable answer from etcd >= 3.5 went through raft: current (3.4 ignores
-	 * the field and answers locally, etcd-facts §1.3). */
-	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
-		const struct ei_peer *p = &f->peers[i];
-
-		if (valid_list(p) && p->members.cluster_id == cluster_id && p->linearizable &&
-		    version_num(p->server_version) >= 305) {
-			v->list = &p->members;
-			v->trusted = true;
-			say(v->trust, sizeof(v->trust),
-			    "a linearizable member list from %s (etcd %s)", p->host,
-			    p->server_version);
-		}
-	}
-	/* Otherwise the same list from a majority of its voters, one vote per voter. */
-	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
-		const struct ei_peer *p = &f->peers[i];
-		size_t votes = 0, voters = voters_of(&p->members);
-
-		if (!valid_list(p) || p->members.cluster_id != cluster_id)
-			continue;
-		for (size_t k = 0; k < f->n_peers; k++) {
-			const struct ei_peer *q = &f->peers[k];
-			const struct ei_member *r;
-			bool counted = false;
-
-			if (!valid_list(q) || !same_ids(&p->members, &q->members))
-				continue;
-			r = ei_member_list_find_id(&p->members, q->members.responder_id);
-			for (size_t m = 0; m < k; m++)
-				counted |=
-				    valid_list(&f->peers[m]) &&
-				    same_ids(&p->members, &f->peers[m].members) &&
-				    f->peers[m].members.responder_id == q->members.responder_id;
-			votes += r && !r->is_learner && !counted;
-		}
-		if (votes > best_votes || !v->list) {
-			best_votes = votes;
-			v->list = &p->members;
-			v->trusted = votes >= quorum(voters);
-			say(v->trust, sizeof(v->trust),
-			    "the same member list from %zu of its %zu voters%s", votes, voters,
-			    v->trusted ? "" : " (no majority)");
-		}
-	}
 }
 
 /* The cluster to look at: our WAL's, else the one cluster that answered. Returns false
@@ -339,7 +239,7 @@ static bool find_self(const struct ei_config *cfg, const struct ei_facts *f, uin
 		by_wal = ei_member_list_find_id(l, d->member_id);
 	by_url = ei_member_list_find_peer_url(l, url);
 	by_name = ei_member_list_find_name(l, cfg->name);
-	if (by_name && !member_is_here(f, by_name))
+	if (by_name && !ei_plan_member_is_here(f, by_name))
 		by_name = NULL;
 	*self = by_wal ? by_wal : by_url ? by_url : by_name;
 	if ((by_url && by_url != *self) || (by_name && by_name != *self)) {
@@ -359,7 +259,7 @@ static bool find_self(const struct ei_config *cfg, const struct ei_facts *f, uin
 /* Our member is not in the trusted list: nothing to remove; the data moves aside only
  * when its WAL is of this cluster and names a member that is not listed. */
 static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, uint64_t cluster,
-			const struct view *v, struct ei_leave_plan *out)
+			const struct ei_trust *v, struct ei_leave_plan *out)
 {
 	const struct ei_datadir_facts *d = &f->datadir;
 	char url[EI_URL_MAX];
@@ -373,7 +273,7 @@ static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, u
 		    "this pod is scaled away and its member %" PRIx64 " (our WAL's) is not in the "
 		    "member list of cluster %" PRIx64 " (%s): it was removed already; nothing to "
 		    "remove, moving its data aside so a later scale-up starts clean",
-		    d->member_id, cluster, v->trust);
+		    d->member_id, cluster, v->why);
 	} else if (d->has_wal) {
 		say(out->reason, sizeof(out->reason),
 		    "this pod is scaled away and no member of cluster %" PRIx64
@@ -382,14 +282,14 @@ static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, u
 		    "not "
 		    "be read (%s), so it is not known to be the removed member's (the next start "
 		    "decides)",
-		    cluster, url, v->trust, d->wal_dir,
+		    cluster, url, v->why, d->wal_dir,
 		    d->metadata_error[0] ? d->metadata_error : "unknown");
 	} else {
 		say(out->reason, sizeof(out->reason),
 		    "this pod is scaled away and no member of cluster %" PRIx64
 		    " has our peer URL %s "
 		    "or our name (%s): nothing to remove, and no WAL in %s to move aside",
-		    cluster, url, v->trust, d->wal_dir);
+		    cluster, url, v->why, d->wal_dir);
 	}
 }
 
@@ -445,7 +345,7 @@ static const struct ei_peer *pick_via(const struct ei_facts *f, const struct ei_
 		const struct ei_peer *p = &f->peers[i];
 		const struct ei_member *r;
 
-		if (!valid_list(p) || !same_ids(l, &p->members) || !p->client_pin[0])
+		if (!valid_list(p) || !ei_plan_same_members(l, &p->members) || !p->client_pin[0])
 			continue;
 		r = ei_member_list_find_id(l, p->members.responder_id);
 		if (r && r != self && r->id != self->id && !r->is_learner && r->n_client_urls)
@@ -463,13 +363,13 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	const struct ei_peer *via;
 	char learners[400] = "", summary[900], who[128], leader[160] = "";
 	uint64_t cluster = 0;
-	struct view v;
+	struct ei_trust v;
 
 	if (!ei_leaveplan_scale_down(cfg, replicas, why_unknown, out))
 		return;
 	if (!pick_cluster(f, &cluster, out))
 		return;
-	view_of(f, cluster, &v);
+	ei_plan_trust(f, cluster, &v);
 	if (!v.list) {
 		out->action = EI_LEAVE_WAIT;
 		say(out->reason, sizeof(out->reason),
@@ -484,7 +384,7 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 		    "this pod is scaled away (replicas %ld), but removing its member needs a "
 		    "current "
 		    "member list of cluster %" PRIx64 ", and there is %s: waiting",
-		    replicas, cluster, v.trust);
+		    replicas, cluster, v.why);
 		return;
 	}
 	if (!find_self(cfg, f, cluster, v.list, &self, out))
@@ -558,7 +458,7 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	say(out->reason, sizeof(out->reason),
 	    "ordinal %u is not below the desired %ld replicas: this pod is scaled away. Removing "
 	    "its member %s from cluster %" PRIx64 " (%s; %s%s) through %s, then %s",
-	    cfg->id.ordinal, replicas, who, cluster, v.trust, summary, leader, via->host,
+	    cfg->id.ordinal, replicas, who, cluster, v.why, summary, leader, via->host,
 	    out->move_aside ? "moving its data aside (one rename, never deleted)"
 	    : !d->has_wal   ? "nothing to move: no WAL in the data dir"
 			  : "leaving the data in place: its WAL is not known to be this member's");

@@ -95,7 +95,7 @@ static int version_num(const char *v)
 	return (int)(major * 100 + minor);
 }
 
-static bool same_ids(const struct ei_member_list *a, const struct ei_member_list *b)
+bool ei_plan_same_members(const struct ei_member_list *a, const struct ei_member_list *b)
 {
 	if (a->cluster_id != b->cluster_id || a->n_members != b->n_members)
 		return false;
@@ -130,8 +130,7 @@ static bool member_is_peer(const struct ei_facts *f, const struct ei_member *m,
 	return false;
 }
 
-/* Whether a member's peer host is this pod: it resolves to one of our addresses. */
-static bool member_is_here(const struct ei_facts *f, const struct ei_member *m)
+bool ei_plan_member_is_here(const struct ei_facts *f, const struct ei_member *m)
 {
 	for (size_t u = 0; u < m->n_peer_urls; u++) {
 		char host[EI_DNS_NAME_MAX];
@@ -158,8 +157,7 @@ struct judged {
 	char why[480];                     /* UNKNOWN: what was wrong */
 };
 
-/* A valid gateway list: non-zero cluster ID, a member, served by a member in it. */
-static bool gateway_valid(const struct ei_peer *p, char *why, size_t len)
+bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len)
 {
 	const struct ei_member_list *l = &p->members;
 
@@ -215,7 +213,7 @@ static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judg
 	{
 		char bad_gw[160] = "", bad_pl[160] = "";
 
-		j->gw_valid = gateway_valid(p, bad_gw, sizeof(bad_gw));
+		j->gw_valid = ei_plan_gateway_valid(p, bad_gw, sizeof(bad_gw));
 		j->pl_valid = peer_api_valid(f, p, bad_pl, sizeof(bad_pl));
 		if (bad_gw[0])
 			add(bad, sizeof(bad), "%s", bad_gw);
@@ -315,56 +313,73 @@ static size_t cluster_ids(const struct evidence *e, uint64_t *ids, size_t max)
 	return n;
 }
 
-static void view_of(const struct evidence *e, uint64_t cluster_id, struct view *v)
+void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trust *out)
 {
-	const struct ei_facts *f = e->f;
+	bool valid[EI_MAX_PEERS];
 	size_t best_votes = 0;
 
-	memset(v, 0, sizeof(*v));
-	v->cluster_id = cluster_id;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < f->n_peers && i < EI_MAX_PEERS; i++) {
+		char ignored[8];
+
+		valid[i] = ei_plan_gateway_valid(&f->peers[i], ignored, sizeof(ignored));
+	}
 	/* A linearizable answer from etcd >= 3.5 went through raft: current (3.4 ignores
 	 * the field and answers locally, etcd-facts §1.3). */
-	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
+	for (size_t i = 0; i < f->n_peers && !out->trusted; i++) {
 		const struct ei_peer *p = &f->peers[i];
 
-		if (e->peer[i].gw_valid && p->members.cluster_id == cluster_id && p->linearizable &&
+		if (valid[i] && p->members.cluster_id == cluster_id && p->linearizable &&
 		    version_num(p->server_version) >= 305) {
-			v->list = &p->members;
-			v->trusted = true;
-			say(v->trust, sizeof(v->trust), "a linearizable member list from %s (etcd %s)",
+			out->list = &p->members;
+			out->trusted = true;
+			say(out->why, sizeof(out->why), "a linearizable member list from %s (etcd %s)",
 			    p->host, p->server_version);
 		}
 	}
 	/* Otherwise the same list from a majority of its voters. */
-	for (size_t i = 0; i < f->n_peers && !v->trusted; i++) {
+	for (size_t i = 0; i < f->n_peers && !out->trusted; i++) {
 		const struct ei_peer *p = &f->peers[i];
 		size_t votes = 0, voters = voters_of(&p->members);
 
-		if (!e->peer[i].gw_valid || p->members.cluster_id != cluster_id)
+		if (!valid[i] || p->members.cluster_id != cluster_id)
 			continue;
 		for (size_t k = 0; k < f->n_peers; k++) {
 			const struct ei_peer *q = &f->peers[k];
 			const struct ei_member *r;
 			bool counted = false;
 
-			if (!e->peer[k].gw_valid || !same_ids(&p->members, &q->members))
+			if (!valid[k] || !ei_plan_same_members(&p->members, &q->members))
 				continue;
 			r = ei_member_list_find_id(&p->members, q->members.responder_id);
 			/* One vote per responding voter (two names of one pod count once). */
 			for (size_t m = 0; m < k; m++)
-				counted |= e->peer[m].gw_valid &&
-					   same_ids(&p->members, &f->peers[m].members) &&
+				counted |= valid[m] &&
+					   ei_plan_same_members(&p->members, &f->peers[m].members) &&
 					   f->peers[m].members.responder_id == q->members.responder_id;
 			votes += r && !r->is_learner && !counted;
 		}
 		if (votes > best_votes) {
 			best_votes = votes;
-			v->list = &p->members;
-			v->trusted = votes >= quorum(voters);
-			say(v->trust, sizeof(v->trust), "the same member list from %zu of its %zu voters%s",
-			    votes, voters, v->trusted ? "" : " (no majority)");
+			out->list = &p->members;
+			out->trusted = votes >= quorum(voters);
+			say(out->why, sizeof(out->why), "the same member list from %zu of its %zu voters%s",
+			    votes, voters, out->trusted ? "" : " (no majority)");
 		}
 	}
+}
+
+static void view_of(const struct evidence *e, uint64_t cluster_id, struct view *v)
+{
+	const struct ei_facts *f = e->f;
+	struct ei_trust t;
+
+	memset(v, 0, sizeof(*v));
+	v->cluster_id = cluster_id;
+	ei_plan_trust(f, cluster_id, &t);
+	v->list = t.list;
+	v->trusted = t.trusted;
+	snprintf(v->trust, sizeof(v->trust), "%s", t.why);
 	for (size_t i = 0; i < f->n_peers && !v->list; i++) {
 		const struct judged *j = &e->peer[i];
 
@@ -382,7 +397,7 @@ static void view_of(const struct evidence *e, uint64_t cluster_id, struct view *
 		const struct ei_peer *p = &f->peers[i];
 		const struct ei_member *r;
 
-		if (!e->peer[i].gw_valid || !same_ids(v->list, &p->members) || !p->client_pin[0])
+		if (!e->peer[i].gw_valid || !ei_plan_same_members(v->list, &p->members) || !p->client_pin[0])
 			continue;
 		r = ei_member_list_find_id(v->list, p->members.responder_id);
 		if (r && !r->is_learner && has_run(r))
@@ -536,7 +551,7 @@ static bool quorum_lost(const struct ei_config *cfg, const struct evidence *e,
 			continue;
 		voters++;
 		if (ei_member_list_find_peer_url(v->list, self_url) == m ||
-		    (m->name && strcmp(m->name, cfg->name) == 0 && member_is_here(f, m)))
+		    (m->name && strcmp(m->name, cfg->name) == 0 && ei_plan_member_is_here(f, m)))
 			state = 0;
 		for (size_t k = 0; k < f->n_peers && state < 0; k++) {
 			const struct ei_peer *p = &f->peers[k];
@@ -752,7 +767,7 @@ static int decide_by_name(const struct ei_config *cfg, const struct evidence *e,
 		    m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-", alive->client_url);
 		return 1;
 	}
-	if (!member_is_here(e->f, m)) {
+	if (!ei_plan_member_is_here(e->f, m)) {
 		out->action = EI_ACT_WAIT;
 		say(out->reason, sizeof(out->reason),
 		    "member %" PRIx64 " is named %s like this pod, but its peer URL %s does not point "

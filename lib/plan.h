@@ -80,4 +80,25 @@ const char *ei_action_name(enum ei_action a);
 void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f,
 			   const struct ei_peer *p, char *buf, size_t len);
 
+/* The trust rule of every destructive step, for the member lists of one cluster: a
+ * linearizable gateway list of etcd >= 3.5 (it went through raft), or the same list (by
+ * member IDs) from a majority of its voters, one vote per voter that answered. Pure. */
+struct ei_trust {
+	const struct ei_member_list *list; /* trusted, or the one most voters gave; NULL: none */
+	bool trusted;
+	char why[256];                     /* why it is, or is not, trusted */
+};
+void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trust *out);
+
+/* Whether a peer's gateway member list is evidence: a 2xx answer with a non-zero cluster
+ * ID and a member, served by a member in it. why is set only when an answer came and is
+ * not evidence (ei_answer_describe says what happened otherwise). */
+bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len);
+
+/* Two lists of one cluster with the same members (by ID). */
+bool ei_plan_same_members(const struct ei_member_list *a, const struct ei_member_list *b);
+
+/* Whether a member's peer host is this pod: it resolves to one of this pod's addresses. */
+bool ei_plan_member_is_here(const struct ei_facts *f, const struct ei_member *m);
+
 #endif

@@ -199,7 +199,7 @@ static const struct row rows[] = {
 		{ 4, K_REFUSED }), LIST(five), 0, EI_LEAVE_WAIT, 0, false, false, "no majority" },
 	{ "no list at all: wait, naming the peers", "etcd-4", 3, NULL, WAL(0xa4),
 	  PEERS({ 0, K_REFUSED }, { 1, K_ABSENT }, { 4, K_BAD }), LIST(five), 0, EI_LEAVE_WAIT, 0,
-	  false, false, "etcd-4.etcd.ns.svc.cluster.local: a member list without a cluster ID" },
+	  false, false, "etcd-4.etcd.ns.svc.cluster.local: member list without a cluster ID" },
 	{ "only our own etcd answers (linearizable): the others are silent, wait", "etcd-4", 3, NULL,
 	  WAL(0xa4), PEERS({ 4, K_ETCD }), LIST(five), 0, EI_LEAVE_WAIT, 0, false, false,
 	  "could lose quorum" },
