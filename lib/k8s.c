@@ -144,7 +144,7 @@ static int status_message(long status, const char *text, const struct ei_k8s_tar
 		return EI_E_USAGE;
 	case 403:
 		forbidden_user(user, sizeof(user), text);
-		if (strncmp(user, "system:serviceaccount:", strlen("system:serviceaccount:")) == 0)
+		if (user[0] && strstr(user, "system:serviceaccount:") == user)
 			snprintf(who, sizeof(who), "the service account %s", user);
 		else if (user[0])
 			snprintf(who, sizeof(who), "%s (not a service account)", user);
