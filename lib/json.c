@@ -102,7 +102,14 @@ bool ei_json_integers_fit_u64(const char *json, size_t len)
  * json[0..len) into *out: empty, truncated and invalid input, trailing garbage
  * and another type are all EI_E_PARSE. */
 int ei_json_parse(const char *json, size_t len, const char *what, enum json_type want,
-		      json_object **out, struct ei_err *err)
+		  json_object **out, struct ei_err *err)
+{
+	return ei_json_parse_bounded(json, len, what, want, EI_JSON_MAX_DEPTH, EI_JSON_MAX_TOKENS,
+				     out, err);
+}
+
+int ei_json_parse_bounded(const char *json, size_t len, const char *what, enum json_type want,
+			  int max_depth, size_t max_tokens, json_object **out, struct ei_err *err)
 {
 	json_tokener *tok;
 	json_object *root;
@@ -129,14 +136,14 @@ int ei_json_parse(const char *json, size_t len, const char *what, enum json_type
 			} else if (ch == '"') {
 				in_string = true;
 			} else if (ch == '{' || ch == '[' || ch == ',') {
-				if (++tokens > EI_JSON_MAX_TOKENS)
+				if (++tokens > max_tokens)
 					return ei_err_set(err, EI_E_PARSE,
-							  "%s: more than %d JSON values (not an answer "
-							  "etcd gives)", what, EI_JSON_MAX_TOKENS);
+							  "%s: more than %zu JSON values (not an answer "
+							  "we read)", what, max_tokens);
 			}
 		}
 	}
-	tok = json_tokener_new_ex(EI_JSON_MAX_DEPTH);
+	tok = json_tokener_new_ex(max_depth);
 	if (!tok)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	root = json_tokener_parse_ex(tok, json, (int)len);
@@ -157,7 +164,7 @@ int ei_json_parse(const char *json, size_t len, const char *what, enum json_type
 		json_object_put(root);
 		if (jerr == json_tokener_error_depth)
 			return ei_err_set(err, EI_E_PARSE, "%s: JSON nested deeper than %d levels",
-					  what, EI_JSON_MAX_DEPTH);
+					  what, max_depth);
 		if (jerr == json_tokener_continue)
 			return ei_err_set(err, EI_E_PARSE, "%s: truncated JSON (%zu bytes)", what,
 					  len);

@@ -29,6 +29,11 @@
 int ei_json_parse(const char *json, size_t len, const char *what, enum json_type want,
 		  json_object **out, struct ei_err *err);
 
+/* The same with other bounds, for an answer that is not a peer's: the Kubernetes API's
+ * objects carry managedFields, nested as deep as the fields they manage. */
+int ei_json_parse_bounded(const char *json, size_t len, const char *what, enum json_type want,
+			  int max_depth, size_t max_tokens, json_object **out, struct ei_err *err);
+
 /* etcd's decimal uint64 strings: digits only (no sign, space or "0x"), the full uint64
  * range, nothing after. Returns 0 or -1. */
 int ei_json_u64_dec(const char *s, uint64_t *out);

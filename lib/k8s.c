@@ -24,6 +24,9 @@
 
 /* http.h bounds: the API server on the cluster network answers in milliseconds; a
  * preStop hook has the pod's grace period for everything, this call included. */
+/* Bounds of a StatefulSet object (ei_k8s_parse_statefulset). */
+#define K8S_JSON_MAX_DEPTH 64
+#define K8S_JSON_MAX_TOKENS 262144
 #define K8S_CONNECT_MS 2000L
 #define K8S_TOTAL_MS   5000L
 /* A projected service-account token is a JWT of 1-2 KiB. */
@@ -240,7 +243,12 @@ int ei_k8s_parse_statefulset(const char *body, size_t len, const char *set, long
 	int r;
 
 	*replicas = -1;
-	r = ei_json_parse(body, len, ctx, json_type_object, &root, err);
+	/* metadata.managedFields nests as deep as the fields it records (an env var from
+	 * the downward API is 15 levels; a volume claim template in the pod template more),
+	 * and a large pod template has thousands of values: wider bounds than a peer's
+	 * answer gets, for a verified server, within the HTTP client's 1 MiB. */
+	r = ei_json_parse_bounded(body, len, ctx, json_type_object, K8S_JSON_MAX_DEPTH,
+				  K8S_JSON_MAX_TOKENS, &root, err);
 	if (r < 0)
 		return r;
 	r = ei_json_field(root, "kind", json_type_string, "a string", &v, ctx, err);

@@ -57,6 +57,9 @@ static void test_parse(void)
 		  "{\"kind\":\"StatefulSet\",\"apiVersion\":\"apps/v1\",\"metadata\":{\"name\":"
 		  "\"etcd\"," MANAGED_FIELDS "}," SPEC("\"replicas\":3,") "}",
 		  3 },
+		{ "40 levels deep (managedFields of a big pod template)",
+		  STS("\"replicas\":4,\"x\":" B20 B20 "1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"),
+		  4 },
 		{ "unknown fields and whitespace", " \n" STS("\"replicas\":7,\"future\":[1,{}],") "\n",
 		  7 },
 	};
@@ -104,9 +107,10 @@ static void test_parse(void)
 		  STS_HEAD SPEC("") ",\"x\":"
 		  B20 B20 B20 B20 B20 B20 B20 B20 B20 B20,
 		  "nested deeper than" },
-		{ "17 levels (an object, 16 arrays)",
-		  "{\"kind\":\"StatefulSet\",\"x\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}",
-		  "nested deeper than 16" },
+		{ "65 levels (an object, 64 arrays)",
+		  "{\"kind\":\"StatefulSet\",\"x\":" B20 B20 B20 "[[[[1]]]]"
+		  "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		  "nested deeper than 64" },
 	};
 	struct ei_err err;
 	long n;
