@@ -119,3 +119,55 @@ const char *ei_err_name(int code)
 		return "unknown";
 	}
 }
+
+static const char redacted[] = "[redacted]";
+
+void ei_excerpt(char *dst, size_t cap, const char *s, size_t n, const char *const *secrets)
+{
+	size_t rlen = sizeof(redacted) - 1, o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < cap;) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t hit = 0;
+
+		for (size_t k = 0; secrets && secrets[k] && !hit; k++) {
+			size_t slen = strlen(secrets[k]);
+
+			if (slen && n - i >= slen && memcmp(s + i, secrets[k], slen) == 0)
+				hit = slen;
+		}
+		if (hit) {
+			size_t k = rlen < cap - 1 - o ? rlen : cap - 1 - o;
+
+			memcpy(dst + o, redacted, k);
+			o += k;
+			i += hit;
+			continue;
+		}
+		dst[o++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+		i++;
+	}
+	while (o && dst[o - 1] == ' ')
+		o--;
+	dst[o] = '\0';
+}
+
+void ei_redact(char *buf, size_t len, const char *secret)
+{
+	size_t slen = secret ? strlen(secret) : 0, rlen = sizeof(redacted) - 1;
+	char *p = buf;
+
+	if (slen == 0 || len == 0)
+		return;
+	while ((p = strstr(p, secret))) {
+		size_t at = (size_t)(p - buf), room = len - 1 - at;
+		size_t tail = strlen(p + slen);
+		size_t put = rlen < room ? rlen : room;
+		size_t keep = tail < room - put ? tail : room - put;
+
+		memmove(buf + at + put, p + slen, keep);
+		memcpy(buf + at, redacted, put);
+		buf[at + put + keep] = '\0';
+		p = buf + at + put;
+	}
+}

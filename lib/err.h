@@ -58,6 +58,16 @@ int ei_err_sys(struct ei_err *err, int errnum, const char *fmt, ...)
 /* Prefix err->msg with context ("ctx: old message"); returns err->code. */
 int ei_err_wrap(struct ei_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What another party said (an answer's body, its message), made fit for a message or a
+ * log: s[0..n) as one line into dst (cap > 0), control bytes as spaces, and every
+ * occurrence of each secret (a NULL-terminated list; NULL and "" entries are skipped)
+ * replaced by "[redacted]", matched before the cut so that no part of one is left at
+ * the end: a server that echoes a password or token cannot put it in our logs. */
+void ei_excerpt(char *dst, size_t cap, const char *s, size_t n, const char *const *secrets);
+
+/* Replace every occurrence of secret in the string buf (capacity len) by "[redacted]". */
+void ei_redact(char *buf, size_t len, const char *secret);
+
 /* The process exit status for an error code (and signal, for EI_E_SIGNAL). */
 int ei_err_exit_code(const struct ei_err *err);
 

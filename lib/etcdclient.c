@@ -161,6 +161,9 @@ static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char 
 	g->http.url = g->url;
 	g->http.pin = pin && *pin ? pin : NULL;
 	g->http.tls = &c->client.tls;
+	/* Never quoted back into a detail (http.h), should the peer echo them. */
+	g->http.secrets[0] = c->password;
+	g->http.secrets[1] = c->auth_header ? c->auth_header + strlen("Authorization: ") : NULL;
 	g->http.body = body;
 	g->http.headers[h++] = g->timeout;
 	if (hasleader)
@@ -186,7 +189,24 @@ static void get_setup(struct gw_request *g, const struct ei_http_tls *tls, const
 }
 
 /* Fill an answer from a finished request; for an HTTP error, read etcd's message. */
-static void answer_from(struct ei_answer *a, const struct ei_http_req *r)
+/* etcd's error message of an HTTP error answer, with our password and token redacted
+ * (a peer that echoes them must not put them in a log). */
+static enum ei_etcd_failure error_message(const struct ei_etcd_client *c,
+					  const struct ei_http_req *r, char *out, size_t len)
+{
+	const char *secrets[] = { c->password,
+				  c->auth_header ? c->auth_header + strlen("Authorization: ") : NULL,
+				  NULL };
+	char msg[1024];
+	enum ei_etcd_failure f = ei_members_parse_error(r->resp, r->resp_len, r->status, msg,
+							sizeof(msg));
+
+	ei_excerpt(out, len, msg, strlen(msg), secrets);
+	return f;
+}
+
+static void answer_from(const struct ei_etcd_client *c, struct ei_answer *a,
+			const struct ei_http_req *r)
 {
 	memset(a, 0, sizeof(*a));
 	a->outcome = r->outcome;
@@ -195,7 +215,7 @@ static void answer_from(struct ei_answer *a, const struct ei_http_req *r)
 	if (r->outcome == EI_OUTCOME_HTTP_ERROR) {
 		char msg[200];
 
-		a->failure = ei_members_parse_error(r->resp, r->resp_len, r->status, msg, sizeof(msg));
+		a->failure = error_message(c, r, msg, sizeof(msg));
 		snprintf(a->detail, sizeof(a->detail), "HTTP %ld: %s", r->status, msg);
 	} else {
 		snprintf(a->detail, sizeof(a->detail), "%s", r->detail);
@@ -229,8 +249,8 @@ static int parse_version(const char *json, size_t len, char *out, size_t out_len
 	return r;
 }
 
-static void result_from(struct ei_etcd_result *res, const struct ei_http_req *r,
-			const char *endpoint);
+static void result_from(const struct ei_etcd_client *c, struct ei_etcd_result *res,
+			const struct ei_http_req *r, const char *endpoint);
 
 /* {"name":"<user>","password":"<password>"}, escaped by json-c; the caller wipes it. */
 static char *auth_body(const struct ei_etcd_client *c)
@@ -313,7 +333,7 @@ static int authenticate_many(struct ei_etcd_client *c, const char *const *endpoi
 	for (size_t i = 0; i < n; i++) {
 		struct ei_err perr = { 0 };
 
-		result_from(res, &g[i].http, endpoints[i]);
+		result_from(c, res, &g[i].http, endpoints[i]);
 		if (g[i].http.outcome == EI_OUTCOME_VALID) {
 			if (take_token(c, &g[i].http, &perr) == 0) {
 				c->auth_refused[0] = '\0';
@@ -382,11 +402,12 @@ struct survey_req {
 	struct gw_request list, peer_list, version, status;
 };
 
-static void survey_read(struct ei_peer *p, struct survey_req *s, bool linearizable)
+static void survey_read(const struct ei_etcd_client *c, struct ei_peer *p, struct survey_req *s,
+			bool linearizable)
 {
 	struct ei_err perr = { 0 };
 
-	answer_from(&p->list, &s->list.http);
+	answer_from(c, &p->list, &s->list.http);
 	if (p->list.outcome == EI_OUTCOME_VALID) {
 		if (ei_members_parse_gateway(s->list.http.resp, s->list.http.resp_len, &p->members,
 					     NULL, &perr) < 0)
@@ -397,18 +418,19 @@ static void survey_read(struct ei_peer *p, struct survey_req *s, bool linearizab
 	/* The peer API's answer was read as it came (survey_done). */
 	if (!linearizable)
 		return;
-	answer_from(&p->version, &s->version.http);
+	answer_from(c, &p->version, &s->version.http);
 	if (p->version.outcome == EI_OUTCOME_VALID &&
 	    parse_version(s->version.http.resp, s->version.http.resp_len, p->server_version,
 			  sizeof(p->server_version), &perr) < 0)
 		answer_malformed(&p->version, perr.msg);
-	answer_from(&p->status, &s->status.http);
+	answer_from(c, &p->status, &s->status.http);
 	if (p->status.outcome == EI_OUTCOME_VALID &&
 	    ei_status_parse(s->status.http.resp, s->status.http.resp_len, &p->init, &perr) < 0)
 		answer_malformed(&p->status, perr.msg);
 }
 
 struct survey_ctx {
+	const struct ei_etcd_client *client;
 	struct ei_peer *peers;
 	struct survey_req *s;
 	size_t n;
@@ -429,7 +451,7 @@ static void survey_done(struct ei_http_req *r, void *ctx)
 
 		if (r != &c->s[i].peer_list.http)
 			continue;
-		answer_from(&p->peer_list, r);
+		answer_from(c->client, &p->peer_list, r);
 		if (p->peer_list.outcome != EI_OUTCOME_VALID)
 			return;
 		if (ei_members_parse_peer(r->resp, r->resp_len, r->cluster_id_hex, &p->peer_members,
@@ -528,7 +550,7 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 		reqs[nr++] = &s[i].status.http;
 	}
 	{
-		struct survey_ctx ctx = { .peers = peers, .s = s, .n = n };
+		struct survey_ctx ctx = { .client = c, .peers = peers, .s = s, .n = n };
 
 		r = ei_http_run_cb(c->http, reqs, nr, survey_done, &ctx, err);
 	}
@@ -537,7 +559,7 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 		for (size_t i = 0; i < n; i++) {
 			if (!s[i].list.http.url)
 				continue;
-			survey_read(&peers[i], &s[i], true);
+			survey_read(c, &peers[i], &s[i], true);
 			drop_rejected_token(c, &peers[i].list);
 			if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
 			    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
@@ -557,7 +579,7 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 			/* Only the re-asked lists have their URL set to the plain list again. */
 			if (s[i].list.http.url && s[i].list.http.body &&
 			    strcmp(s[i].list.http.body, "{}") == 0)
-				survey_read(&peers[i], &s[i], false);
+				survey_read(c, &peers[i], &s[i], false);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -568,8 +590,8 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 }
 
 /* The result of one request, as the single-endpoint calls report it. */
-static void result_from(struct ei_etcd_result *res, const struct ei_http_req *r,
-			const char *endpoint)
+static void result_from(const struct ei_etcd_client *c, struct ei_etcd_result *res,
+			const struct ei_http_req *r, const char *endpoint)
 {
 	memset(res, 0, sizeof(*res));
 	res->outcome = r->outcome;
@@ -580,8 +602,7 @@ static void result_from(struct ei_etcd_result *res, const struct ei_http_req *r,
 		res->failure = EI_ETCD_FAIL_NONE;
 		break;
 	case EI_OUTCOME_HTTP_ERROR:
-		res->failure = ei_members_parse_error(r->resp, r->resp_len, r->status, res->message,
-						      sizeof(res->message));
+		res->failure = error_message(c, r, res->message, sizeof(res->message));
 		break;
 	case EI_OUTCOME_MALFORMED:
 		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
@@ -654,7 +675,7 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 	for (size_t i = 0; r == 0 && i < n && !found; i++) {
 		struct ei_err perr = { 0 };
 
-		result_from(res, &g[i].http, endpoints[i]);
+		result_from(c, res, &g[i].http, endpoints[i]);
 		if (g[i].http.outcome != EI_OUTCOME_VALID)
 			continue;
 		if ((peer ? ei_members_parse_peer(g[i].http.resp, g[i].http.resp_len,
@@ -728,7 +749,7 @@ again:
 	ret = ei_http_run(c->http, &req, 1, err);
 	if (ret < 0)
 		return ret;
-	result_from(res, req, endpoint);
+	result_from(c, res, req, endpoint);
 	/* A token that expired (--auth-token-ttl) or was revoked: a new one, once. */
 	if (!retried && c->auth_header && res->failure == EI_ETCD_FAIL_AUTH &&
 	    strstr(res->message, "invalid auth token")) {

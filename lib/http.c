@@ -329,6 +329,9 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	       CURLE_OK;
 #endif
 	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	/* Never through a proxy from http_proxy/HTTPS_PROXY/ALL_PROXY: it would bypass the
+	 * pinned addresses and see the credentials. */
+	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
 #if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
 	/* Cancelling a transfer that is still resolving (SIGTERM) would otherwise join
 	 * the threaded resolver (only unpinned requests resolve). */
@@ -416,20 +419,6 @@ static const struct {
 #endif
 };
 
-/* Copy up to 120 characters of an error body into a detail, flattened to one line. */
-static void body_excerpt(char *buf, size_t len, const char *body, size_t body_len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < body_len && n + 1 < len && i < 120; i++) {
-		unsigned char ch = (unsigned char)body[i];
-
-		buf[n++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	while (n && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-}
 
 /* The one outcome of a finished transfer (http.h). */
 static void classify(struct transfer *t)
@@ -481,10 +470,12 @@ static void classify(struct transfer *t)
 			r->outcome = EI_OUTCOME_VALID;
 			snprintf(r->detail, sizeof(r->detail), "HTTP %ld", r->status);
 		} else {
-			char excerpt[128];
+			char excerpt[121];
 
 			r->outcome = EI_OUTCOME_HTTP_ERROR;
-			body_excerpt(excerpt, sizeof(excerpt), r->resp, r->resp_len);
+			r->secrets[sizeof(r->secrets) / sizeof(r->secrets[0]) - 1] = NULL;
+			ei_excerpt(excerpt, sizeof(excerpt), r->resp ? r->resp : "", r->resp_len,
+				   r->secrets);
 			snprintf(r->detail, sizeof(r->detail), "HTTP %ld%s%s", r->status,
 				 excerpt[0] ? ": " : "", excerpt);
 		}
@@ -502,7 +493,7 @@ static void classify(struct transfer *t)
 	/* A server that rejects our certificate says so with an alert after the handshake
 	 * (TLS 1.3): libcurl reports a read or send error whose text is OpenSSL's reason. */
 	if (r->outcome == EI_OUTCOME_CLOSED && strncmp(r->url, "https:", 6) == 0 &&
-	    (strstr(curl_text, "SSL") || strstr(curl_text, "alert")))
+	    (strstr(curl_text, "alert") || strstr(curl_text, "certificate")))
 		r->outcome = EI_OUTCOME_TLS;
 	/* The connect errors in the kernel's words ("Connection refused", "No route to
 	 * host"): libcurl's sentence says less with more words. */

@@ -65,6 +65,7 @@ struct ei_http_req {
 	const char *body; /* POST this body (JSON); NULL: GET */
 	const char *headers[EI_HTTP_MAX_HEADERS + 1]; /* extra header lines, NULL-terminated */
 	const struct ei_http_tls *tls; /* NULL: the client's own (ei_http_opts) */
+	const char *secrets[3];        /* NULL-terminated: never quoted in detail (ei_excerpt) */
 
 	/* Set through ei_http_req_cancel while the run goes on. */
 	bool cancel;

@@ -34,54 +34,12 @@
 #define K8S_URL_MAX   512
 #define K8S_QUOTE_MAX 200
 
-static const char redacted[] = "[redacted]";
-
-/* Replace every occurrence of secret in buf (cap len) by "[redacted]", truncating
- * what no longer fits. */
-static void redact(char *buf, size_t len, const char *secret)
-{
-	size_t slen = secret ? strlen(secret) : 0, rlen = sizeof(redacted) - 1;
-	char *p = buf;
-
-	if (slen == 0 || len == 0)
-		return;
-	while ((p = strstr(p, secret))) {
-		size_t at = (size_t)(p - buf), room = len - 1 - at;
-		size_t tail = strlen(p + slen);
-		size_t put = rlen < room ? rlen : room;
-		size_t keep = tail < room - put ? tail : room - put;
-
-		memmove(buf + at + put, p + slen, keep);
-		memcpy(buf + at, redacted, put);
-		buf[at + put + keep] = '\0';
-		p = buf + at + put;
-	}
-}
-
-/* s[0..n) as one line into dst (cap > 0): control bytes become spaces, and every
- * occurrence of secret "[redacted]", matched in s before the cut so that no part of
- * it can be left at the end. */
+/* One secret as the list ei_excerpt takes. */
 static void clean(char *dst, size_t cap, const char *s, size_t n, const char *secret)
 {
-	size_t slen = secret ? strlen(secret) : 0, rlen = sizeof(redacted) - 1, o = 0;
+	const char *const secrets[] = { secret, NULL };
 
-	for (size_t i = 0; i < n && o + 1 < cap;) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (slen && n - i >= slen && memcmp(s + i, secret, slen) == 0) {
-			size_t k = rlen < cap - 1 - o ? rlen : cap - 1 - o;
-
-			memcpy(dst + o, redacted, k);
-			o += k;
-			i += slen;
-			continue;
-		}
-		dst[o++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-		i++;
-	}
-	while (o && dst[o - 1] == ' ')
-		o--;
-	dst[o] = '\0';
+	ei_excerpt(dst, cap, s, n, secrets);
 }
 
 /* The message of a Status body, or else the start of the body as it is: what the API
@@ -298,17 +256,39 @@ int ei_k8s_parse_statefulset(const char *body, size_t len, const char *set, long
 		goto out;
 	r = ei_json_field(spec, "replicas", json_type_int, "an integer", &v, "StatefulSet.spec",
 			  err);
+	/* The API server returns every object defaulted, so spec.replicas is always
+	 * there: an answer without it is not the API server's, and reading it as the
+	 * default 1 would make every pod but etcd-0 look scaled away. */
+	if (r == 0)
+		r = ei_err_set(err, EI_E_PARSE, "%s: no \"spec.replicas\" (the API server always "
+			       "sends it)", ctx);
 	if (r < 0)
 		goto out;
-	/* apps/v1 defaulting: an absent (omitted) spec.replicas is 1. json-c clamps
-	 * integers beyond int64 to its limits, which the range refuses too. */
-	if (r == 1)
-		n = json_object_get_int64(v);
+	/* json-c clamps integers beyond int64 to its limits, which the range refuses. */
+	n = json_object_get_int64(v);
 	if (n < 0 || n > EI_K8S_MAX_REPLICAS) {
 		r = ei_err_set(err, EI_E_PARSE,
 			       "%s: spec.replicas is %" PRId64 ", not a replica count (0-%ld)", ctx,
 			       n, EI_K8S_MAX_REPLICAS);
 		goto out;
+	}
+	/* spec.ordinals.start (Kubernetes >= 1.27): pods are numbered from it, so
+	 * "ordinal >= replicas" no longer means "scaled away". */
+	{
+		json_object *ords, *start;
+
+		r = ei_json_field(spec, "ordinals", json_type_object, "an object", &ords,
+				  "StatefulSet.spec", err);
+		if (r == 1)
+			r = ei_json_field(ords, "start", json_type_int, "an integer", &start,
+					  "StatefulSet.spec.ordinals", err);
+		if (r == 1 && json_object_get_int64(start) != 0)
+			r = ei_err_set(err, EI_E_PARSE,
+				       "%s: spec.ordinals.start is %" PRId64 ": pods numbered from "
+				       "another start than 0 are not supported by leave",
+				       ctx, json_object_get_int64(start));
+		if (r < 0)
+			goto out;
 	}
 	*replicas = (long)n;
 	r = 0;
@@ -489,7 +469,7 @@ static int ask(struct ei_loop *loop, const char *url, const char *ca, const char
 		out->outcome = EI_OUTCOME_MALFORMED;
 		snprintf(msg, sizeof(msg), "HTTP %ld, but not our StatefulSet: %s", req.status,
 			 perr.msg);
-		redact(msg, sizeof(msg), token);
+		ei_redact(msg, sizeof(msg), token);
 		r = EI_E_PARSE;
 	} else {
 		r = ei_k8s_failure_message(req.outcome, req.status, req.resp, req.resp_len,
@@ -538,7 +518,7 @@ int ei_k8s_statefulset_replicas(struct ei_loop *loop, const struct ei_k8s_target
 	r = ask(loop, url, ca, auth, t, token, out, err);
 out:
 	if (r < 0 && r != EI_E_SIGNAL)
-		redact(err->msg, sizeof(err->msg), token);
+		ei_redact(err->msg, sizeof(err->msg), token);
 	if (r < 0) {
 		out->replicas = -1;
 		snprintf(out->detail, sizeof(out->detail), "%s", err->msg);

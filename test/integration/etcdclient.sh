@@ -381,6 +381,26 @@ replies = {
     23995: b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:23996/\r\nContent-Length: 0\r\n\r\n",
 }
 held = []
+def echo(port):
+    # Answers 401 with the request (headers and body) as etcd's error message: a peer
+    # that echoes the password and the token.
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((ip, port))
+    s.listen(16)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.settimeout(2)
+            req = c.recv(65536).decode("latin-1")
+            import json as j
+            body = j.dumps({"code": 16, "message": req}).encode()
+            c.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            c.close()
+        except OSError:
+            pass
+threading.Thread(target=echo, args=(23994,), daemon=True).start()
 def serve(port, reply):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -413,6 +433,10 @@ PY
 	probe status "http://$IP:23996"
 	check "status: a 200 answer that is not JSON exits 1" \
 		eval '[[ $rc == 1 ]] && has_prefix "failure bad-answer "'
+	: >"$work/probe.err"
+	probe -v --user root --password Echoed-Secret-31 list "http://$IP:23994"
+	check "a peer that echoes the password gets it redacted everywhere (exit 1)" \
+		eval '[[ $rc == 1 ]] && grep -q "\[redacted\]" "$work/probe.err" && ! grep -q "Echoed-Secret" "$work/probe.err" && ! grep -q "Echoed-Secret" <<<"$out"'
 	probe list "http://$IP:23995"
 	check "a redirect is not followed" eval '[[ $rc == 1 ]] && has_prefix "failure other http=307 "'
 	t0=$(now_ms)

@@ -49,8 +49,7 @@ static void test_parse(void)
 		long want;
 	} good[] = {
 		{ "replicas 5", STS("\"replicas\":5,"), 5 },
-		{ "replicas absent (the API's default, 1)", STS(""), 1 },
-		{ "replicas null", STS("\"replicas\":null,"), 1 },
+		{ "ordinals.start 0", STS("\"replicas\":3,\"ordinals\":{\"start\":0},"), 3 },
 		{ "replicas 0 (scaled to zero)", STS("\"replicas\":0,"), 0 },
 		{ "replicas 100000", STS("\"replicas\":100000,"), 100000 },
 		{ "managedFields 15 levels deep",
@@ -67,6 +66,11 @@ static void test_parse(void)
 		const char *what, *json, *msg; /* msg: a substring of err.msg */
 	} bad[] = {
 		{ "replicas -1", STS("\"replicas\":-1,"), "spec.replicas is -1, not a replica count" },
+		{ "replicas absent (the API server always defaults it)", STS(""),
+		  "no \"spec.replicas\"" },
+		{ "replicas null", STS("\"replicas\":null,"), "no \"spec.replicas\"" },
+		{ "ordinals.start 1", STS("\"replicas\":3,\"ordinals\":{\"start\":1},"),
+		  "spec.ordinals.start is 1" },
 		{ "replicas 100001", STS("\"replicas\":100001,"), "spec.replicas is 100001" },
 		{ "replicas 2^64", STS("\"replicas\":18446744073709551616,"), "spec.replicas is " },
 		{ "replicas as a string", STS("\"replicas\":\"5\","),
