@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	OPT_NAME = 256,
@@ -688,8 +690,9 @@ int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, str
 
 int ei_config_password(const struct ei_config *cfg, char *buf, size_t len, struct ei_err *err)
 {
-	FILE *f;
-	size_t n;
+	size_t n = 0;
+	ssize_t got;
+	int fd;
 
 	buf[0] = '\0';
 	if (!cfg->auth_user[0])
@@ -701,12 +704,26 @@ int ei_config_password(const struct ei_config *cfg, char *buf, size_t len, struc
 		strcpy(buf, cfg->auth_password);
 		return 0;
 	}
-	f = fopen(cfg->auth_password_file, "re");
-	if (!f)
+	/* read(2) into buf only (no stdio buffer keeps a copy); O_NONBLOCK: a FIFO there
+	 * must not hang PID 1, whose signals are read in the loop. */
+	fd = open(cfg->auth_password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: cannot be read: %s",
 				  cfg->auth_password_file, strerror(errno));
-	n = fread(buf, 1, len, f);
-	fclose(f);
+	while (n < len && (got = read(fd, buf + n, len - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+
+			close(fd);
+			explicit_bzero(buf, len);
+			return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: cannot be read: %s",
+					  cfg->auth_password_file, strerror(e));
+		}
+		n += (size_t)got;
+	}
+	close(fd);
 	if (n == len)
 		return ei_err_set(err, EI_E_USAGE,
 				  "--auth-password-file %s: too long (at most %zu bytes)",

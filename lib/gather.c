@@ -174,6 +174,21 @@ static void prepare_peer(const struct ei_config *cfg, const struct ei_facts *f, 
 	}
 	if (p->dns != EI_DNS_FOUND)
 		return;
+	/* A member listed with the other scheme is not asked: with TLS on, the credentials
+	 * and the token would go out in clear text; with it off, to a server we cannot
+	 * verify with our CA. */
+	if (ei_url_parts(p->client_url, scheme, sizeof(scheme), host, sizeof(host), &port) &&
+	    strcmp(scheme, id->client_scheme) != 0) {
+		snprintf(p->not_peer, sizeof(p->not_peer), "its client URL %s is not %s", p->client_url,
+			 id->client_scheme);
+		return;
+	}
+	if (ei_url_parts(p->peer_url, scheme, sizeof(scheme), host, sizeof(host), &port) &&
+	    strcmp(scheme, id->peer_scheme) != 0) {
+		snprintf(p->not_peer, sizeof(p->not_peer), "its peer URL %s is not %s", p->peer_url,
+			 id->peer_scheme);
+		return;
+	}
 	for (size_t a = 0; a < p->n_addrs && !p->not_peer[0]; a++) {
 		const char *why = ei_addr_not_peer(p->addrs[a]);
 

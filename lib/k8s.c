@@ -377,7 +377,8 @@ static int read_token(const char *path, char **out, struct ei_err *err)
 	int fd, r = 0;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO there must not hang PID 1 (its signals are read in the loop). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return ei_err_set(
 		    err, EI_E_USAGE,
@@ -502,7 +503,7 @@ int ei_k8s_statefulset_replicas(struct ei_loop *loop, const struct ei_k8s_target
 	if (r < 0)
 		goto out;
 	/* Checked here so that a missing CA reads as such, not as a TLS failure. */
-	fd = open(ca, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(ca, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = ei_err_set(err, EI_E_USAGE,
 			       "%s: %s (the service account's CA, needed to verify the API server)",

@@ -200,6 +200,9 @@ static int remove_self(struct leave *l, const struct ei_leave_plan *plan, char *
 	}
 	if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_SYS)
 		return r;
+	if (res.failure == EI_ETCD_FAIL_AUTH && ei_etcd_auth_refused(l->g.change_client))
+		return ei_err_set(err, EI_E_CLUSTER, "removing member %" PRIx64 ": %s",
+				  plan->member_id, ei_etcd_auth_refused(l->g.change_client));
 	if (res.failure == EI_ETCD_FAIL_AUTH)
 		return ei_err_set(err, EI_E_CLUSTER,
 				  "removing member %" PRIx64
@@ -284,6 +287,9 @@ static int rounds(struct leave *l, struct ei_err *err)
 		r = ei_gather_round(&l->g, &facts, err);
 		if (r == 0)
 			r = survey_self(l, &facts, err);
+		/* A wrong password does not get better by waiting (run exits 4 too). */
+		if (r >= 0 && ei_etcd_auth_refused(l->g.client))
+			r = ei_err_set(err, EI_E_CLUSTER, "%s", ei_etcd_auth_refused(l->g.client));
 		if (r >= 0)
 			r = find_leader(l, &facts, r == 1, &leader, err);
 		if (r == 0)

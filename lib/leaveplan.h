@@ -9,7 +9,7 @@
  *  - ordinal < replicas (a rolling update, an eviction, a node drain) or replicas 0 (the
  *    whole set stops and comes back as it was): stay, nothing removed;
  *  - otherwise the pod is scaled away, and removing its member needs positive evidence,
- *    judged here as lib/plan.c judges it for `run` (plan.c has no public helpers for it):
+ *    judged by lib/plan.c's own rules (ei_plan_trust, ei_plan_gateway_valid):
  *    a member list is valid with a non-zero cluster ID, a member, and served by a member
  *    in it; it is *trusted* when it is a linearizable answer of etcd >= 3.5, or the same
  *    list (by member IDs) from a majority of its voters. Anything else is unknown: wait;

@@ -73,8 +73,8 @@ int ei_preflight_run(const struct ei_config *cfg, char **envp, time_t now,
 			.what = "server certificate",
 			.cert_file = t->server.cert, .cert_setting = t->server.cert_from,
 			.key_file = t->server.key, .key_setting = t->server.key_from,
-			.ca_file = t->server.ca[0] ? t->server.ca : NULL,
-			.ca_setting = t->server.ca_from,
+			/* The CA that etcd-init and etcdctl verify the server with. */
+			.ca_file = t->launcher.ca, .ca_setting = t->launcher.ca_from,
 			.need_server_auth = true,
 			.need_client_auth = t->client_cert_auth,
 			.server_auth_why = "clients verify the member with it",
@@ -86,15 +86,16 @@ int ei_preflight_run(const struct ei_config *cfg, char **envp, time_t now,
 		server.names = client.list;
 		server.n_names = client.n;
 		r = ei_tlscheck_pair(&server, now, cfg->cert_warn_days, out, err);
-		/* etcd-init (and etcdctl) verify the members with ETCDCTL_CACERT. */
-		if (r == 0 && strcmp(t->launcher.ca, t->server.ca) != 0) {
-			struct ei_tls_pair by_ctl = {
-				.what = "server certificate (as etcd-init verifies it)",
+		/* With client certificates required, etcd verifies its gateway's client
+		 * certificate (the server certificate) against ETCD_TRUSTED_CA_FILE. */
+		if (r == 0 && t->client_cert_auth && strcmp(t->launcher.ca, t->server.ca) != 0) {
+			struct ei_tls_pair as_client = {
+				.what = "server certificate (as the gateway's client certificate)",
 				.cert_file = t->server.cert, .cert_setting = t->server.cert_from,
-				.ca_file = t->launcher.ca, .ca_setting = t->launcher.ca_from,
+				.ca_file = t->server.ca, .ca_setting = t->server.ca_from,
 			};
 
-			r = ei_tlscheck_pair(&by_ctl, now, cfg->cert_warn_days, out, err);
+			r = ei_tlscheck_pair(&as_client, now, cfg->cert_warn_days, out, err);
 		}
 		if (r == 0 && strcmp(t->launcher.cert, t->server.cert) != 0) {
 			struct ei_tls_pair own = {

@@ -3,8 +3,9 @@
  *  - the server certificate (ETCD_CERT_FILE): the names of its client URLs, serverAuth,
  *    and clientAuth when client certificates are required (etcd's gateway dials etcd
  *    with the server certificate as its client certificate, etcd-facts §1.6); its chain
- *    against ETCD_TRUSTED_CA_FILE, and against ETCDCTL_CACERT (the CA etcd-init and
- *    etcdctl verify it with) when that differs;
+ *    against ETCDCTL_CACERT (the CA etcd-init and etcdctl verify it with, by default
+ *    ETCD_TRUSTED_CA_FILE), and against ETCD_TRUSTED_CA_FILE too when client
+ *    certificates are required and the two differ;
  *  - the peer certificate (ETCD_PEER_CERT_FILE): the names of its peer URL, serverAuth
  *    and clientAuth (peers dial each other with it, and etcd-init fetches the status
  *    with it), its chain against ETCD_PEER_TRUSTED_CA_FILE;

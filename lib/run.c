@@ -465,7 +465,28 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		ei_log_info("starting etcd", "action=%s command=%s", ei_action_name(plan->action), line);
 	}
 	ei_failpoint("exec.before");
-	rc = ei_exec_etcd(cmd.argv, r->envp, err);
+	{
+		/* etcd needs no credential of etcd-init's: ETCDCTL_PASSWORD and a
+		 * "user:password" ETCDCTL_USER stay out of its environment
+		 * (/proc/<pid>/environ). */
+		size_t n = 0;
+
+		for (char **e = r->envp; e && *e; e++)
+			n++;
+		char **env = calloc(n + 1, sizeof(*env));
+
+		if (!env) {
+			rc = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		} else {
+			n = 0;
+			for (char **e = r->envp; e && *e; e++)
+				if (strncmp(*e, "ETCDCTL_PASSWORD=", 17) != 0 &&
+				    !(strncmp(*e, "ETCDCTL_USER=", 13) == 0 && strchr(*e, ':')))
+					env[n++] = *e;
+			rc = ei_exec_etcd(cmd.argv, env, err);
+			free(env);
+		}
+	}
 	/* Only reached when the exec failed: the promoter must not outlive us. */
 	if (promoter > 0)
 		kill(promoter, SIGTERM);

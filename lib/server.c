@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -166,37 +167,42 @@ static int listen_socket(unsigned port, struct ei_err *err)
 	return fd;
 }
 
-/* A whole PEM file, NUL-terminated (libmicrohttpd takes PEM from memory). */
+#define PEM_MAX (256u * 1024u)
+
+/* A whole PEM file, NUL-terminated (libmicrohttpd takes PEM from memory), read into one
+ * buffer (no stdio or realloc copy of a key left behind); O_NONBLOCK: a FIFO there must
+ * not hang PID 1. */
 static int read_pem(const char *path, char **out, struct ei_err *err)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	char *buf;
+	size_t n = 0;
+	ssize_t got;
+	int fd;
 
 	*out = NULL;
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return ei_err_set(err, EI_E_USAGE, "status server: %s cannot be read: %s", path,
 				  strerror(errno));
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *b;
-
-			cap = cap ? cap * 2 : 8192;
-			if (cap > 1024 * 1024 || !(b = realloc(buf, cap))) {
-				free(buf);
-				fclose(f);
-				return ei_err_set(err, EI_E_USAGE, "status server: %s is too large",
-						  path);
-			}
-			buf = b;
-		}
-		size_t got = fread(buf + n, 1, 4096, f);
-
-		n += got;
-		if (got < 4096)
-			break;
+	buf = malloc(PEM_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	}
-	fclose(f);
+	while (n <= PEM_MAX && (got = read(fd, buf + n, PEM_MAX + 1 - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (n > PEM_MAX || got < 0) {
+		explicit_bzero(buf, PEM_MAX + 1);
+		free(buf);
+		return ei_err_set(err, EI_E_USAGE, "status server: %s %s", path,
+				  n > PEM_MAX ? "is larger than 256 KiB" : "cannot be read");
+	}
 	buf[n] = '\0';
 	*out = buf;
 	return 0;

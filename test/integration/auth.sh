@@ -68,6 +68,7 @@ EI_POD_ENV=()
 ok "join with ETCDCTL_USER/ETCDCTL_PASSWORD: 5 voters" wait_voters 5 150
 pid=$(pgrep -f -n "etcd.*--name=etcd-4")
 unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret" "etcd's command line has no password (4)"
+unlike "$(tr '\0' ' ' <"/proc/$pid/environ")" "$secret" "etcd's environment has no password (4)"
 
 # No secret anywhere: not in any log (at debug level too), not in any output.
 log_mark 0
