@@ -6,10 +6,11 @@
 # own IP and a resolv.conf pointing at unbound, the cluster DNS). The pods start before
 # their DNS records exist, as in Kubernetes; the records are published one by one.
 # It then shows the member list, health, a key written and read back, and what
-# `etcd-init plan` says in a pod. On a terminal it keeps the cluster running until
-# Enter or Ctrl-C; otherwise (or with DEMO_EXIT=1) it stops and cleans up at once.
+# `etcd-init plan` and `etcd-init diagnose` say in a pod. On a terminal it keeps the
+# cluster running until Enter or Ctrl-C; otherwise (or with DEMO_EXIT=1) it stops and
+# cleans up at once.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 version=${1:-3.6}
 
 envs=$(bash test/setup.sh) || { echo "demo: setup failed" >&2; exit 1; }
@@ -55,6 +56,9 @@ put_key demo "hello from etcd-init" 0 && get_key demo 2
 
 say "kubectl exec etcd-1 -- etcd-init plan   (a dry run: changes nothing)"
 pod_exec 1 "$ETCD_INIT" plan --etcd "$ETCD_BIN" --data-dir "$(pod_data 1)"
+
+say "kubectl exec etcd-0 -- etcd-init diagnose   (every peer in one table; read-only)"
+pod_exec 0 "$ETCD_INIT" diagnose --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)"
 
 if [[ -t 0 && -z ${DEMO_EXIT:-} ]]; then
 	say "the cluster keeps running: etcdctl --endpoints=http://$(pod_ip 0):2379 member list"

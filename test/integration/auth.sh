@@ -3,6 +3,7 @@
 # are refused for good (exit 4) and change nothing; one with root's credentials (from a
 # password file, or ETCDCTL_USER/ETCDCTL_PASSWORD) joins and ends a voter. The password
 # and the token never appear in any output, nor on etcd's command line.
+# shellcheck source-path=SCRIPTDIR disable=SC2119,SC2317 # ei_env_setup: the version from the environment; functions called through ok, wait_for and launch
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"

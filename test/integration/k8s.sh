@@ -17,7 +17,7 @@ set -uo pipefail
 : "${K8S_PROBE:?set K8S_PROBE to the k8s-probe binary}"
 
 # The TAP helpers only (ok, is, like, done_testing...); ei_env_setup is not called.
-# shellcheck source=test/integration/lib.sh
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || skip_all "openssl is missing (run test/setup.sh)"

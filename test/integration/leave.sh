@@ -10,6 +10,7 @@
 #  - quorum at risk: etcd-1 down, `leave --replicas 2` in pod 2 removes nothing and exits
 #    6 after its bounded wait;
 #  - scale back up 3 -> 5 on the same volumes: the two pods join cleanly.
+# shellcheck source-path=SCRIPTDIR disable=SC2119,SC2317 # ei_env_setup: the version from the environment; functions called through ok, wait_for and launch
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"

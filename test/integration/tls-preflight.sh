@@ -4,6 +4,7 @@
 # valid, from another CA, a missing name, a missing usage) is refused with exit 2 and a
 # message naming the file and what to do, before any membership change: the member
 # list and its volume are unchanged. A certificate that expires soon only warns.
+# shellcheck source-path=SCRIPTDIR disable=SC2119,SC2317 # ei_env_setup: the version from the environment; functions called through ok, wait_for and launch
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
@@ -18,6 +19,7 @@ EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
 ca_make "$C" other || bail_out "cannot make the second CA"
 sans=$(member_sans 3)
 past=20200101000000Z
+# shellcheck disable=SC2015 # bail_out is the else of the whole chain
 cert_make "$C" expired ca "$sans" serverAuth,clientAuth "$past" 20210101000000Z &&
 	cert_make "$C" future ca "$sans" serverAuth,clientAuth 20300101000000Z 20310101000000Z &&
 	cert_make "$C" otherca other "$sans" serverAuth,clientAuth &&

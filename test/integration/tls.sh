@@ -3,6 +3,7 @@
 # start with DNS late, a restart, a wiped member replaced, and scale 3 -> 5. Every call
 # of etcd-init verifies the member with the CA and presents its certificate; the
 # etcd-init status is served over TLS and refused to a client without a certificate.
+# shellcheck source-path=SCRIPTDIR disable=SC2119,SC2317 # ei_env_setup: the version from the environment; functions called through ok, wait_for and launch
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
@@ -37,7 +38,7 @@ peer_urls=$(member_list_json 0 | jq -r '[.members[].peerURLs[]] | sort | join(" 
 like "$peer_urls" "^https://etcd-0.etcd.$EI_NAMESPACE.svc.cluster.local:2380 " "peer URLs are https"
 client_urls=$(member_list_json 0 | jq -r '[.members[].clientURLs[]] | sort | join(" ")')
 like "$client_urls" "^https://etcd-0.etcd" "client URLs are https"
-like "$(cat "/proc/$(pgrep -f -n "etcd.*--name=etcd-1")/cmdline" | tr '\0' ' ')" \
+like "$(tr '\0' ' ' <"/proc/$(pgrep -f -n "etcd.*--name=etcd-1")/cmdline")" \
 	"--listen-peer-urls=https://0.0.0.0:2380" "etcd listens with https"
 unlike "$(tr '\0' ' ' <"/proc/$(pgrep -f -n "etcd.*--name=etcd-1")/cmdline")" \
 	"cert-file" "the certificates reach etcd once, through its environment"
