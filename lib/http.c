@@ -495,6 +495,12 @@ static void classify(struct transfer *t)
 	if (r->outcome == EI_OUTCOME_CLOSED && strncmp(r->url, "https:", 6) == 0 &&
 	    (strstr(curl_text, "alert") || strstr(curl_text, "certificate")))
 		r->outcome = EI_OUTCOME_TLS;
+	/* And the other way: a handshake cut by a reset or a close (OpenSSL's
+	 * SSL_ERROR_SYSCALL, "unexpected eof") is a closed connection, not a TLS failure
+	 * (a server restarting, a port changing hands). */
+	if (r->outcome == EI_OUTCOME_TLS &&
+	    (strstr(curl_text, "SSL_ERROR_SYSCALL") || strstr(curl_text, "unexpected eof")))
+		r->outcome = EI_OUTCOME_CLOSED;
 	/* The connect errors in the kernel's words ("Connection refused", "No route to
 	 * host"): libcurl's sentence says less with more words. */
 	if (t->result == CURLE_COULDNT_CONNECT && os_errno) {

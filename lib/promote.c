@@ -20,6 +20,32 @@
  * exited and the pod is gone long before (this only bounds the process). */
 #define MARKER_WATCH_MS (60u * 60u * 1000u)
 
+/* The promotion goes to the leader when we can tell which member it is: a follower
+ * forwards MemberPromote to the leader over the peer API without the caller's auth
+ * token, and with auth enabled etcd 3.4 then retries until its request timeout (the
+ * leader refuses a promotion without a user) instead of answering. Returns the pin of
+ * the endpoint now in via (unchanged when the leader is unknown or not an endpoint). */
+static const char *to_leader(struct ei_etcd_client *client, const struct ei_aftercare *w,
+			     const struct ei_member_list *list, char *via, size_t via_len,
+			     const char *via_pin)
+{
+	struct ei_member_status st;
+	struct ei_etcd_result res;
+	struct ei_err err = { 0 };
+	const struct ei_member *leader;
+
+	if (ei_etcd_status(client, via, via_pin, &st, &res, &err) < 0 || !st.leader ||
+	    !(leader = ei_member_list_find_id(list, st.leader)))
+		return via_pin;
+	for (size_t u = 0; u < leader->n_client_urls; u++)
+		for (size_t i = 0; i < w->n_endpoints; i++)
+			if (strcmp(w->endpoints[i], leader->client_urls[u]) == 0) {
+				snprintf(via, via_len, "%s", w->endpoints[i]);
+				return w->pins[i];
+			}
+	return via_pin;
+}
+
 /* One promotion attempt. Returns true when the promoter's work is done. */
 static bool try_promote(struct ei_etcd_client *client, const struct ei_aftercare *w,
 			unsigned attempt, struct ei_err *err)
@@ -51,14 +77,17 @@ static bool try_promote(struct ei_etcd_client *client, const struct ei_aftercare
 		ei_log_info("promoter: member is a voter, done", "member=%" PRIx64, w->promote_id);
 		done = true;
 	}
-	ei_member_list_free(&list);
-	if (done)
+	if (done) {
+		ei_member_list_free(&list);
 		return true;
+	}
 	/* The result struct is rewritten by the call: keep the endpoint apart. */
 	snprintf(via, sizeof(via), "%s", res.endpoint);
 	for (size_t i = 0; i < w->n_endpoints; i++)
 		if (strcmp(w->endpoints[i], via) == 0)
 			via_pin = w->pins[i];
+	via_pin = to_leader(client, w, &list, via, sizeof(via), via_pin);
+	ei_member_list_free(&list);
 	r = ei_etcd_member_promote(client, via, via_pin, w->promote_id, &res, err);
 	if (r == 0) {
 		ei_log_info("promoter: learner promoted to voter",
