@@ -165,14 +165,31 @@ ok "3 voters left" wait_voters 3 60
 is "$(members)" "etcd-0 etcd-1 etcd-2" "etcd-3 and etcd-4 are gone from the member list"
 ok "0, 1 and 2 healthy" wait_healthy "0 1 2" 30
 is "$(get_key before-leave 2)" v1 "the key is still served"
+# etcd stops once it applies its own removal, and the kernel ends the rest of its PID
+# namespace with it: the leave too, when it had not renamed yet (a race the leave
+# loses on a loaded machine). Then the data is still in place, and the next start of
+# that pod moves it aside (run's rejoin, checked below).
+declare -A moved
 for n in 3 4; do
 	f=$(last_leave_log "$n")
 	ok "etcd-$n: leave decided to remove it" grep -q 'action=remove ' "$f"
 	ok "etcd-$n: leave logged the removal before making it" \
-		logged_before "$f" 'removing this member from the cluster' 'msg="member removed"'
-	ok "etcd-$n: the data moved aside (member.removed-*)" test "$(removed_dirs "$n")" -eq 1
-	nok "etcd-$n: no member/ left" has_member_dir "$n"
+		grep -q 'removing this member from the cluster' "$f"
+	if grep -q 'msg="member removed"' "$f"; then
+		ok "etcd-$n: 'member removed' comes after 'removing'" \
+			logged_before "$f" 'removing this member from the cluster' 'msg="member removed"'
+	fi
 	ok "etcd-$n: its etcd stopped by itself after the removal" wait_for 30 test -f "$(pod_dir "$n")/exit"
+	if grep -q 'msg="data moved aside"' "$f"; then
+		moved[$n]=1
+		is "$(removed_dirs "$n")" 1 "etcd-$n: the data moved aside (member.removed-*)"
+		nok "etcd-$n: no member/ left" has_member_dir "$n"
+	else
+		moved[$n]=0
+		diag "etcd-$n: leave ended with its etcd before the rename; the next start moves the data"
+		is "$(removed_dirs "$n")" 0 "etcd-$n: nothing half moved"
+		ok "etcd-$n: its data is whole in member/" has_member_dir "$n"
+	fi
 done
 # etcd stops once it applies its own removal, and the kernel kills the rest of its PID
 # namespace with it: a leave that had not quite finished is killed too (137). Its data
@@ -205,7 +222,11 @@ ok "all 5 healthy" wait_healthy "0 1 2 3 4" 60
 is "$(members)" "$all5" "5 members"
 for n in 3 4; do
 	ok "etcd-$n joined as a new member" new_log_has "$n" 'action=join'
-	nok "etcd-$n had nothing to move aside at start" new_log_has "$n" 'action=rejoin'
+	if ((moved[$n])); then
+		nok "etcd-$n had nothing to move aside at start" new_log_has "$n" 'action=rejoin'
+	else
+		ok "etcd-$n moved the removed member's data aside at start" new_log_has "$n" 'action=rejoin'
+	fi
 	ok "etcd-$n kept the old data (member.removed-*)" test "$(removed_dirs "$n")" -eq 1
 	is "$(get_key before-leave "$n")" v1 "etcd-$n serves the key"
 done
