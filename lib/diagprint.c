@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "identity.h"
+#include "report.h"
 
 /* ---------------------------------------------------------------- cells */
 
@@ -231,29 +232,16 @@ static json_object *jhex(uint64_t v)
 	return json_object_new_string(buf);
 }
 
-/* One question's outcome, as `plan --output json` gives it. */
-static json_object *answer_json(const struct ei_answer *a)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "outcome", jstr(ei_outcome_name(a->outcome)));
-	if (a->outcome != EI_OUTCOME_NOT_ASKED) {
-		json_object_object_add(o, "url", jstr(a->url));
-		json_object_object_add(o, "detail", jstr(a->detail));
-	}
-	return o;
-}
-
 /* The four questions of the round and the status call. */
 static json_object *answers_json(const struct ei_diag_row *r)
 {
 	const struct ei_peer *p = r->peer;
 	json_object *ans = json_object_new_object();
 
-	json_object_object_add(ans, "member_list", answer_json(&p->list));
-	json_object_object_add(ans, "peer_member_list", answer_json(&p->peer_list));
-	json_object_object_add(ans, "version", answer_json(&p->version));
-	json_object_object_add(ans, "etcd_init_status", answer_json(&p->status));
+	json_object_object_add(ans, "member_list", ei_report_answer_json(&p->list));
+	json_object_object_add(ans, "peer_member_list", ei_report_answer_json(&p->peer_list));
+	json_object_object_add(ans, "version", ei_report_answer_json(&p->version));
+	json_object_object_add(ans, "etcd_init_status", ei_report_answer_json(&p->status));
 	if (r->status->asked) {
 		json_object *s = json_object_new_object();
 

@@ -139,6 +139,29 @@ bool ei_etcd_needs_token(const struct ei_etcd_client *c)
 	return c->user && !c->auth_off && !c->auth_header;
 }
 
+/* The token alone (for redaction), or NULL without one. */
+static const char *token_of(const struct ei_etcd_client *c)
+{
+	return c->auth_header ? c->auth_header + strlen("Authorization: ") : NULL;
+}
+
+static void forget_token(struct ei_etcd_client *c)
+{
+	free_secret(c->auth_header);
+	c->auth_header = NULL;
+}
+
+/* A token etcd no longer accepts (it expired after --auth-token-ttl, or was revoked):
+ * forget it, so the next call gets a new one. True when that happened. */
+static bool token_rejected(struct ei_etcd_client *c, enum ei_etcd_failure failure,
+			   const char *message)
+{
+	if (!c->auth_header || failure != EI_ETCD_FAIL_AUTH || !strstr(message, "invalid auth token"))
+		return false;
+	forget_token(c);
+	return true;
+}
+
 /* A request to a gateway path: JSON body, Grpc-Timeout (units "m" = ms) so etcd gives up
  * no later than we do, hasleader when asked, and the token. The strings live in bufs. */
 struct gw_request {
@@ -163,7 +186,7 @@ static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char 
 	g->http.tls = &c->client.tls;
 	/* Never quoted back into a detail (http.h), should the peer echo them. */
 	g->http.secrets[0] = c->password;
-	g->http.secrets[1] = c->auth_header ? c->auth_header + strlen("Authorization: ") : NULL;
+	g->http.secrets[1] = token_of(c);
 	g->http.body = body;
 	g->http.headers[h++] = g->timeout;
 	if (hasleader)
@@ -194,9 +217,7 @@ static void get_setup(struct gw_request *g, const struct ei_http_tls *tls, const
 static enum ei_etcd_failure error_message(const struct ei_etcd_client *c,
 					  const struct ei_http_req *r, char *out, size_t len)
 {
-	const char *secrets[] = { c->password,
-				  c->auth_header ? c->auth_header + strlen("Authorization: ") : NULL,
-				  NULL };
+	const char *secrets[] = { c->password, token_of(c), NULL };
 	char msg[1024];
 	enum ei_etcd_failure f = ei_members_parse_error(r->resp, r->resp_len, r->status, msg,
 							sizeof(msg));
@@ -319,8 +340,7 @@ static int authenticate_many(struct ei_etcd_client *c, const char *const *endpoi
 		ret = ei_err_set(err, EI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	free_secret(c->auth_header);
-	c->auth_header = NULL;
+	forget_token(c);
 	for (size_t i = 0; i < n; i++) {
 		gw_setup(c, &g[i], endpoints[i], pins ? pins[i] : NULL, "/v3/auth/authenticate", body,
 			 c->request_ms, false);
@@ -386,16 +406,6 @@ int ei_etcd_authenticate(struct ei_etcd_client *c, const char *endpoint, const c
 const char *ei_etcd_auth_refused(const struct ei_etcd_client *c)
 {
 	return c->auth_refused[0] ? c->auth_refused : NULL;
-}
-
-/* A token etcd no longer accepts: drop it, so the next call gets a new one. */
-static bool drop_rejected_token(struct ei_etcd_client *c, const struct ei_answer *a)
-{
-	if (!c->auth_header || a->failure != EI_ETCD_FAIL_AUTH || !strstr(a->detail, "invalid auth token"))
-		return false;
-	free_secret(c->auth_header);
-	c->auth_header = NULL;
-	return true;
 }
 
 struct survey_req {
@@ -560,7 +570,7 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 			if (!s[i].list.http.url)
 				continue;
 			survey_read(c, &peers[i], &s[i], true);
-			drop_rejected_token(c, &peers[i].list);
+			token_rejected(c, peers[i].list.failure, peers[i].list.detail);
 			if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
 			    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
 				ei_log_debug("linearizable member list failed, asking for the local list",
@@ -711,11 +721,8 @@ int ei_etcd_member_list(struct ei_etcd_client *c, const char *const *endpoints,
 	if (!res)
 		res = &local;
 	r = list_common(c, false, endpoints, pins, n, out, res, err);
-	/* A token that expired (--auth-token-ttl) or was revoked: a new one, once. */
-	if (r == EI_E_UNAVAILABLE && c->auth_header && res->failure == EI_ETCD_FAIL_AUTH &&
-	    strstr(res->message, "invalid auth token")) {
-		free_secret(c->auth_header);
-		c->auth_header = NULL;
+	/* A rejected token: a new one, once. */
+	if (r == EI_E_UNAVAILABLE && token_rejected(c, res->failure, res->message)) {
 		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",
 			    res->endpoint);
 		r = list_common(c, false, endpoints, pins, n, out, res, err);
@@ -750,11 +757,8 @@ again:
 	if (ret < 0)
 		return ret;
 	result_from(c, res, req, endpoint);
-	/* A token that expired (--auth-token-ttl) or was revoked: a new one, once. */
-	if (!retried && c->auth_header && res->failure == EI_ETCD_FAIL_AUTH &&
-	    strstr(res->message, "invalid auth token")) {
-		free_secret(c->auth_header);
-		c->auth_header = NULL;
+	/* A rejected token: a new one, once. */
+	if (!retried && token_rejected(c, res->failure, res->message)) {
 		ei_http_req_clear(req);
 		retried = true;
 		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",

@@ -58,22 +58,6 @@ static void add(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Raft's majority of a voter count. */
-static size_t quorum(size_t voters)
-{
-	return voters / 2 + 1;
-}
-
-/* Learners do not vote and do not count for quorum. */
-static size_t voters_of(const struct ei_member_list *l)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < l->n_members; i++)
-		n += !l->members[i].is_learner;
-	return n;
-}
-
 /* A gateway list is evidence (plan.c judges: ei_plan_gateway_valid). Only gateway lists
  * count: the peer API answers without quorum, and a removal needs a current list. When
  * it is not, why says what was wrong (if why is not NULL). */
@@ -326,13 +310,13 @@ static bool quorum_kept(const struct ei_config *cfg, const struct ei_facts *f, l
 	say(summary, len, "%zu voters stay (%s), %zu of them answered%s%s%s", n,
 	    stay[0] ? stay : "none", h, leaving[0] ? ", not counting " : "", leaving,
 	    leaving[0] ? ", leaving too" : "");
-	if (n && h >= quorum(n))
+	if (n && h >= ei_plan_quorum(n))
 		return true;
 	out->action = EI_LEAVE_WAIT;
 	say(out->reason, sizeof(out->reason),
 	    "removing %s now could lose quorum: %s, and a quorum of %zu is %zu (not answering: "
 	    "%s); waiting",
-	    self->name ? self->name : "our member", summary, n, quorum(n),
+	    self->name ? self->name : "our member", summary, n, ei_plan_quorum(n),
 	    silent[0] ? silent : "none");
 	return false;
 }
@@ -414,7 +398,7 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 		    replicas, learners, who);
 		return;
 	}
-	if (!self->is_learner && voters_of(v.list) == 1) {
+	if (!self->is_learner && ei_plan_voters(v.list) == 1) {
 		out->action = EI_LEAVE_UNDECIDED;
 		say(out->reason, sizeof(out->reason),
 		    "this pod is scaled away (replicas %ld), but %s is the last voter of cluster "

@@ -64,12 +64,12 @@ static void add(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static size_t quorum(size_t voters)
+size_t ei_plan_quorum(size_t voters)
 {
 	return voters / 2 + 1;
 }
 
-static size_t voters_of(const struct ei_member_list *l)
+size_t ei_plan_voters(const struct ei_member_list *l)
 {
 	size_t n = 0;
 
@@ -340,7 +340,7 @@ void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trus
 	/* Otherwise the same list from a majority of its voters. */
 	for (size_t i = 0; i < f->n_peers && !out->trusted; i++) {
 		const struct ei_peer *p = &f->peers[i];
-		size_t votes = 0, voters = voters_of(&p->members);
+		size_t votes = 0, voters = ei_plan_voters(&p->members);
 
 		if (!valid[i] || p->members.cluster_id != cluster_id)
 			continue;
@@ -362,7 +362,7 @@ void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trus
 		if (votes > best_votes) {
 			best_votes = votes;
 			out->list = &p->members;
-			out->trusted = votes >= quorum(voters);
+			out->trusted = votes >= ei_plan_quorum(voters);
 			say(out->why, sizeof(out->why), "the same member list from %zu of its %zu voters%s",
 			    votes, voters, out->trusted ? "" : " (no majority)");
 		}
@@ -568,7 +568,7 @@ static bool quorum_lost(const struct ei_config *cfg, const struct evidence *e,
 			have++;
 		add(state ? with : without, sizeof(with), "%s", label);
 	}
-	if (voters == 0 || have >= quorum(voters))
+	if (voters == 0 || have >= ei_plan_quorum(voters))
 		return false;
 	say(alert, len,
 	    "quorum lost for good: of the %zu voters of cluster %" PRIx64 ", only %zu have their "
@@ -576,7 +576,7 @@ static bool quorum_lost(const struct ei_config *cfg, const struct evidence *e,
 	    "the cluster from a snapshot (etcdutl snapshot restore), or start the member with the "
 	    "newest data with --force-new-cluster and let the others join it again",
 	    voters, v->cluster_id, have, with[0] ? with : "none", voters - have,
-	    without[0] ? without : "none", quorum(voters));
+	    without[0] ? without : "none", ei_plan_quorum(voters));
 	return true;
 }
 

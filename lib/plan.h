@@ -95,6 +95,10 @@ void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trus
  * not evidence (ei_answer_describe says what happened otherwise). */
 bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len);
 
+/* Raft's majority of a voter count, and the voters of a list (learners do not vote). */
+size_t ei_plan_quorum(size_t voters);
+size_t ei_plan_voters(const struct ei_member_list *l);
+
 /* Two lists of one cluster with the same members (by ID). */
 bool ei_plan_same_members(const struct ei_member_list *a, const struct ei_member_list *b);
 

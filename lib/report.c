@@ -38,7 +38,7 @@ static json_object *host_json(const struct ei_dns_host *h)
 	return o;
 }
 
-static json_object *answer_json(const struct ei_answer *a)
+json_object *ei_report_answer_json(const struct ei_answer *a)
 {
 	json_object *o = json_object_new_object();
 
@@ -89,20 +89,20 @@ static json_object *peer_json(const struct ei_config *cfg, const struct ei_facts
 	json_object_object_add(o, "addresses", addrs);
 	if (p->not_peer[0])
 		json_object_object_add(o, "not_a_peer", jstr(p->not_peer));
-	json_object_object_add(o, "member_list", answer_json(&p->list));
+	json_object_object_add(o, "member_list", ei_report_answer_json(&p->list));
 	if (p->list.outcome == EI_OUTCOME_VALID) {
 		hex(buf, sizeof(buf), p->members.cluster_id);
 		json_object_object_add(o, "cluster_id", jstr(buf));
 		json_object_object_add(o, "linearizable", json_object_new_boolean(p->linearizable));
 		json_object_object_add(o, "members", members_json(&p->members));
 	}
-	json_object_object_add(o, "peer_member_list", answer_json(&p->peer_list));
+	json_object_object_add(o, "peer_member_list", ei_report_answer_json(&p->peer_list));
 	if (p->peer_list.outcome == EI_OUTCOME_VALID && p->list.outcome != EI_OUTCOME_VALID)
 		json_object_object_add(o, "members", members_json(&p->peer_members));
-	json_object_object_add(o, "version", answer_json(&p->version));
+	json_object_object_add(o, "version", ei_report_answer_json(&p->version));
 	if (p->server_version[0])
 		json_object_object_add(o, "etcd_version", jstr(p->server_version));
-	json_object_object_add(o, "etcd_init_status", answer_json(&p->status));
+	json_object_object_add(o, "etcd_init_status", ei_report_answer_json(&p->status));
 	if (p->status.outcome == EI_OUTCOME_VALID) {
 		json_object *st = json_object_new_object();
 

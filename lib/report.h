@@ -5,10 +5,16 @@
 
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
 #include "flags.h"
 #include "gather.h"
 #include "plan.h"
+
+/* One question's outcome as JSON: {"outcome", "url", "detail"} (url and detail when it
+ * was asked); `plan` and `diagnose` print it alike. A new reference. */
+json_object *ei_report_answer_json(const struct ei_answer *a);
 
 /* cmd may be NULL when no command line could be made (wait, refuse, rejoin...). */
 void ei_report_print(FILE *out, const struct ei_config *cfg, const struct ei_gather *g,
