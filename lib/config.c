@@ -2,12 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "file.h"
 
 enum {
 	OPT_NAME = 256,
@@ -691,8 +692,7 @@ int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, str
 int ei_config_password(const struct ei_config *cfg, char *buf, size_t len, struct ei_err *err)
 {
 	size_t n = 0;
-	ssize_t got;
-	int fd;
+	int fd, r;
 
 	buf[0] = '\0';
 	if (!cfg->auth_user[0])
@@ -704,31 +704,15 @@ int ei_config_password(const struct ei_config *cfg, char *buf, size_t len, struc
 		strcpy(buf, cfg->auth_password);
 		return 0;
 	}
-	/* read(2) into buf only (no stdio buffer keeps a copy); O_NONBLOCK: a FIFO there
-	 * must not hang PID 1, whose signals are read in the loop. */
-	fd = open(cfg->auth_password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: cannot be read: %s",
-				  cfg->auth_password_file, strerror(errno));
-	while (n < len && (got = read(fd, buf + n, len - n)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-
-			close(fd);
-			explicit_bzero(buf, len);
-			return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: cannot be read: %s",
-					  cfg->auth_password_file, strerror(e));
-		}
-		n += (size_t)got;
-	}
-	close(fd);
-	if (n == len)
+	fd = ei_file_open(cfg->auth_password_file);
+	r = fd < 0 ? fd : ei_file_read_all(fd, buf, len, &n);
+	if (r == -EFBIG)
 		return ei_err_set(err, EI_E_USAGE,
 				  "--auth-password-file %s: too long (at most %zu bytes)",
 				  cfg->auth_password_file, len - 1);
-	buf[n] = '\0';
+	if (r < 0)
+		return ei_err_set(err, EI_E_USAGE, "--auth-password-file %s: cannot be read: %s",
+				  cfg->auth_password_file, strerror(-r));
 	/* A file written with echo ends in a newline that is not part of the password. */
 	if (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';

@@ -9,7 +9,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "file.h"
 #include "identity.h"
 #include "json.h"
 #include "log.h"
@@ -373,36 +373,27 @@ static int read_token(const char *path, char **out, struct ei_err *err)
 {
 	char *buf;
 	size_t len = 0;
-	ssize_t n;
 	int fd, r = 0;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO there must not hang PID 1 (its signals are read in the loop). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = ei_file_open(path);
 	if (fd < 0)
 		return ei_err_set(
 		    err, EI_E_USAGE,
 		    "%s: %s (no service-account token: is automountServiceAccountToken "
 		    "false for this pod?)",
-		    path, strerror(errno));
+		    path, strerror(-fd));
 	buf = malloc(K8S_TOKEN_MAX + 1);
 	if (!buf) {
 		close(fd);
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	}
-	while (len <= K8S_TOKEN_MAX && (n = read(fd, buf + len, K8S_TOKEN_MAX + 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = ei_err_sys(err, errno, "reading %s", path);
-			break;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	if (r == 0 && len > K8S_TOKEN_MAX)
+	r = ei_file_read_all(fd, buf, K8S_TOKEN_MAX + 1, &len);
+	if (r == -EFBIG)
 		r = ei_err_set(err, EI_E_USAGE, "%s: larger than %d bytes, not a token", path,
 			       K8S_TOKEN_MAX);
+	else if (r < 0)
+		r = ei_err_sys(err, -r, "reading %s", path);
 	while (r == 0 && len &&
 	       (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
 		buf[len - 1] == '\t'))
@@ -503,11 +494,11 @@ int ei_k8s_statefulset_replicas(struct ei_loop *loop, const struct ei_k8s_target
 	if (r < 0)
 		goto out;
 	/* Checked here so that a missing CA reads as such, not as a TLS failure. */
-	fd = open(ca, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = ei_file_open(ca);
 	if (fd < 0) {
 		r = ei_err_set(err, EI_E_USAGE,
 			       "%s: %s (the service account's CA, needed to verify the API server)",
-			       ca, strerror(errno));
+			       ca, strerror(-fd));
 		goto out;
 	}
 	close(fd);

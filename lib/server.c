@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "file.h"
 #include "log.h"
 #include "status.h"
 
@@ -169,41 +169,30 @@ static int listen_socket(unsigned port, struct ei_err *err)
 
 #define PEM_MAX (256u * 1024u)
 
-/* A whole PEM file, NUL-terminated (libmicrohttpd takes PEM from memory), read into one
- * buffer (no stdio or realloc copy of a key left behind); O_NONBLOCK: a FIFO there must
- * not hang PID 1. */
+/* A whole PEM file, NUL-terminated (libmicrohttpd takes PEM from memory), read by
+ * file.h (one buffer, no copy of a key left behind, never blocking on a FIFO). */
 static int read_pem(const char *path, char **out, struct ei_err *err)
 {
 	char *buf;
-	size_t n = 0;
-	ssize_t got;
-	int fd;
+	size_t n;
+	int fd, r;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = ei_file_open(path);
 	if (fd < 0)
 		return ei_err_set(err, EI_E_USAGE, "status server: %s cannot be read: %s", path,
-				  strerror(errno));
+				  strerror(-fd));
 	buf = malloc(PEM_MAX + 1);
 	if (!buf) {
 		close(fd);
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	}
-	while (n <= PEM_MAX && (got = read(fd, buf + n, PEM_MAX + 1 - n)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	if (n > PEM_MAX || got < 0) {
-		explicit_bzero(buf, PEM_MAX + 1);
+	r = ei_file_read_all(fd, buf, PEM_MAX + 1, &n);
+	if (r < 0) {
 		free(buf);
 		return ei_err_set(err, EI_E_USAGE, "status server: %s %s", path,
-				  n > PEM_MAX ? "is larger than 256 KiB" : "cannot be read");
+				  r == -EFBIG ? "is larger than 256 KiB" : "cannot be read");
 	}
-	buf[n] = '\0';
 	*out = buf;
 	return 0;
 }

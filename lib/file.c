@@ -1,0 +1,43 @@
+/* file.c - small files read whole (see file.h). */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+int ei_file_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int ei_file_read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	ssize_t got;
+	int r = 0;
+
+	/* One byte more than fits tells a file that is too large from one that fits. */
+	while (n < cap && (got = read(fd, buf + n, cap - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			break;
+		}
+		n += (size_t)got;
+	}
+	close(fd);
+	if (r == 0 && n == cap)
+		r = -EFBIG;
+	if (r < 0) {
+		explicit_bzero(buf, cap);
+		*len = 0;
+		return r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
