@@ -93,3 +93,22 @@ mtls_env()
 		"ETCD_PEER_KEY_FILE=$C/peer-$1.key" "ETCD_PEER_TRUSTED_CA_FILE=$C/ca.crt" \
 		ETCD_PEER_CLIENT_CERT_AUTH=true
 }
+
+# ectl_tls: etcdctl (lib.sh's ectl) over https with the test client certificate.
+# shellcheck disable=SC2034 # read by lib.sh's ectl
+ectl_tls()
+{
+	EI_CLIENT_SCHEME=https
+	EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
+}
+
+# use_mtls COUNT: the test PKI for pods 0..COUNT-1 in C=$EI_RUN/certs, every pod
+# launched with mtls_env, and etcdctl over https (bails out when openssl fails).
+# shellcheck disable=SC2034 # read by scenario-lib.sh's launch
+use_mtls()
+{
+	C=$EI_RUN/certs
+	make_test_pki "$1" || bail_out "cannot make the test certificates"
+	EI_LAUNCH_ENV=mtls_env
+	ectl_tls
+}

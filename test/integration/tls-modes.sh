@@ -10,9 +10,7 @@ source "$(dirname "$0")/scenario-lib.sh"
 source "$(dirname "$0")/certs.sh"
 ei_env_setup
 
-C=$EI_RUN/certs
-make_test_pki 3 || bail_out "cannot make the test certificates"
-EI_LAUNCH_ENV=mtls_env
+use_mtls 3
 
 # reset: every pod stopped, destroyed and wiped, for the next cluster.
 reset()
@@ -28,8 +26,7 @@ reset()
 
 # Client TLS only: client URLs https, peer URLs http.
 EI_TLS_MODE=client
-EI_CLIENT_SCHEME=https
-EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
+ectl_tls
 cold_start3
 like "$(member_list_json 0 | jq -r '[.members[].clientURLs[]] | join(" ")')" '^https://' \
 	"client TLS only: client URLs https"
@@ -53,8 +50,7 @@ reset
 # A peer with a certificate of another CA (it trusts that CA itself, so its own
 # pre-flight passes): pods 0 and 1 get a TLS failure from it and do not bootstrap.
 EI_TLS_MODE=both
-EI_CLIENT_SCHEME=https
-EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
+ectl_tls
 # shellcheck disable=SC2015 # bail_out is the else of the whole chain
 ca_make "$C" other && cert_make "$C" server-2x other "$(member_sans 2)" serverAuth,clientAuth &&
 	cert_make "$C" peer-2x other "$(member_sans 2)" serverAuth,clientAuth ||

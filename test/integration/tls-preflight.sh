@@ -11,11 +11,7 @@ source "$(dirname "$0")/scenario-lib.sh"
 source "$(dirname "$0")/certs.sh"
 ei_env_setup
 
-C=$EI_RUN/certs
-make_test_pki 4 || bail_out "cannot make the test certificates"
-EI_LAUNCH_ENV=mtls_env
-EI_CLIENT_SCHEME=https
-EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
+use_mtls 4
 ca_make "$C" other || bail_out "cannot make the second CA"
 sans=$(member_sans 3)
 past=20200101000000Z

@@ -10,11 +10,7 @@ source "$(dirname "$0")/scenario-lib.sh"
 source "$(dirname "$0")/certs.sh"
 ei_env_setup
 
-C=$EI_RUN/certs
-make_test_pki 5 || bail_out "cannot make the test certificates"
-EI_LAUNCH_ENV=mtls_env
-EI_CLIENT_SCHEME=https
-EI_ECTL_ARGS=(--cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key")
+use_mtls 5
 
 # Pod 0 alone first: its status is served over TLS, to certified clients only.
 pod_create 0

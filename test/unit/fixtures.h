@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "identity.h"
+#include "facts.h"
 #include "members.h"
 
 #define P(i) "http://etcd-" #i ".etcd.ns.svc.cluster.local:2380"
@@ -69,6 +70,57 @@ static inline void config_for(struct ei_config *cfg, const char *name, unsigned 
 	cfg->no_learner = no_learner;
 	strcpy(cfg->data_dir, "/data");
 	strcpy(cfg->token, "etcd-ns");
+}
+
+/* Facts of a round in the pod of cfg (config_for): peers and hosts in the caller's
+ * arrays, this pod at 10.0.0.<10+ordinal>, the WAL dir /data/member/wal, and
+ * etcd-0..7 resolved to 10.0.0.10..17 as the hosts of the members' URLs. */
+static inline void facts_for(struct ei_facts *f, struct ei_peer *peers, struct ei_host *hosts,
+			     const struct ei_config *cfg)
+{
+	memset(f, 0, sizeof(*f));
+	f->peers = peers;
+	f->hosts = hosts;
+	f->n_own_addrs = 1;
+	snprintf(f->own_addrs[0], sizeof(f->own_addrs[0]), "10.0.0.%u", 10 + cfg->id.ordinal);
+	strcpy(f->datadir.wal_dir, "/data/member/wal");
+	for (unsigned i = 0; i < 8; i++) {
+		struct ei_host *h = &hosts[f->n_hosts++];
+
+		memset(h, 0, sizeof(*h));
+		snprintf(h->name, sizeof(h->name), "etcd-%u.etcd.ns.svc.cluster.local", i);
+		h->status = EI_DNS_FOUND;
+		h->n_addrs = 1;
+		snprintf(h->addrs[0], sizeof(h->addrs[0]), "10.0.0.%u", 10 + i);
+	}
+}
+
+/* Peer `ordinal` of the set of cfg: its names and URLs, and, when found, resolved to
+ * 10.0.0.<10+ordinal>, pinned there, and every question refused (the caller sets what
+ * it answered instead); not found: its name does not resolve. */
+static inline void peer_for(struct ei_peer *p, const struct ei_config *cfg, unsigned ordinal,
+			    bool found)
+{
+	char pin[EI_PIN_MAX];
+
+	memset(p, 0, sizeof(*p));
+	p->ordinal = (int)ordinal;
+	ei_identity_fqdn(&cfg->id, ordinal, p->host, sizeof(p->host));
+	ei_identity_client_url(&cfg->id, ordinal, p->client_url, sizeof(p->client_url));
+	ei_identity_peer_url(&cfg->id, ordinal, p->peer_url, sizeof(p->peer_url));
+	if (!found) {
+		p->dns = EI_DNS_NOTFOUND;
+		return;
+	}
+	p->dns = EI_DNS_FOUND;
+	p->n_addrs = 1;
+	snprintf(p->addrs[0], sizeof(p->addrs[0]), "10.0.0.%u", 10 + ordinal);
+	snprintf(pin, sizeof(pin), "%s:2379:10.0.0.%u", p->host, 10 + ordinal);
+	strcpy(p->client_pin, pin);
+	snprintf(pin, sizeof(pin), "%s:2380:10.0.0.%u", p->host, 10 + ordinal);
+	strcpy(p->peer_pin, pin);
+	p->list.outcome = p->peer_list.outcome = p->version.outcome = p->status.outcome =
+		EI_OUTCOME_REFUSED;
 }
 
 #endif

@@ -35,44 +35,14 @@ static void build(struct fixture *x, const struct ei_config *cfg, const struct p
 		  size_t n, const struct member_spec *list, size_t n_list, uint64_t cluster)
 {
 	memset(x, 0, sizeof(*x));
-	x->f.peers = x->peers;
-	x->f.hosts = x->hosts;
-	x->f.n_own_addrs = 1;
-	snprintf(x->f.own_addrs[0], sizeof(x->f.own_addrs[0]), "10.0.0.%u", 10 + cfg->id.ordinal);
-	strcpy(x->f.datadir.wal_dir, "/data/member/wal");
-	for (unsigned i = 0; i < 8; i++) {
-		struct ei_host *h = &x->hosts[x->f.n_hosts++];
-
-		snprintf(h->name, sizeof(h->name), "etcd-%u.etcd.ns.svc.cluster.local", i);
-		h->status = EI_DNS_FOUND;
-		h->n_addrs = 1;
-		snprintf(h->addrs[0], sizeof(h->addrs[0]), "10.0.0.%u", 10 + i);
-	}
+	facts_for(&x->f, x->peers, x->hosts, cfg);
 	for (size_t i = 0; i < n; i++) {
 		struct ei_peer *p = &x->peers[x->f.n_peers++];
 		unsigned o = (unsigned)ps[i].ordinal;
 
-		p->ordinal = ps[i].ordinal;
-		ei_identity_fqdn(&cfg->id, o, p->host, sizeof(p->host));
-		ei_identity_client_url(&cfg->id, o, p->client_url, sizeof(p->client_url));
-		ei_identity_peer_url(&cfg->id, o, p->peer_url, sizeof(p->peer_url));
-		if (ps[i].kind == K_ABSENT) {
-			p->dns = EI_DNS_NOTFOUND;
+		peer_for(p, cfg, o, ps[i].kind != K_ABSENT);
+		if (ps[i].kind == K_ABSENT)
 			continue;
-		}
-		p->dns = EI_DNS_FOUND;
-		p->n_addrs = 1;
-		snprintf(p->addrs[0], sizeof(p->addrs[0]), "10.0.0.%u", 10 + o);
-		{
-			char pin[EI_PIN_MAX];
-
-			snprintf(pin, sizeof(pin), "%s:2379:10.0.0.%u", p->host, 10 + o);
-			strcpy(p->client_pin, pin);
-			snprintf(pin, sizeof(pin), "%s:2380:10.0.0.%u", p->host, 10 + o);
-			strcpy(p->peer_pin, pin);
-		}
-		p->list.outcome = p->peer_list.outcome = p->version.outcome = p->status.outcome =
-			EI_OUTCOME_REFUSED;
 		strcpy(p->list.detail, "Connection refused");
 		if (ps[i].kind == K_REFUSED)
 			continue;
