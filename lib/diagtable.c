@@ -1,30 +1,10 @@
 /* diagtable.c - the rows of `etcd-init diagnose` (see diagtable.h). */
 #include "diagtable.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "identity.h"
-
-/* Append "; "-separated text to a note, truncating. */
-static void note_add(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void note_add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 3 >= len)
-		return;
-	if (used) {
-		memcpy(buf + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
 
 /* A zeroed row at the end of the table (grown as needed); NULL when out of memory. */
 static struct ei_diag_row *new_row(struct ei_diag_table *t, size_t *cap)
@@ -170,19 +150,19 @@ static void asked_note(const struct ei_diag_facts *in, struct ei_diag_row *r)
 
 	ei_plan_describe_peer(in->cfg, in->facts, p, says, sizeof(says));
 	if (strncmp(says, "unknown: ", 9) == 0)
-		note_add(r->note, sizeof(r->note), "%s", says + 9);
+		ei_msg_add(r->note, sizeof(r->note), "; ", "%s", says + 9);
 	if (r->self && !in->own_ok && p->dns == EI_DNS_FOUND)
-		note_add(r->note, sizeof(r->note),
-			 "own name resolves to %s, not to one of this pod's addresses (%s)",
-			 p->addrs[0], in->pod_addrs && in->pod_addrs[0] ? in->pod_addrs : "none");
+		ei_msg_add(r->note, sizeof(r->note), "; ",
+			   "own name resolves to %s, not to one of this pod's addresses (%s)",
+			   p->addrs[0], in->pod_addrs && in->pod_addrs[0] ? in->pod_addrs : "none");
 	if (p->status.outcome == EI_OUTCOME_VALID && p->init.action[0])
-		note_add(r->note, sizeof(r->note), "etcd-init %s: %s", p->init.action,
-			 p->init.reason[0] ? p->init.reason : "(no reason given)");
+		ei_msg_add(r->note, sizeof(r->note), "; ", "etcd-init %s: %s", p->init.action,
+			   p->init.reason[0] ? p->init.reason : "(no reason given)");
 	if (s->asked && !s->answered)
-		note_add(r->note, sizeof(r->note), "maintenance status: %s", s->error);
+		ei_msg_add(r->note, sizeof(r->note), "; ", "maintenance status: %s", s->error);
 	if (s->answered && !s->st.leader)
-		note_add(r->note, sizeof(r->note),
-			 "answers without a leader (no quorum, or an election under way)");
+		ei_msg_add(r->note, sizeof(r->note), "; ",
+			   "answers without a leader (no quorum, or an election under way)");
 }
 
 /* Rows for the members that a valid list names and no asked row stands for. */
@@ -231,8 +211,8 @@ static int listed_rows(const struct ei_diag_facts *in, struct ei_diag_table *t, 
 				why = ": never started (no client URL)";
 			else if (h && h->status != EI_DNS_FOUND)
 				why = ": its host does not resolve";
-			note_add(r->note, sizeof(r->note),
-				 "named in the member list of %s, not asked%s", p->host, why);
+			ei_msg_add(r->note, sizeof(r->note), "; ",
+				   "named in the member list of %s, not asked%s", p->host, why);
 		}
 	}
 	return 0;

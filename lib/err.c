@@ -171,3 +171,19 @@ void ei_redact(char *buf, size_t len, const char *secret)
 		p = buf + at + put;
 	}
 }
+
+void ei_msg_add(char *buf, size_t len, const char *sep, const char *fmt, ...)
+{
+	size_t used = strlen(buf), slen = strlen(sep);
+	va_list ap;
+
+	if (used + slen + 1 >= len)
+		return;
+	if (used) {
+		memcpy(buf + used, sep, slen + 1);
+		used += slen;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}

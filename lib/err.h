@@ -65,6 +65,11 @@ int ei_err_wrap(struct ei_err *err, const char *fmt, ...) __attribute__((format(
  * the end: a server that echoes a password or token cannot put it in our logs. */
 void ei_excerpt(char *dst, size_t cap, const char *s, size_t n, const char *const *secrets);
 
+/* Append to the text in buf (capacity len), sep-separated when it is not empty;
+ * truncates what does not fit. For reasons and notes built piece by piece. */
+void ei_msg_add(char *buf, size_t len, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Replace every occurrence of secret in the string buf (capacity len) by "[redacted]". */
 void ei_redact(char *buf, size_t len, const char *secret);
 

@@ -3,7 +3,6 @@
 #include "leaveplan.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,36 +27,6 @@ const char *ei_leave_action_name(enum ei_leave_action a)
 	}
 }
 
-static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-/* Append to a list of names, ", "-separated. */
-static void add(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 3 >= len)
-		return;
-	if (used) {
-		strcpy(buf + used, ", ");
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 /* A gateway list is evidence (plan.c judges: ei_plan_gateway_valid). Only gateway lists
  * count: the peer API answers without quorum, and a removal needs a current list. When
  * it is not, why says what was wrong (if why is not NULL). */
@@ -67,7 +36,7 @@ static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
 
 	if (p->not_peer[0]) {
 		if (why)
-			say(why, len, "%s", p->not_peer);
+			snprintf(why, len, "%s", p->not_peer);
 		return false;
 	}
 	if (p->list.outcome != EI_OUTCOME_VALID) {
@@ -78,7 +47,7 @@ static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
 	if (ei_plan_gateway_valid(p, bad, sizeof(bad)))
 		return true;
 	if (why)
-		say(why, len, "%s", bad);
+		snprintf(why, len, "%s", bad);
 	return false;
 }
 
@@ -92,9 +61,9 @@ static bool valid_list(const struct ei_peer *p)
 static void label(const struct ei_member *m, char *buf, size_t len)
 {
 	if (m->name && m->name[0])
-		say(buf, len, "%s (%" PRIx64 ")", m->name, m->id);
+		snprintf(buf, len, "%s (%" PRIx64 ")", m->name, m->id);
 	else
-		say(buf, len, "an unstarted member (%" PRIx64 ")", m->id);
+		snprintf(buf, len, "an unstarted member (%" PRIx64 ")", m->id);
 }
 
 /* The ordinal of a member of this set, by its peer URL's host or else by its name. */
@@ -134,7 +103,7 @@ static bool pick_cluster(const struct ei_facts *f, uint64_t *cluster, struct ei_
 		char what[300];
 
 		if (!list_evidence(p, what, sizeof(what))) {
-			add(unknown, sizeof(unknown), "%s: %s", p->host, what);
+			ei_msg_add(unknown, sizeof(unknown), ", ", "%s: %s", p->host, what);
 			continue;
 		}
 		n_valid++;
@@ -147,7 +116,8 @@ static bool pick_cluster(const struct ei_facts *f, uint64_t *cluster, struct ei_
 	}
 	if (n_valid == 0) {
 		out->action = EI_LEAVE_WAIT;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "removing this member needs a current member list, and no member answered with "
 		    "one (%s)",
 		    unknown[0] ? unknown : "no peer was found");
@@ -155,17 +125,19 @@ static bool pick_cluster(const struct ei_facts *f, uint64_t *cluster, struct ei_
 	}
 	if (wal && n_ours == 0) {
 		out->action = EI_LEAVE_UNDECIDED;
-		say(out->reason, sizeof(out->reason),
-		    "the WAL in %s is of cluster %" PRIx64 " but the members that answered are of "
-		    "cluster %" PRIx64
-		    ": this volume does not belong to the cluster that answered; "
-		    "removing nothing and leaving the data in place",
-		    d->wal_dir, d->cluster_id, other);
+		snprintf(out->reason, sizeof(out->reason),
+			 "the WAL in %s is of cluster %" PRIx64
+			 " but the members that answered are of "
+			 "cluster %" PRIx64
+			 ": this volume does not belong to the cluster that answered; "
+			 "removing nothing and leaving the data in place",
+			 d->wal_dir, d->cluster_id, other);
 		return false;
 	}
 	if (!wal && several) {
 		out->action = EI_LEAVE_UNDECIDED;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "members of different clusters answered, and the data dir has no readable WAL "
 		    "to "
 		    "tell which is ours: removing nothing");
@@ -182,7 +154,8 @@ bool ei_leaveplan_scale_down(const struct ei_config *cfg, long replicas, const c
 	memset(out, 0, sizeof(*out));
 	if (replicas < 0) {
 		out->action = EI_LEAVE_UNDECIDED;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "the desired replica count is unknown (%s): cannot tell a scale-down from a "
 		    "restart, so nothing is removed",
 		    why_unknown && why_unknown[0] ? why_unknown : "not given");
@@ -190,7 +163,8 @@ bool ei_leaveplan_scale_down(const struct ei_config *cfg, long replicas, const c
 	}
 	if (replicas == 0) {
 		out->action = EI_LEAVE_STAY;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "the StatefulSet is scaled to 0: every pod stops and the cluster comes back "
 		    "whole "
 		    "when it is scaled up again; nothing is removed");
@@ -198,7 +172,8 @@ bool ei_leaveplan_scale_down(const struct ei_config *cfg, long replicas, const c
 	}
 	if ((long)cfg->id.ordinal < replicas) {
 		out->action = EI_LEAVE_STAY;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "ordinal %u is below the desired %ld replicas: this pod comes back (a rolling "
 		    "update, an eviction, a node drain), not a scale-down; nothing is removed",
 		    cfg->id.ordinal, replicas);
@@ -230,7 +205,8 @@ static bool find_self(const struct ei_config *cfg, const struct ei_facts *f, uin
 		label(*self, a, sizeof(a));
 		label(by_url && by_url != *self ? by_url : by_name, b, sizeof(b));
 		out->action = EI_LEAVE_UNDECIDED;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "two members could be this pod: %s (%s) and %s (our %s): removing neither; "
 		    "check the member list by hand",
 		    a, by_wal ? "our WAL's member" : "our peer URL", b,
@@ -253,13 +229,15 @@ static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, u
 	if (d->has_wal && d->has_metadata && d->cluster_id == cluster) {
 		out->member_id = d->member_id;
 		out->move_aside = true;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "this pod is scaled away and its member %" PRIx64 " (our WAL's) is not in the "
 		    "member list of cluster %" PRIx64 " (%s): it was removed already; nothing to "
 		    "remove, moving its data aside so a later scale-up starts clean",
 		    d->member_id, cluster, v->why);
 	} else if (d->has_wal) {
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "this pod is scaled away and no member of cluster %" PRIx64
 		    " has our peer URL %s "
 		    "or our name (%s): nothing to remove; the WAL in %s stays, its member ID could "
@@ -269,11 +247,11 @@ static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, u
 		    cluster, url, v->why, d->wal_dir,
 		    d->metadata_error[0] ? d->metadata_error : "unknown");
 	} else {
-		say(out->reason, sizeof(out->reason),
-		    "this pod is scaled away and no member of cluster %" PRIx64
-		    " has our peer URL %s "
-		    "or our name (%s): nothing to remove, and no WAL in %s to move aside",
-		    cluster, url, v->why, d->wal_dir);
+		snprintf(out->reason, sizeof(out->reason),
+			 "this pod is scaled away and no member of cluster %" PRIx64
+			 " has our peer URL %s "
+			 "or our name (%s): nothing to remove, and no WAL in %s to move aside",
+			 cluster, url, v->why, d->wal_dir);
 	}
 }
 
@@ -297,23 +275,24 @@ static bool quorum_kept(const struct ei_config *cfg, const struct ei_facts *f, l
 		alive = answered(f, m->id);
 		label(m, who, sizeof(who));
 		if (alive && member_ordinal(cfg, m, &ord) && (long)ord >= replicas) {
-			add(leaving, sizeof(leaving), "%s", who);
+			ei_msg_add(leaving, sizeof(leaving), ", ", "%s", who);
 			continue;
 		}
 		n++;
 		if (alive)
 			h++;
-		add(stay, sizeof(stay), "%s", who);
+		ei_msg_add(stay, sizeof(stay), ", ", "%s", who);
 		if (!alive)
-			add(silent, sizeof(silent), "%s", who);
+			ei_msg_add(silent, sizeof(silent), ", ", "%s", who);
 	}
-	say(summary, len, "%zu voters stay (%s), %zu of them answered%s%s%s", n,
-	    stay[0] ? stay : "none", h, leaving[0] ? ", not counting " : "", leaving,
-	    leaving[0] ? ", leaving too" : "");
+	snprintf(summary, len, "%zu voters stay (%s), %zu of them answered%s%s%s", n,
+		 stay[0] ? stay : "none", h, leaving[0] ? ", not counting " : "", leaving,
+		 leaving[0] ? ", leaving too" : "");
 	if (n && h >= ei_plan_quorum(n))
 		return true;
 	out->action = EI_LEAVE_WAIT;
-	say(out->reason, sizeof(out->reason),
+	snprintf(
+	    out->reason, sizeof(out->reason),
 	    "removing %s now could lose quorum: %s, and a quorum of %zu is %zu (not answering: "
 	    "%s); waiting",
 	    self->name ? self->name : "our member", summary, n, ei_plan_quorum(n),
@@ -356,19 +335,19 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	ei_plan_trust(f, cluster, &v);
 	if (!v.list) {
 		out->action = EI_LEAVE_WAIT;
-		say(out->reason, sizeof(out->reason),
-		    "removing this member needs a current member list of cluster %" PRIx64
-		    " (our WAL's), and none of its members answered",
-		    cluster);
+		snprintf(out->reason, sizeof(out->reason),
+			 "removing this member needs a current member list of cluster %" PRIx64
+			 " (our WAL's), and none of its members answered",
+			 cluster);
 		return;
 	}
 	if (!v.trusted) {
 		out->action = EI_LEAVE_WAIT;
-		say(out->reason, sizeof(out->reason),
-		    "this pod is scaled away (replicas %ld), but removing its member needs a "
-		    "current "
-		    "member list of cluster %" PRIx64 ", and there is %s: waiting",
-		    replicas, cluster, v.why);
+		snprintf(out->reason, sizeof(out->reason),
+			 "this pod is scaled away (replicas %ld), but removing its member needs a "
+			 "current "
+			 "member list of cluster %" PRIx64 ", and there is %s: waiting",
+			 replicas, cluster, v.why);
 		return;
 	}
 	if (!find_self(cfg, f, cluster, v.list, &self, out))
@@ -384,12 +363,13 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 
 		if (m != self && m->is_learner) {
 			label(m, l, sizeof(l));
-			add(learners, sizeof(learners), "%s", l);
+			ei_msg_add(learners, sizeof(learners), ", ", "%s", l);
 		}
 	}
 	if (learners[0]) {
 		out->action = EI_LEAVE_WAIT;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "this pod is scaled away (replicas %ld), but %s is a learner (catching up or "
 		    "not "
 		    "promoted yet): not removing %s while the membership is changing; waiting for "
@@ -400,19 +380,21 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	}
 	if (!self->is_learner && ei_plan_voters(v.list) == 1) {
 		out->action = EI_LEAVE_UNDECIDED;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "this pod is scaled away (replicas %ld), but %s is the last voter of cluster "
 		    "%" PRIx64 ": removing it would end the cluster; nothing removed",
 		    replicas, who, cluster);
 		return;
 	}
 	if (self->is_learner)
-		say(summary, sizeof(summary), "it is a learner and does not count for quorum");
+		snprintf(summary, sizeof(summary), "it is a learner and does not count for quorum");
 	else if (!quorum_kept(cfg, f, replicas, v.list, self, summary, sizeof(summary), out))
 		return;
 	if (!(via = pick_via(f, v.list, self))) {
 		out->action = EI_LEAVE_WAIT;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "this pod is scaled away, but no other started voter answered with the member "
 		    "list to send the removal of %s to: waiting",
 		    who);
@@ -420,9 +402,9 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	}
 	out->is_leader = leader_id && leader_id == self->id;
 	if (out->is_leader) {
-		say(leader, sizeof(leader), "; it is the leader: etcd hands leadership over");
+		snprintf(leader, sizeof(leader), "; it is the leader: etcd hands leadership over");
 	} else if (!leader_id) {
-		say(leader, sizeof(leader), "; the leader is unknown");
+		snprintf(leader, sizeof(leader), "; the leader is unknown");
 	} else {
 		const struct ei_member *m = ei_member_list_find_id(v.list, leader_id);
 		char l[128];
@@ -430,8 +412,8 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 		if (m)
 			label(m, l, sizeof(l));
 		else
-			say(l, sizeof(l), "%" PRIx64, leader_id);
-		say(leader, sizeof(leader), "; the leader is %s", l);
+			snprintf(l, sizeof(l), "%" PRIx64, leader_id);
+		snprintf(leader, sizeof(leader), "; the leader is %s", l);
 	}
 	out->action = EI_LEAVE_REMOVE;
 	out->member_id = self->id;
@@ -439,7 +421,8 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	    d->has_wal && d->has_metadata && d->cluster_id == cluster && d->member_id == self->id;
 	snprintf(out->via_url, sizeof(out->via_url), "%s", via->client_url);
 	snprintf(out->via_pin, sizeof(out->via_pin), "%s", via->client_pin);
-	say(out->reason, sizeof(out->reason),
+	snprintf(
+	    out->reason, sizeof(out->reason),
 	    "ordinal %u is not below the desired %ld replicas: this pod is scaled away. Removing "
 	    "its member %s from cluster %" PRIx64 " (%s; %s%s) through %s, then %s",
 	    cfg->id.ordinal, replicas, who, cluster, v.why, summary, leader, via->host,

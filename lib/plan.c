@@ -3,7 +3,6 @@
 #include "plan.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,36 +31,6 @@ void ei_plan_free(struct ei_plan *plan)
 	if (plan->self_listed)
 		ei_member_free(&plan->self);
 	plan->self_listed = false;
-}
-
-static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-/* Append to a reason, "; "-separated. */
-static void add(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 3 >= len)
-		return;
-	if (used) {
-		strcpy(buf + used, "; ");
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
 }
 
 size_t ei_plan_quorum(size_t voters)
@@ -164,12 +133,12 @@ bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len)
 	if (p->list.outcome != EI_OUTCOME_VALID)
 		return false;
 	if (!l->cluster_id)
-		say(why, len, "member list without a cluster ID");
+		snprintf(why, len, "member list without a cluster ID");
 	else if (!l->n_members)
-		say(why, len, "member list without members");
+		snprintf(why, len, "member list without members");
 	else if (!l->responder_id || !ei_member_list_find_id(l, l->responder_id))
-		say(why, len, "member list served by member %" PRIx64 ", which is not in it",
-		    l->responder_id);
+		snprintf(why, len, "member list served by member %" PRIx64 ", which is not in it",
+			 l->responder_id);
 	else
 		return true;
 	return false;
@@ -183,14 +152,15 @@ static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, ch
 	if (p->peer_list.outcome != EI_OUTCOME_VALID)
 		return false;
 	if (!l->cluster_id)
-		say(why, len, "peer member list without X-Etcd-Cluster-ID");
+		snprintf(why, len, "peer member list without X-Etcd-Cluster-ID");
 	else if (!l->n_members)
-		say(why, len, "peer member list without members");
+		snprintf(why, len, "peer member list without members");
 	else {
 		for (size_t i = 0; i < l->n_members; i++)
 			if (member_is_peer(f, &l->members[i], p))
 				return true;
-		say(why, len, "peer member list that does not list %s, which served it", p->peer_url);
+		snprintf(why, len, "peer member list that does not list %s, which served it",
+			 p->peer_url);
 	}
 	return false;
 }
@@ -202,12 +172,13 @@ static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judg
 
 	memset(j, 0, sizeof(*j));
 	if (p->dns != EI_DNS_FOUND) {
-		say(j->why, sizeof(j->why), "does not resolve (%s%s%s)", ei_dns_status_name(p->dns),
-		    p->dns_error[0] ? ": " : "", p->dns_error);
+		snprintf(j->why, sizeof(j->why), "does not resolve (%s%s%s)",
+			 ei_dns_status_name(p->dns), p->dns_error[0] ? ": " : "", p->dns_error);
 		return;
 	}
 	if (p->not_peer[0]) {
-		say(j->why, sizeof(j->why), "resolves to %s: %s, not asked", p->addrs[0], p->not_peer);
+		snprintf(j->why, sizeof(j->why), "resolves to %s: %s, not asked", p->addrs[0],
+			 p->not_peer);
 		return;
 	}
 	{
@@ -216,17 +187,17 @@ static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judg
 		j->gw_valid = ei_plan_gateway_valid(p, bad_gw, sizeof(bad_gw));
 		j->pl_valid = peer_api_valid(f, p, bad_pl, sizeof(bad_pl));
 		if (bad_gw[0])
-			add(bad, sizeof(bad), "%s", bad_gw);
+			ei_msg_add(bad, sizeof(bad), "; ", "%s", bad_gw);
 		if (bad_pl[0])
-			add(bad, sizeof(bad), "%s", bad_pl);
+			ei_msg_add(bad, sizeof(bad), "; ", "%s", bad_pl);
 	}
 	/* The status must be of the peer asked: a name pointing at another pod is not it. */
 	st_valid = p->status.outcome == EI_OUTCOME_VALID && strcmp(p->init.peer_url, p->peer_url) == 0;
 	if (p->status.outcome == EI_OUTCOME_VALID && !st_valid)
-		add(bad, sizeof(bad), "etcd-init status of %s (%s) answered at %s", p->init.name,
-		    p->init.peer_url, p->peer_url);
+		ei_msg_add(bad, sizeof(bad), "; ", "etcd-init status of %s (%s) answered at %s",
+			   p->init.name, p->init.peer_url, p->peer_url);
 	if ((j->gw_valid || j->pl_valid) && st_valid) {
-		say(j->why, sizeof(j->why), "answers both as etcd and as a waiting etcd-init");
+		snprintf(j->why, sizeof(j->why), "answers both as etcd and as a waiting etcd-init");
 		return;
 	}
 	if (j->gw_valid || j->pl_valid) {
@@ -239,13 +210,13 @@ static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judg
 		return;
 	}
 	if (bad[0])
-		say(j->why, sizeof(j->why), "%s", bad);
+		snprintf(j->why, sizeof(j->why), "%s", bad);
 	ei_answer_describe(&p->status, a, sizeof(a));
-	add(j->why, sizeof(j->why), "status %s", a);
+	ei_msg_add(j->why, sizeof(j->why), "; ", "status %s", a);
 	ei_answer_describe(&p->list, a, sizeof(a));
-	add(j->why, sizeof(j->why), "member list %s", a);
+	ei_msg_add(j->why, sizeof(j->why), "; ", "member list %s", a);
 	ei_answer_describe(&p->peer_list, a, sizeof(a));
-	add(j->why, sizeof(j->why), "peer API %s", a);
+	ei_msg_add(j->why, sizeof(j->why), "; ", "peer API %s", a);
 }
 
 void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f,
@@ -257,22 +228,25 @@ void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f
 	judge(f, p, &j);
 	switch (j.kind) {
 	case PEER_ETCD:
-		say(buf, len, "etcd of cluster %" PRIx64 " (%zu members, from its %s)",
-		    j.list->cluster_id, j.list->n_members, j.gw_valid ? "gateway" : "peer API");
+		snprintf(buf, len, "etcd of cluster %" PRIx64 " (%zu members, from its %s)",
+			 j.list->cluster_id, j.list->n_members,
+			 j.gw_valid ? "gateway" : "peer API");
 		break;
 	case PEER_INIT:
 		if (p->init.has_ids)
-			say(buf, len, "waiting etcd-init with a WAL (member %" PRIx64 " of cluster %" PRIx64
-			    "), size %u, token %s", p->init.member_id, p->init.cluster_id,
-			    p->init.initial_cluster_size, p->init.token);
+			snprintf(buf, len,
+				 "waiting etcd-init with a WAL (member %" PRIx64
+				 " of cluster %" PRIx64 "), size %u, token %s",
+				 p->init.member_id, p->init.cluster_id,
+				 p->init.initial_cluster_size, p->init.token);
 		else
-			say(buf, len, "waiting etcd-init %s a WAL, size %u, token %s",
-			    p->init.has_wal ? "with" : "without", p->init.initial_cluster_size,
-			    p->init.token);
+			snprintf(buf, len, "waiting etcd-init %s a WAL, size %u, token %s",
+				 p->init.has_wal ? "with" : "without", p->init.initial_cluster_size,
+				 p->init.token);
 		break;
 	case PEER_UNKNOWN:
 	default:
-		say(buf, len, "unknown: %s", j.why);
+		snprintf(buf, len, "unknown: %s", j.why);
 		break;
 	}
 }
@@ -333,8 +307,9 @@ void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trus
 		    version_num(p->server_version) >= 305) {
 			out->list = &p->members;
 			out->trusted = true;
-			say(out->why, sizeof(out->why), "a linearizable member list from %s (etcd %s)",
-			    p->host, p->server_version);
+			snprintf(out->why, sizeof(out->why),
+				 "a linearizable member list from %s (etcd %s)", p->host,
+				 p->server_version);
 		}
 	}
 	/* Otherwise the same list from a majority of its voters. */
@@ -363,8 +338,9 @@ void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trus
 			best_votes = votes;
 			out->list = &p->members;
 			out->trusted = votes >= ei_plan_quorum(voters);
-			say(out->why, sizeof(out->why), "the same member list from %zu of its %zu voters%s",
-			    votes, voters, out->trusted ? "" : " (no majority)");
+			snprintf(out->why, sizeof(out->why),
+				 "the same member list from %zu of its %zu voters%s", votes, voters,
+				 out->trusted ? "" : " (no majority)");
 		}
 	}
 }
@@ -385,9 +361,11 @@ static void view_of(const struct evidence *e, uint64_t cluster_id, struct view *
 
 		if (j->kind == PEER_ETCD && j->list->cluster_id == cluster_id) {
 			v->list = j->list;
-			say(v->trust, sizeof(v->trust),
+			snprintf(
+			    v->trust, sizeof(v->trust),
 			    "only %s's local member list (its gateway does not answer: no quorum, "
-			    "or not serving clients yet)", f->peers[i].host);
+			    "or not serving clients yet)",
+			    f->peers[i].host);
 		}
 	}
 	if (!v->list)
@@ -437,9 +415,10 @@ static int bootstrap_list(const struct ei_config *cfg, const struct ei_member_li
 			return 0;
 	}
 	if (l->n_members != cfg->initial_cluster_size) {
-		say(why, len, "it bootstraps %zu members (initial cluster size %zu) where we were "
-		    "started with --initial-cluster-size=%u", l->n_members, l->n_members,
-		    cfg->initial_cluster_size);
+		snprintf(why, len,
+			 "it bootstraps %zu members (initial cluster size %zu) where we were "
+			 "started with --initial-cluster-size=%u",
+			 l->n_members, l->n_members, cfg->initial_cluster_size);
 		return -1;
 	}
 	ei_cluster_initial_ids(cfg, ids);
@@ -449,14 +428,17 @@ static int bootstrap_list(const struct ei_config *cfg, const struct ei_member_li
 		ei_url_host(l->members[i].peer_urls[0], host, sizeof(host));
 		ei_identity_ordinal_of_host(&cfg->id, host, &ordinal);
 		if (ordinal >= cfg->initial_cluster_size || ids[ordinal] != l->members[i].id) {
-			say(why, len, "its member IDs do not derive from our token %s: it was started "
-			    "with another --token (ETCD_INITIAL_CLUSTER_TOKEN) or size", cfg->token);
+			snprintf(why, len,
+				 "its member IDs do not derive from our token %s: it was started "
+				 "with another --token (ETCD_INITIAL_CLUSTER_TOKEN) or size",
+				 cfg->token);
 			return -1;
 		}
 	}
 	if (l->cluster_id != ei_cluster_id(ids, cfg->initial_cluster_size)) {
-		say(why, len, "its cluster ID %" PRIx64 " is not the one our initial cluster has",
-		    l->cluster_id);
+		snprintf(why, len,
+			 "its cluster ID %" PRIx64 " is not the one our initial cluster has",
+			 l->cluster_id);
 		return -1;
 	}
 	return 1;
@@ -485,48 +467,62 @@ static int bootstrap_vouched(const struct ei_config *cfg, const struct evidence 
 		switch (j->kind) {
 		case PEER_INIT:
 			if (p->init.has_wal)
-				add(waits, sizeof(waits), "%s has a WAL%s: a cluster exists, waiting for "
-				    "its etcd", p->host, p->init.has_ids ? "" : " (unreadable metadata)");
+				ei_msg_add(waits, sizeof(waits), "; ",
+					   "%s has a WAL%s: a cluster exists, waiting for "
+					   "its etcd",
+					   p->host,
+					   p->init.has_ids ? "" : " (unreadable metadata)");
 			else if (p->init.initial_cluster_size != cfg->initial_cluster_size)
-				add(refuse, sizeof(refuse), "%s was started with --initial-cluster-size=%u, "
-				    "this pod with %u", p->host, p->init.initial_cluster_size,
-				    cfg->initial_cluster_size);
+				ei_msg_add(refuse, sizeof(refuse), "; ",
+					   "%s was started with --initial-cluster-size=%u, "
+					   "this pod with %u",
+					   p->host, p->init.initial_cluster_size,
+					   cfg->initial_cluster_size);
 			else if (strcmp(p->init.token, cfg->token) != 0)
-				add(refuse, sizeof(refuse), "%s was started with the cluster token %s, "
-				    "this pod with %s", p->host, p->init.token, cfg->token);
+				ei_msg_add(refuse, sizeof(refuse), "; ",
+					   "%s was started with the cluster token %s, "
+					   "this pod with %s",
+					   p->host, p->init.token, cfg->token);
 			break;
 		case PEER_ETCD:
 			b = bootstrap_list(cfg, j->list, why, sizeof(why));
 			if (b < 0)
-				add(refuse, sizeof(refuse), "etcd at %s: %s", p->host, why);
+				ei_msg_add(refuse, sizeof(refuse), "; ", "etcd at %s: %s", p->host,
+					   why);
 			else if (b == 0)
-				add(waits, sizeof(waits), "%s runs etcd of an existing cluster %" PRIx64,
-				    p->host, j->list->cluster_id);
+				ei_msg_add(waits, sizeof(waits), "; ",
+					   "%s runs etcd of an existing cluster %" PRIx64, p->host,
+					   j->list->cluster_id);
 			break;
 		case PEER_UNKNOWN:
 		default:
-			add(waits, sizeof(waits), "%s: %s", p->host, j->why);
+			ei_msg_add(waits, sizeof(waits), "; ", "%s: %s", p->host, j->why);
 			break;
 		}
 	}
 	if (refuse[0]) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
-		say(out->reason, sizeof(out->reason),
-		    "not bootstrapping: the peers disagree on the initial cluster, which etcd would "
-		    "turn into two clusters: %s. Give every pod the same --initial-cluster-size and "
-		    "--token", refuse);
+		snprintf(out->reason, sizeof(out->reason),
+			 "not bootstrapping: the peers disagree on the initial cluster, which etcd "
+			 "would "
+			 "turn into two clusters: %s. Give every pod the same "
+			 "--initial-cluster-size and "
+			 "--token",
+			 refuse);
 		return -1;
 	}
 	if (waits[0]) {
 		out->action = EI_ACT_WAIT;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "no WAL and no cluster answered; a bootstrap needs every other peer to say it "
-		    "has no WAL, and %s", waits);
+		    "has no WAL, and %s",
+		    waits);
 		return 0;
 	}
-	say(out->reason, sizeof(out->reason), "%zu other peer%s vouched", asked,
-	    asked == 1 ? "" : "s");
+	snprintf(out->reason, sizeof(out->reason), "%zu other peer%s vouched", asked,
+		 asked == 1 ? "" : "s");
 	return 1;
 }
 
@@ -566,13 +562,15 @@ static bool quorum_lost(const struct ei_config *cfg, const struct evidence *e,
 			return false;
 		if (state)
 			have++;
-		add(state ? with : without, sizeof(with), "%s", label);
+		ei_msg_add(state ? with : without, sizeof(with), "; ", "%s", label);
 	}
 	if (voters == 0 || have >= ei_plan_quorum(voters))
 		return false;
-	say(alert, len,
+	snprintf(
+	    alert, len,
 	    "quorum lost for good: of the %zu voters of cluster %" PRIx64 ", only %zu have their "
-	    "data (%s) and %zu lost it (%s); a quorum needs %zu. No automatic step is safe: restore "
+	    "data (%s) and %zu lost it (%s); a quorum needs %zu. No automatic step is safe: "
+	    "restore "
 	    "the cluster from a snapshot (etcdutl snapshot restore), or start the member with the "
 	    "newest data with --force-new-cluster and let the others join it again",
 	    voters, v->cluster_id, have, with[0] ? with : "none", voters - have,
@@ -587,12 +585,12 @@ static int wait_for_trust(const struct ei_config *cfg, const struct evidence *e,
 {
 	out->action = EI_ACT_WAIT;
 	if (quorum_lost(cfg, e, v, out->alert, sizeof(out->alert))) {
-		say(out->reason, sizeof(out->reason), "%s", out->alert);
+		snprintf(out->reason, sizeof(out->reason), "%s", out->alert);
 		return 0;
 	}
-	say(out->reason, sizeof(out->reason),
-	    "%s needs a current member list of cluster %" PRIx64 ", and there is %s: waiting",
-	    step, v->cluster_id, v->trust);
+	snprintf(out->reason, sizeof(out->reason),
+		 "%s needs a current member list of cluster %" PRIx64 ", and there is %s: waiting",
+		 step, v->cluster_id, v->trust);
 	return 0;
 }
 
@@ -631,15 +629,18 @@ bool ei_plan_refuse_datadir(const struct ei_config *cfg, const struct ei_datadir
 	out->action = EI_ACT_REFUSE;
 	out->refuse_code = EI_E_REFUSE;
 	if (d->has_wal && d->not_a_wal) {
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "%s is not a WAL (%s): etcd would count the member as started and then fail "
-		    "on it. Nothing was changed. Check the volume; if that file is garbage, move it "
+		    "on it. Nothing was changed. Check the volume; if that file is garbage, move "
+		    "it "
 		    "out of %s by hand and start again (etcd-init never deletes data)",
 		    d->first_wal, d->metadata_error, d->wal_dir);
 		return true;
 	}
 	if (!d->has_wal && d->wal_elsewhere[0]) {
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "there is no WAL in %s, but there are WAL files in %s: this volume has data "
 		    "written with another WAL dir. Nothing was changed. Pass --wal-dir=%s (or "
 		    "ETCD_WAL_DIR) to use it",
@@ -647,9 +648,11 @@ bool ei_plan_refuse_datadir(const struct ei_config *cfg, const struct ei_datadir
 		return true;
 	}
 	if (!d->has_wal && d->has_snap_db && !d->first_start_marker) {
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "%s/member/snap/db exists but there is no WAL in %s: the volume has data whose "
-		    "WAL is elsewhere (pass --wal-dir) or was lost. Nothing was changed. If the data "
+		    "WAL is elsewhere (pass --wal-dir) or was lost. Nothing was changed. If the "
+		    "data "
 		    "is not needed, move %s/member away by hand and start again",
 		    cfg->data_dir, d->wal_dir, cfg->data_dir);
 		return true;
@@ -671,16 +674,19 @@ static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct
 
 	if (n_ids == 0) {
 		out->action = EI_ACT_RESTART;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "the data dir has a WAL and no member answered: it is our data, etcd finds its "
 		    "peers itself");
 		return 0;
 	}
 	if (!d->has_metadata) {
 		out->action = EI_ACT_RESTART;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "the data dir has a WAL whose member ID could not be read (%s): not guessing, "
-		    "etcd checks its membership itself", d->metadata_error[0] ? d->metadata_error : "unknown");
+		    "etcd checks its membership itself",
+		    d->metadata_error[0] ? d->metadata_error : "unknown");
 		return 0;
 	}
 	for (size_t i = 0; i < n_ids; i++)
@@ -688,7 +694,8 @@ static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct
 	if (!ours) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "the WAL in %s belongs to cluster %" PRIx64 " (member %" PRIx64 ") but the "
 		    "cluster that answered is %" PRIx64 ": this volume belongs to another cluster; "
 		    "nothing was changed. Move the data dir away by hand if it is stale",
@@ -717,32 +724,39 @@ static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct
 		}
 		if (self && !without) {
 			out->action = EI_ACT_RESTART;
-			say(out->reason, sizeof(out->reason),
-			    "the data dir has a WAL of member %" PRIx64 ", which every member list names%s",
-			    d->member_id, self->is_learner ? " as a learner: promote it once caught up" : "");
+			snprintf(out->reason, sizeof(out->reason),
+				 "the data dir has a WAL of member %" PRIx64
+				 ", which every member list names%s",
+				 d->member_id,
+				 self->is_learner ? " as a learner: promote it once caught up"
+						  : "");
 			return set_self(out, self, err);
 		}
 		out->action = EI_ACT_WAIT;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "member %" PRIx64 " (our WAL) is %s the member lists of cluster %" PRIx64
 		    ", and there is %s: neither restarting nor moving data aside on that; waiting "
-		    "for a current list", d->member_id,
-		    with ? "in some and not in others of" : "not in", d->cluster_id, v.trust);
+		    "for a current list",
+		    d->member_id, with ? "in some and not in others of" : "not in", d->cluster_id,
+		    v.trust);
 		return 0;
 	}
 	if ((ours_m = ei_member_list_find_id(v.list, d->member_id))) {
 		out->action = EI_ACT_RESTART;
-		say(out->reason, sizeof(out->reason),
-		    "the data dir has a WAL of member %" PRIx64 ", which is in the member list (%s)%s",
-		    d->member_id, v.trust,
-		    ours_m->is_learner ? "; a learner: promote it once caught up" : "");
+		snprintf(out->reason, sizeof(out->reason),
+			 "the data dir has a WAL of member %" PRIx64
+			 ", which is in the member list (%s)%s",
+			 d->member_id, v.trust,
+			 ours_m->is_learner ? "; a learner: promote it once caught up" : "");
 		return set_self(out, ours_m, err);
 	}
 	out->action = EI_ACT_REJOIN;
-	say(out->reason, sizeof(out->reason),
-	    "the WAL is of member %" PRIx64 " of this cluster (%" PRIx64 "), which is not in %s: "
-	    "it was removed. Moving the old data aside (never deleting it) and joining again",
-	    d->member_id, d->cluster_id, v.trust);
+	snprintf(out->reason, sizeof(out->reason),
+		 "the WAL is of member %" PRIx64 " of this cluster (%" PRIx64
+		 "), which is not in %s: "
+		 "it was removed. Moving the old data aside (never deleting it) and joining again",
+		 d->member_id, d->cluster_id, v.trust);
 	return 0;
 }
 
@@ -760,8 +774,10 @@ static int decide_by_name(const struct ei_config *cfg, const struct evidence *e,
 	if ((alive = alive_as(e, m->id))) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
-		say(out->reason, sizeof(out->reason),
-		    "member %" PRIx64 " is named %s like this pod, but its peer URL is %s and it is "
+		snprintf(
+		    out->reason, sizeof(out->reason),
+		    "member %" PRIx64
+		    " is named %s like this pod, but its peer URL is %s and it is "
 		    "alive (it answered at %s): another member uses this pod's name. Nothing was "
 		    "changed; rename one of them",
 		    m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-", alive->client_url);
@@ -769,10 +785,13 @@ static int decide_by_name(const struct ei_config *cfg, const struct evidence *e,
 	}
 	if (!ei_plan_member_is_here(e->f, m)) {
 		out->action = EI_ACT_WAIT;
-		say(out->reason, sizeof(out->reason),
-		    "member %" PRIx64 " is named %s like this pod, but its peer URL %s does not point "
-		    "at this pod and it does not answer: not removing it (remove it by hand if it is "
-		    "stale)", m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-");
+		snprintf(out->reason, sizeof(out->reason),
+			 "member %" PRIx64
+			 " is named %s like this pod, but its peer URL %s does not point "
+			 "at this pod and it does not answer: not removing it (remove it by hand "
+			 "if it is "
+			 "stale)",
+			 m->id, cfg->name, m->n_peer_urls ? m->peer_urls[0] : "-");
 		return 1;
 	}
 	if (!v->trusted)
@@ -780,8 +799,10 @@ static int decide_by_name(const struct ei_config *cfg, const struct evidence *e,
 	out->action = EI_ACT_REPLACE;
 	out->remove_id = m->id;
 	set_via(out, v);
-	say(out->reason, sizeof(out->reason),
-	    "no WAL but member %" PRIx64 " is ours (same name, its peer URL %s points at this pod)%s: "
+	snprintf(
+	    out->reason, sizeof(out->reason),
+	    "no WAL but member %" PRIx64
+	    " is ours (same name, its peer URL %s points at this pod)%s: "
 	    "removing it, then adding ourselves again with the canonical peer URL (trusted: %s)",
 	    m->id, m->n_peer_urls ? m->peer_urls[0] : "-", has_run(m) ? " and has run" : "",
 	    v->trust);
@@ -802,7 +823,7 @@ static bool peer_hosts_resolve(const struct ei_facts *f, const struct ei_member_
 				continue;
 			h = ei_facts_host(f, host);
 			if (!h || h->status != EI_DNS_FOUND) {
-				say(missing, len, "%s", host);
+				snprintf(missing, len, "%s", host);
 				return false;
 			}
 		}
@@ -823,9 +844,11 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 	if (by_url && (alive = alive_as(e, by_url->id))) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
-		say(out->reason, sizeof(out->reason),
-		    "member %" PRIx64 " has this pod's peer URL %s but answers at %s: another pod "
-		    "serves our name. Nothing was changed", by_url->id, self_url, alive->client_url);
+		snprintf(out->reason, sizeof(out->reason),
+			 "member %" PRIx64
+			 " has this pod's peer URL %s but answers at %s: another pod "
+			 "serves our name. Nothing was changed",
+			 by_url->id, self_url, alive->client_url);
 		return 0;
 	}
 	if (by_url && !has_run(by_url)) {
@@ -833,10 +856,13 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 			return wait_for_trust(cfg, e, v, "starting as our listed member", out);
 		if ((r = set_self(out, by_url, err)) < 0)
 			return r;
-		say(out->reason, sizeof(out->reason),
-		    "no WAL and the member list has our peer URL as member %" PRIx64 ", which never "
-		    "started%s: starting as it, no member add (trusted: %s)", by_url->id,
-		    by_url->is_learner ? " (a learner, promoted once caught up)" : "", v->trust);
+		snprintf(out->reason, sizeof(out->reason),
+			 "no WAL and the member list has our peer URL as member %" PRIx64
+			 ", which never "
+			 "started%s: starting as it, no member add (trusted: %s)",
+			 by_url->id,
+			 by_url->is_learner ? " (a learner, promoted once caught up)" : "",
+			 v->trust);
 		return set_start(out, EI_ACT_START_EXISTING, ei_cluster_existing_initial(cfg, v->list));
 	}
 	if (by_url) {
@@ -845,10 +871,13 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 		out->action = EI_ACT_REPLACE;
 		out->remove_id = by_url->id;
 		set_via(out, v);
-		say(out->reason, sizeof(out->reason),
-		    "no WAL but member %" PRIx64 " (same peer URL) is ours and has run: our data is "
-		    "lost. Removing it, then adding ourselves again (a member may not come back with "
-		    "an empty log under its old ID; trusted: %s)", by_url->id, v->trust);
+		snprintf(out->reason, sizeof(out->reason),
+			 "no WAL but member %" PRIx64
+			 " (same peer URL) is ours and has run: our data is "
+			 "lost. Removing it, then adding ourselves again (a member may not come "
+			 "back with "
+			 "an empty log under its old ID; trusted: %s)",
+			 by_url->id, v->trust);
 		return set_self(out, by_url, err);
 	}
 	r = decide_by_name(cfg, e, v, out, err);
@@ -858,20 +887,22 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 		return wait_for_trust(cfg, e, v, "adding ourselves", out);
 	if (!peer_hosts_resolve(e->f, v->list, missing, sizeof(missing))) {
 		out->action = EI_ACT_WAIT;
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "joining needs every member's peer host to resolve (etcd gives up after 30 s), "
-		    "and %s does not: waiting before adding ourselves", missing);
+		    "and %s does not: waiting before adding ourselves",
+		    missing);
 		return 0;
 	}
 	out->add_as_learner = !cfg->no_learner;
 	out->promote_after_start = out->add_as_learner;
 	set_via(out, v);
-	say(why, sizeof(why), "%s", v->trust);
-	say(out->reason, sizeof(out->reason),
-	    "no WAL and we are not in the member list of cluster %" PRIx64 " (%zu members; "
-	    "trusted: %s): adding ourselves as a %s",
-	    v->cluster_id, v->list->n_members, why,
-	    out->add_as_learner ? "learner, promoted once caught up" : "voter");
+	snprintf(why, sizeof(why), "%s", v->trust);
+	snprintf(out->reason, sizeof(out->reason),
+		 "no WAL and we are not in the member list of cluster %" PRIx64 " (%zu members; "
+		 "trusted: %s): adding ourselves as a %s",
+		 v->cluster_id, v->list->n_members, why,
+		 out->add_as_learner ? "learner, promoted once caught up" : "voter");
 	return set_start(out, EI_ACT_JOIN, ei_cluster_existing_initial(cfg, v->list));
 }
 
@@ -887,28 +918,33 @@ static int decide_without_wal(const struct ei_config *cfg, const struct evidence
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
 	if (n_ids > 1) {
 		out->action = EI_ACT_WAIT;
-		say(out->reason, sizeof(out->reason),
-		    "no WAL, and peers answer for %zu different clusters (%" PRIx64 ", %" PRIx64
-		    "%s): not acting on any of them", n_ids, ids[0], ids[1], n_ids > 2 ? ", ..." : "");
+		snprintf(out->reason, sizeof(out->reason),
+			 "no WAL, and peers answer for %zu different clusters (%" PRIx64
+			 ", %" PRIx64 "%s): not acting on any of them",
+			 n_ids, ids[0], ids[1], n_ids > 2 ? ", ..." : "");
 		return 0;
 	}
 	if (n_ids == 0) {
 		if (cfg->id.ordinal >= cfg->initial_cluster_size) {
 			out->action = EI_ACT_WAIT;
-			say(out->reason, sizeof(out->reason),
+			snprintf(
+			    out->reason, sizeof(out->reason),
 			    "no WAL and no cluster answered; ordinal %u is not below the initial "
-			    "cluster size %u, so this member never bootstraps: waiting for the cluster "
-			    "to answer", cfg->id.ordinal, cfg->initial_cluster_size);
+			    "cluster size %u, so this member never bootstraps: waiting for the "
+			    "cluster "
+			    "to answer",
+			    cfg->id.ordinal, cfg->initial_cluster_size);
 			return 0;
 		}
 		if (bootstrap_vouched(cfg, e, out) <= 0)
 			return 0;
 		snprintf(vouched, sizeof(vouched), "%s", out->reason);
-		say(out->reason, sizeof(out->reason),
-		    "no WAL, ordinal %u is below the initial cluster size %u, no cluster answered and "
-		    "every other peer said it has no WAL and the same size and token (%s): "
-		    "bootstrapping a new cluster", cfg->id.ordinal, cfg->initial_cluster_size,
-		    vouched);
+		snprintf(out->reason, sizeof(out->reason),
+			 "no WAL, ordinal %u is below the initial cluster size %u, no cluster "
+			 "answered and "
+			 "every other peer said it has no WAL and the same size and token (%s): "
+			 "bootstrapping a new cluster",
+			 cfg->id.ordinal, cfg->initial_cluster_size, vouched);
 		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
 	}
 	view_of(e, ids[0], &v);
@@ -916,10 +952,12 @@ static int decide_without_wal(const struct ei_config *cfg, const struct evidence
 	if (b < 0 && ei_member_list_find_peer_url(v.list, self_url)) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
-		say(out->reason, sizeof(out->reason),
-		    "not bootstrapping: a peer bootstraps this set's members, but %s; etcd would make "
-		    "two clusters of it. Give every pod the same --initial-cluster-size and --token",
-		    why);
+		snprintf(out->reason, sizeof(out->reason),
+			 "not bootstrapping: a peer bootstraps this set's members, but %s; etcd "
+			 "would make "
+			 "two clusters of it. Give every pod the same --initial-cluster-size and "
+			 "--token",
+			 why);
 		return 0;
 	}
 	if (b > 0 && cfg->id.ordinal < cfg->initial_cluster_size) {
@@ -928,9 +966,11 @@ static int decide_without_wal(const struct ei_config *cfg, const struct evidence
 		if (bootstrap_vouched(cfg, e, out) <= 0)
 			return 0;
 		snprintf(vouched, sizeof(vouched), "%s", out->reason);
-		say(out->reason, sizeof(out->reason),
+		snprintf(
+		    out->reason, sizeof(out->reason),
 		    "no WAL; peers are bootstrapping this very initial cluster (cluster %" PRIx64
-		    ", member IDs from our token; %s): joining the bootstrap", v.cluster_id, vouched);
+		    ", member IDs from our token; %s): joining the bootstrap",
+		    v.cluster_id, vouched);
 		if ((r = set_self(out, ei_member_list_find_peer_url(v.list, self_url), err)) < 0)
 			return r;
 		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
