@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "grpc.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -36,6 +37,9 @@ struct ei_etcd_client {
 	bool auth_off;         /* etcd said auth is not enabled: no token to get */
 	char *auth_header;     /* "Authorization: <token>" or NULL */
 	char auth_refused[300]; /* etcd refused the credentials: why ("" when not) */
+	/* The gateway refused our client certificate's CommonName (auth is on): its calls
+	 * go over gRPC from then on, where etcd takes the CN as the user (grpc.h). */
+	bool grpc;
 };
 
 static char *dup_set(const char *s, bool *oom)
@@ -163,22 +167,52 @@ static bool token_rejected(struct ei_etcd_client *c, enum ei_etcd_failure failur
 }
 
 /* A request to a gateway path: JSON body, Grpc-Timeout (units "m" = ms) so etcd gives up
- * no later than we do, hasleader when asked, and the token. The strings live in bufs. */
+ * no later than we do, hasleader when asked, and the token. Over gRPC (c->grpc) the same
+ * call goes to etcd's method with the body encoded (grpc.h); gw_finish then turns the
+ * answer back into the gateway's. The strings live in the struct; gw_clear frees it. */
 struct gw_request {
 	struct ei_http_req http;
 	char url[EI_URL_MAX + 64];
 	char timeout[48];
+	const struct ei_grpc_method *grpc;
+	struct ei_pb_buf grpc_body;
 };
 
-static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char *endpoint,
-		     const char *pin, const char *path, const char *body, long grpc_timeout_ms,
-		     bool hasleader)
+static void gw_clear(struct gw_request *g)
+{
+	ei_http_req_clear(&g->http);
+	if (g->grpc_body.data) {
+		/* An AuthenticateRequest holds the password. */
+		explicit_bzero(g->grpc_body.data, g->grpc_body.cap);
+		free(g->grpc_body.data);
+	}
+	g->grpc_body = (struct ei_pb_buf){ 0 };
+}
+
+static int gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char *endpoint,
+		    const char *pin, const char *path, const char *body, long grpc_timeout_ms,
+		    bool hasleader, struct ei_err *err)
 {
 	size_t elen = strlen(endpoint), h = 0;
 
 	memset(g, 0, sizeof(*g));
 	while (elen && endpoint[elen - 1] == '/')
 		elen--;
+	g->grpc = c->grpc ? ei_grpc_method_for(path) : NULL;
+	if (g->grpc) {
+		int r = ei_grpc_frame_request(g->grpc, body, &g->grpc_body, err);
+
+		if (r < 0) {
+			gw_clear(g);
+			return r;
+		}
+		path = g->grpc->grpc_path;
+		g->http.grpc = true;
+		g->http.body = (const char *)g->grpc_body.data;
+		g->http.body_len = g->grpc_body.len;
+	} else {
+		g->http.body = body;
+	}
 	snprintf(g->url, sizeof(g->url), "%.*s%s", (int)elen, endpoint, path);
 	snprintf(g->timeout, sizeof(g->timeout), "Grpc-Timeout: %ldm", grpc_timeout_ms);
 	g->http.url = g->url;
@@ -187,12 +221,67 @@ static void gw_setup(struct ei_etcd_client *c, struct gw_request *g, const char 
 	/* Never quoted back into a detail (http.h), should the peer echo them. */
 	g->http.secrets[0] = c->password;
 	g->http.secrets[1] = token_of(c);
-	g->http.body = body;
 	g->http.headers[h++] = g->timeout;
+	/* The gateway passes Grpc-Metadata-* on as metadata; gRPC sends metadata as is. */
 	if (hasleader)
-		g->http.headers[h++] = "Grpc-Metadata-hasleader: true";
+		g->http.headers[h++] = g->grpc ? "hasleader: true" : "Grpc-Metadata-hasleader: true";
+	/* etcd reads the token from the metadata "token" or "authorization". */
 	if (c->auth_header)
 		g->http.headers[h++] = c->auth_header;
+	return 0;
+}
+
+/* After the run: a gRPC answer rewritten as the gateway's (grpc.h). */
+static int gw_finish(const struct ei_etcd_client *c, struct gw_request *g, struct ei_err *err)
+{
+	const char *secrets[] = { c->password, token_of(c), NULL };
+
+	return g->grpc ? ei_grpc_answer(g->grpc, &g->http, secrets, err) : 0;
+}
+
+static bool gateway_refused_cn(struct ei_etcd_client *c, const struct gw_request *g);
+
+/* Run n gateway requests (reqs[i] == &g[i].http) and finish each (gw_finish). *again is
+ * set when the gateway refused our certificate's CN and the client switched to gRPC:
+ * the caller clears the requests and sets them up again. */
+static int gw_run(struct ei_etcd_client *c, struct gw_request *g, struct ei_http_req **reqs,
+		  size_t n, bool *again, struct ei_err *err)
+{
+	int r = ei_http_run(c->http, reqs, n, err);
+
+	*again = false;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = gw_finish(c, &g[i], err);
+	for (size_t i = 0; r == 0 && i < n && !*again; i++)
+		*again = gateway_refused_cn(c, &g[i]);
+	return r;
+}
+
+/* etcd's gateway refuses every /v3/ call from a client certificate with a CommonName
+ * when auth and client certificate auth are on (etcd-facts §1.6): the certificate is
+ * meant to be the user, which only gRPC passes on. Switch this client to gRPC (once,
+ * when libcurl speaks HTTP/2); true when the caller should ask again. */
+static bool gateway_refused_cn(struct ei_etcd_client *c, const struct gw_request *g)
+{
+	static bool told;
+
+	if (c->grpc || g->http.outcome != EI_OUTCOME_HTTP_ERROR || g->http.status != 400 ||
+	    !g->http.resp || !strstr(g->http.resp, "CommonName of client sending a request"))
+		return false;
+	if (!ei_http_has_http2()) {
+		if (!told)
+			ei_log_warn("etcd's gateway refuses the client certificate's CommonName and "
+				    "this libcurl has no HTTP/2 for gRPC",
+				    "url=%s", g->http.url);
+		told = true;
+		return false;
+	}
+	ei_log_info("etcd auth is on and the gateway refuses a client certificate with a "
+		    "CommonName: asking over gRPC from now on, where etcd takes the CommonName as "
+		    "the user",
+		    "url=%s", g->http.url);
+	c->grpc = true;
+	return true;
 }
 
 /* A GET of a path on an endpoint (peer API, /version, the etcd-init status), with the
@@ -226,6 +315,16 @@ static enum ei_etcd_failure error_message(const struct ei_etcd_client *c,
 	return f;
 }
 
+/* "HTTP 403", or "gRPC PermissionDenied" for an error of a gRPC call. */
+static const char *answer_status(const struct ei_http_req *r, char *buf, size_t len)
+{
+	if (r->grpc && r->grpc_status > 0)
+		snprintf(buf, len, "gRPC %s", ei_grpc_code_name(r->grpc_status));
+	else
+		snprintf(buf, len, "HTTP %ld", r->status);
+	return buf;
+}
+
 static void answer_from(const struct ei_etcd_client *c, struct ei_answer *a,
 			const struct ei_http_req *r)
 {
@@ -234,10 +333,11 @@ static void answer_from(const struct ei_etcd_client *c, struct ei_answer *a,
 	a->http_status = r->status;
 	snprintf(a->url, sizeof(a->url), "%s", r->url);
 	if (r->outcome == EI_OUTCOME_HTTP_ERROR) {
-		char msg[200];
+		char msg[200], answered[48];
 
 		a->failure = error_message(c, r, msg, sizeof(msg));
-		snprintf(a->detail, sizeof(a->detail), "HTTP %ld: %s", r->status, msg);
+		snprintf(a->detail, sizeof(a->detail), "%s: %s",
+			 answer_status(r, answered, sizeof(answered)), msg);
 	} else {
 		snprintf(a->detail, sizeof(a->detail), "%s", r->detail);
 	}
@@ -334,6 +434,7 @@ static int authenticate_many(struct ei_etcd_client *c, const char *const *endpoi
 	struct gw_request *g = calloc(n ? n : 1, sizeof(*g));
 	struct ei_http_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
 	char *body = auth_body(c);
+	bool again;
 	int ret;
 
 	if (!g || !reqs || !body) {
@@ -341,14 +442,22 @@ static int authenticate_many(struct ei_etcd_client *c, const char *const *endpoi
 		goto out;
 	}
 	forget_token(c);
+ask:
 	for (size_t i = 0; i < n; i++) {
-		gw_setup(c, &g[i], endpoints[i], pins ? pins[i] : NULL, "/v3/auth/authenticate", body,
-			 c->request_ms, false);
+		ret = gw_setup(c, &g[i], endpoints[i], pins ? pins[i] : NULL, "/v3/auth/authenticate",
+			       body, c->request_ms, false, err);
+		if (ret < 0)
+			goto out;
 		reqs[i] = &g[i].http;
 	}
-	ret = ei_http_run(c->http, reqs, n, err);
+	ret = gw_run(c, g, reqs, n, &again, err);
 	if (ret < 0)
 		goto out;
+	if (again) {
+		for (size_t i = 0; i < n; i++)
+			gw_clear(&g[i]);
+		goto ask;
+	}
 	ret = ei_err_set(err, EI_E_UNAVAILABLE, "authenticate: no endpoint to ask");
 	for (size_t i = 0; i < n; i++) {
 		struct ei_err perr = { 0 };
@@ -386,7 +495,7 @@ static int authenticate_many(struct ei_etcd_client *c, const char *const *endpoi
 				 res->message);
 out:
 	for (size_t i = 0; g && i < n; i++)
-		ei_http_req_clear(&g[i].http);
+		gw_clear(&g[i]);
 	free(g);
 	free(reqs);
 	free_secret(body);
@@ -483,7 +592,7 @@ static void survey_done(struct ei_http_req *r, void *ctx)
 
 static void survey_clear(struct survey_req *s)
 {
-	ei_http_req_clear(&s->list.http);
+	gw_clear(&s->list);
 	ei_http_req_clear(&s->peer_list.http);
 	ei_http_req_clear(&s->version.http);
 	ei_http_req_clear(&s->status.http);
@@ -528,29 +637,23 @@ static int survey_token(struct ei_etcd_client *c, struct ei_peer *peers, size_t 
 	return r;
 }
 
-int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
+/* Ask every peer its questions (one run); the gateway's answers finished (gw_finish). */
+static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
+		      struct survey_req *s, struct ei_http_req **reqs, struct ei_err *err)
 {
-	struct survey_req *s;
-	struct ei_http_req **reqs;
-	size_t nr = 0, retry = 0;
+	struct survey_ctx ctx = { .client = c, .peers = peers, .s = s, .n = n };
+	size_t nr = 0;
 	int r;
 
-	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
-		return r;
-	s = calloc(n ? n : 1, sizeof(*s));
-	reqs = calloc(4 * (n ? n : 1), sizeof(*reqs));
-	if (!s || !reqs) {
-		free(s);
-		free(reqs);
-		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct ei_peer *p = &peers[i];
 
 		if (p->not_peer[0] || !p->client_pin[0] || !p->peer_pin[0])
 			continue;
-		gw_setup(c, &s[i].list, p->client_url, p->client_pin, "/v3/cluster/member/list",
-			 "{\"linearizable\":true}", c->request_ms / 2, true);
+		r = gw_setup(c, &s[i].list, p->client_url, p->client_pin, "/v3/cluster/member/list",
+			     "{\"linearizable\":true}", c->request_ms / 2, true, err);
+		if (r < 0)
+			return r;
 		get_setup(&s[i].peer_list, &c->peer.tls, p->peer_url, p->peer_pin, "/members");
 		get_setup(&s[i].version, &c->client.tls, p->client_url, p->client_pin, "/version");
 		get_setup(&s[i].status, &c->peer.tls, p->peer_url, p->peer_pin, EI_STATUS_PATH);
@@ -559,43 +662,68 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 		reqs[nr++] = &s[i].version.http;
 		reqs[nr++] = &s[i].status.http;
 	}
-	{
-		struct survey_ctx ctx = { .client = c, .peers = peers, .s = s, .n = n };
+	r = ei_http_run_cb(c->http, reqs, nr, survey_done, &ctx, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (s[i].list.http.url)
+			r = gw_finish(c, &s[i].list, err);
+	return r;
+}
 
-		r = ei_http_run_cb(c->http, reqs, nr, survey_done, &ctx, err);
+int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
+{
+	struct survey_req *s;
+	struct ei_http_req **reqs;
+	bool *relisted;
+	size_t nr = 0;
+	int r;
+
+	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
+		return r;
+	s = calloc(n ? n : 1, sizeof(*s));
+	reqs = calloc(4 * (n ? n : 1), sizeof(*reqs));
+	relisted = calloc(n ? n : 1, sizeof(*relisted));
+	if (!s || !reqs || !relisted) {
+		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		goto out;
 	}
-	if (r == 0) {
-		nr = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (!s[i].list.http.url)
-				continue;
-			survey_read(c, &peers[i], &s[i], true);
-			token_rejected(c, peers[i].list.failure, peers[i].list.detail);
-			if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
-			    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
-				ei_log_debug("linearizable member list failed, asking for the local list",
-					     "url=%s detail=%s", peers[i].list.url,
-					     peers[i].list.detail);
-				ei_http_req_clear(&s[i].list.http);
-				gw_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
-					 "/v3/cluster/member/list", "{}", c->request_ms, false);
-				reqs[nr++] = &s[i].list.http;
-				retry++;
-			}
-		}
-		if (retry)
-			r = ei_http_run(c->http, reqs, nr, err);
-		for (size_t i = 0; r == 0 && retry && i < n; i++) {
-			/* Only the re-asked lists have their URL set to the plain list again. */
-			if (s[i].list.http.url && s[i].list.http.body &&
-			    strcmp(s[i].list.http.body, "{}") == 0)
-				survey_read(c, &peers[i], &s[i], false);
+	r = survey_ask(c, peers, n, s, reqs, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		/* The gateway refused our certificate's CN: the whole round again over gRPC. */
+		if (s[i].list.http.url && gateway_refused_cn(c, &s[i].list)) {
+			for (size_t k = 0; k < n; k++)
+				survey_clear(&s[k]);
+			r = survey_ask(c, peers, n, s, reqs, err);
+			break;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (!s[i].list.http.url)
+			continue;
+		survey_read(c, &peers[i], &s[i], true);
+		token_rejected(c, peers[i].list.failure, peers[i].list.detail);
+		if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
+		    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
+			ei_log_debug("linearizable member list failed, asking for the local list",
+				     "url=%s detail=%s", peers[i].list.url, peers[i].list.detail);
+			gw_clear(&s[i].list);
+			r = gw_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
+				     "/v3/cluster/member/list", "{}", c->request_ms, false, err);
+			reqs[nr++] = &s[i].list.http;
+			relisted[i] = true;
+		}
+	}
+	if (r == 0 && nr)
+		r = ei_http_run(c->http, reqs, nr, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (relisted[i] && (r = gw_finish(c, &s[i].list, err)) == 0)
+			survey_read(c, &peers[i], &s[i], false);
+	}
+out:
+	for (size_t i = 0; s && i < n; i++)
 		survey_clear(&s[i]);
 	free(s);
 	free(reqs);
+	free(relisted);
 	return r;
 }
 
@@ -643,7 +771,7 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 	struct ei_etcd_result local;
 	struct gw_request *g;
 	struct ei_http_req **reqs;
-	bool found = false;
+	bool found = false, again;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -671,17 +799,25 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 		free(reqs);
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++) {
+ask:
+	r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		const char *pin = pins ? pins[i] : NULL;
 
 		if (peer)
 			get_setup(&g[i], &c->peer.tls, endpoints[i], pin, "/members");
 		else
-			gw_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list", "{}",
-				 c->request_ms, false);
+			r = gw_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list", "{}",
+				     c->request_ms, false, err);
 		reqs[i] = &g[i].http;
 	}
-	r = ei_http_run(c->http, reqs, n, err);
+	if (r == 0)
+		r = gw_run(c, g, reqs, n, &again, err);
+	if (r == 0 && again) {
+		for (size_t i = 0; i < n; i++)
+			gw_clear(&g[i]);
+		goto ask;
+	}
 	for (size_t i = 0; r == 0 && i < n && !found; i++) {
 		struct ei_err perr = { 0 };
 
@@ -703,7 +839,7 @@ static int list_common(struct ei_etcd_client *c, bool peer, const char *const *e
 		r = ei_err_set(err, EI_E_UNAVAILABLE, "%s: no endpoint answered (last: %s: %s)", what,
 			       res->endpoint, res->message);
 	for (size_t i = 0; i < n; i++)
-		ei_http_req_clear(&g[i].http);
+		gw_clear(&g[i]);
 	free(g);
 	free(reqs);
 	if (r < 0)
@@ -744,33 +880,38 @@ static int call_one(struct ei_etcd_client *c, struct gw_request *g, const char *
 		    struct ei_etcd_result *res, struct ei_err *err)
 {
 	struct ei_http_req *req = &g->http;
-	bool retried = false;
+	bool retried = false, again;
+	char answered[48];
 	int ret;
 
-again:
-	if (ei_etcd_needs_token(c) && (ret = ei_etcd_authenticate(c, endpoint, pin, res, err)) < 0) {
-		memset(g, 0, sizeof(*g));
+	memset(g, 0, sizeof(*g));
+ask:
+	if (ei_etcd_needs_token(c) && (ret = ei_etcd_authenticate(c, endpoint, pin, res, err)) < 0)
 		return ret;
-	}
-	gw_setup(c, g, endpoint, pin, path, body, c->request_ms, false);
-	ret = ei_http_run(c->http, &req, 1, err);
+	ret = gw_setup(c, g, endpoint, pin, path, body, c->request_ms, false, err);
+	if (ret == 0)
+		ret = gw_run(c, g, &req, 1, &again, err);
 	if (ret < 0)
 		return ret;
+	if (again) {
+		gw_clear(g);
+		goto ask;
+	}
 	result_from(c, res, req, endpoint);
 	/* A rejected token: a new one, once. */
 	if (!retried && token_rejected(c, res->failure, res->message)) {
-		ei_http_req_clear(req);
+		gw_clear(g);
 		retried = true;
 		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",
 			    endpoint);
-		goto again;
+		goto ask;
 	}
 	if (req->outcome == EI_OUTCOME_VALID)
 		return 0;
 	if (req->outcome == EI_OUTCOME_HTTP_ERROR)
-		return ei_err_set(err, EI_E_CLUSTER, "%s on %s: etcd answered HTTP %ld (%s): %s",
-				  what, endpoint, res->http_status, ei_etcd_failure_name(res->failure),
-				  res->message);
+		return ei_err_set(err, EI_E_CLUSTER, "%s on %s: etcd answered %s (%s): %s", what,
+				  endpoint, answer_status(req, answered, sizeof(answered)),
+				  ei_etcd_failure_name(res->failure), res->message);
 	if (req->outcome == EI_OUTCOME_MALFORMED)
 		return ei_err_set(err, EI_E_PARSE, "%s on %s: %s", what, endpoint, res->message);
 	return ei_err_set(err, EI_E_UNAVAILABLE, "%s on %s: no answer: %s", what, endpoint,
@@ -831,7 +972,7 @@ int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const cha
 		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
 		snprintf(res->message, sizeof(res->message), "%s", err ? err->msg : "bad answer");
 	}
-	ei_http_req_clear(&g.http);
+	gw_clear(&g);
 	free(body);
 	if (added == &added_local)
 		ei_member_free(added);
@@ -852,7 +993,7 @@ static int member_id_call(struct ei_etcd_client *c, const char *what, const char
 
 	snprintf(body, sizeof(body), "{\"ID\":\"%" PRIu64 "\"}", id);
 	ret = call_one(c, &g, what, endpoint, pin, path, body, res ? res : &res_local, err);
-	ei_http_req_clear(&g.http);
+	gw_clear(&g);
 	return ret;
 }
 
@@ -887,6 +1028,6 @@ int ei_etcd_status(struct ei_etcd_client *c, const char *endpoint, const char *p
 		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
 		snprintf(res->message, sizeof(res->message), "%s", err ? err->msg : "bad answer");
 	}
-	ei_http_req_clear(&g.http);
+	gw_clear(&g);
 	return ret;
 }

@@ -147,8 +147,17 @@ void ei_http_req_clear(struct ei_http_req *r)
 	r->remote_ip[0] = '\0';
 	r->detail[0] = '\0';
 	r->ms = 0;
+	r->grpc_status = -1;
+	r->grpc_message[0] = '\0';
 	r->cancel = false;
 	r->cancel_why[0] = '\0';
+}
+
+bool ei_http_has_http2(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	return v && (v->features & CURL_VERSION_HTTP2);
 }
 
 void ei_http_req_cancel(struct ei_http_req *r, const char *why)
@@ -221,12 +230,40 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* The value of header line data[0..n) when its name is key (with the colon), trimmed
+ * of blanks and the line end; NULL otherwise. */
+static const char *header_value(const char *data, size_t n, const char *key, size_t *vlen)
+{
+	size_t klen = strlen(key);
+	const char *v;
+
+	if (n <= klen || strncasecmp(data, key, klen) != 0)
+		return NULL;
+	v = data + klen;
+	*vlen = n - klen;
+	while (*vlen && (*v == ' ' || *v == '\t')) {
+		v++;
+		(*vlen)--;
+	}
+	while (*vlen && (v[*vlen - 1] == '\r' || v[*vlen - 1] == '\n' || v[*vlen - 1] == ' '))
+		(*vlen)--;
+	return v;
+}
+
+/* Copy a header value into a fixed buffer, cut to fit. */
+static void header_copy(char *out, size_t out_len, const char *v, size_t vlen)
+{
+	if (vlen >= out_len)
+		vlen = out_len - 1;
+	memcpy(out, v, vlen);
+	out[vlen] = '\0';
+}
+
 static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
 {
-	static const char key[] = "X-Etcd-Cluster-ID:";
 	struct transfer *t = userdata;
 	struct ei_http_req *r = t->req;
-	size_t n = size * nitems, klen = sizeof(key) - 1, vlen;
+	size_t n = size * nitems, vlen;
 	const char *v;
 
 	note_first_byte(t);
@@ -236,22 +273,27 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
 		return 0;
 	}
 	/* A new response (after a 100 Continue) starts over. */
-	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		r->cluster_id_hex[0] = '\0';
-	if (n <= klen || strncasecmp(data, key, klen) != 0)
-		return n;
-	v = data + klen;
-	vlen = n - klen;
-	while (vlen && (*v == ' ' || *v == '\t')) {
-		v++;
-		vlen--;
+		r->grpc_status = -1;
+		r->grpc_message[0] = '\0';
 	}
-	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
-		vlen--;
-	if (vlen >= sizeof(r->cluster_id_hex))
-		vlen = sizeof(r->cluster_id_hex) - 1; /* too long: fails the hex parse later */
-	memcpy(r->cluster_id_hex, v, vlen);
-	r->cluster_id_hex[vlen] = '\0';
+	/* Too long a cluster ID is cut, and then fails the hex parse. */
+	if ((v = header_value(data, n, "X-Etcd-Cluster-ID:", &vlen)))
+		header_copy(r->cluster_id_hex, sizeof(r->cluster_id_hex), v, vlen);
+	/* gRPC's status comes as a trailer (after the body), or as a header of an answer
+	 * that has no body; libcurl hands both to this callback. */
+	if (r->grpc && (v = header_value(data, n, "grpc-status:", &vlen))) {
+		char num[8];
+		char *end;
+		long code;
+
+		header_copy(num, sizeof(num), v, vlen);
+		code = strtol(num, &end, 10);
+		r->grpc_status = (end != num && !*end && code >= 0 && code < 1000) ? (int)code : 999;
+	}
+	if (r->grpc && (v = header_value(data, n, "grpc-message:", &vlen)))
+		header_copy(r->grpc_message, sizeof(r->grpc_message), v, vlen);
 	return n;
 }
 
@@ -307,12 +349,19 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 			return ei_err_set(err, EI_E_NOMEM, "out of memory");
 		t->headers = s;
 	}
-	if (r->body) {
-		struct curl_slist *s = curl_slist_append(t->headers, "Content-Type: application/json");
+	if (r->body || r->grpc) {
+		/* gRPC over HTTP/2 (github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). */
+		static const char *const grpc_headers[] = { "Content-Type: application/grpc",
+							    "TE: trailers", NULL };
+		static const char *const json_headers[] = { "Content-Type: application/json", NULL };
 
-		if (!s)
-			return ei_err_set(err, EI_E_NOMEM, "out of memory");
-		t->headers = s;
+		for (const char *const *hl = r->grpc ? grpc_headers : json_headers; *hl; hl++) {
+			struct curl_slist *s = curl_slist_append(t->headers, *hl);
+
+			if (!s)
+				return ei_err_set(err, EI_E_NOMEM, "out of memory");
+			t->headers = s;
+		}
 	}
 	if (r->pin && !(t->resolve = curl_slist_append(NULL, r->pin)))
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
@@ -337,9 +386,20 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	 * the threaded resolver (only unpinned requests resolve). */
 	bad |= curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK;
 #endif
-	/* HTTP/1.1 everywhere: etcd routes HTTP/2 by Content-Type between gRPC and the
-	 * gateway (etcd-facts §1.6); one protocol keeps TLS and plain text alike. */
-	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+	/* HTTP/1.1 for everything but gRPC: etcd routes HTTP/2 by Content-Type between gRPC
+	 * and the gateway (etcd-facts §1.6); one protocol keeps TLS and plain text alike.
+	 * gRPC is HTTP/2 only: with prior knowledge on http (h2c, which etcd's port
+	 * accepts), and required through ALPN on https. */
+	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+				r->grpc ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+					: (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+	/* A gRPC call has a connection of its own, closed after it: libcurl would pick a
+	 * connection an HTTP/1.1 request left open for it too, and etcd resets that (seen
+	 * on 3.6.16), or an HTTP/2 one for a later HTTP/1.1 request. */
+	if (r->grpc) {
+		bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
+	}
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->total_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body) != CURLE_OK;
@@ -369,8 +429,10 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 			bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, key) != CURLE_OK;
 	}
 	if (r->body) {
+		size_t len = r->body_len ? r->body_len : strlen(r->body);
+
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body) != CURLE_OK;
-		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body)) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK;
 	} else {
 		bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) != CURLE_OK;
 	}

@@ -63,6 +63,8 @@ struct ei_http_req {
 	const char *url;
 	const char *pin;  /* CURLOPT_RESOLVE entry, or NULL */
 	const char *body; /* POST this body (JSON); NULL: GET */
+	size_t body_len;  /* its length; 0: strlen(body) */
+	bool grpc;        /* a gRPC call: HTTP/2, application/grpc, trailers read */
 	const char *headers[EI_HTTP_MAX_HEADERS + 1]; /* extra header lines, NULL-terminated */
 	const struct ei_http_tls *tls; /* NULL: the client's own (ei_http_opts) */
 	const char *secrets[3];        /* NULL-terminated: never quoted in detail (ei_excerpt) */
@@ -80,6 +82,8 @@ struct ei_http_req {
 	char remote_ip[48];     /* the address connected to, "" when none */
 	uint64_t ms;            /* time taken */
 	char detail[256];       /* what happened, for logs ("connection refused", "HTTP 404") */
+	int grpc_status;        /* grpc-status (header or trailer) of a gRPC call, -1 when none */
+	char grpc_message[256]; /* its grpc-message, as sent (percent-encoded) */
 };
 
 struct ei_http;
@@ -102,6 +106,9 @@ int ei_http_run_cb(struct ei_http *h, struct ei_http_req *const *reqs, size_t n,
 /* Stop a request of the current run that is not done yet: its outcome is NOT_ASKED
  * with why as the detail (the answer is not needed: the caller knows it cannot come). */
 void ei_http_req_cancel(struct ei_http_req *r, const char *why);
+
+/* true when this libcurl speaks HTTP/2 (gRPC calls need it). */
+bool ei_http_has_http2(void);
 
 /* Free the results of a request (not the caller's strings). */
 void ei_http_req_clear(struct ei_http_req *r);

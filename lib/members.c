@@ -433,6 +433,8 @@ static const struct {
     /* Auth: no token (400), bad token (401), not root (403), and the gateway's
      * refusal of a client certificate with a CN when auth is on (400, §1.6). */
     {"user name is empty", EI_ETCD_FAIL_AUTH},
+    /* Over gRPC, a client certificate whose CN is no etcd user. */
+    {"user name not found", EI_ETCD_FAIL_AUTH},
     {"invalid auth token", EI_ETCD_FAIL_AUTH},
     {"permission denied", EI_ETCD_FAIL_AUTH},
     {"authentication failed", EI_ETCD_FAIL_AUTH},

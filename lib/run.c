@@ -84,14 +84,15 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 }
 
 /* What etcd's gateway answers to a client certificate with a CommonName when auth is
- * on: it cannot pass the certificate's identity on (etcd-facts §1.6), so certificate
- * (CN) auth does not work over the JSON API that etcd-init speaks. */
+ * on (etcd-facts §1.6). etcdclient.c then asks over gRPC, where etcd takes the CN as the
+ * user; this answer reaches a decision only when it could not (no HTTP/2 in libcurl). */
 #define GATEWAY_CN_REFUSAL "CommonName of client sending a request against gateway"
 #define GATEWAY_CN_ADVICE                                                                    \
 	"etcd auth is enabled and etcd's JSON gateway refuses a client certificate that has a " \
-	"CommonName (it cannot pass the certificate's identity on): give etcd-init a client "  \
-	"certificate without a CN (ETCDCTL_CERT, ETCDCTL_KEY) and root's password "             \
-	"(--auth-user root, --auth-password-file)"
+	"CommonName; etcd-init asks over gRPC then, but this libcurl has no HTTP/2: use a "    \
+	"libcurl with HTTP/2, or give etcd-init a client certificate without a CN "             \
+	"(ETCDCTL_CERT, ETCDCTL_KEY) and root's password (--auth-user root, "                    \
+	"--auth-password-file)"
 
 /* A membership change refused for auth reasons: for good (exit 4), saying what to set. */
 static int auth_failed(struct run *r, struct ei_err *err)
@@ -104,7 +105,10 @@ static int auth_failed(struct run *r, struct ei_err *err)
 		return ei_err_set(err, EI_E_CLUSTER,
 				  "%s: etcd auth is enabled in this cluster and membership changes "
 				  "need root: set --auth-user root and --auth-password-file (or "
-				  "ETCDCTL_USER and ETCDCTL_PASSWORD)",
+				  "ETCDCTL_USER and ETCDCTL_PASSWORD), or, when etcd runs with "
+				  "--client-cert-auth, give etcd-init a client certificate whose "
+				  "CommonName is an etcd user with the root role (ETCDCTL_CERT, "
+				  "ETCDCTL_KEY)",
 				  r->last_wait);
 	return ei_err_set(err, EI_E_CLUSTER,
 			  "%s: user %s may not change the membership (it needs the root role)",
