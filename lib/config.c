@@ -36,6 +36,7 @@ enum {
 	OPT_CERT_WARN_DAYS,
 	OPT_REPLICAS,
 	OPT_SA_DIR,
+	OPT_PEER_HOST,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
 	{ "cert-warn-days", required_argument, NULL, OPT_CERT_WARN_DAYS },
 	{ "replicas", required_argument, NULL, OPT_REPLICAS },
 	{ "service-account-dir", required_argument, NULL, OPT_SA_DIR },
+	{ "peer-host", required_argument, NULL, OPT_PEER_HOST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -76,7 +78,7 @@ struct raw {
 	const char *ns_source, *domain_source;
 	const char *auth_user, *auth_password_file, *auth_password, *cert_warn_days;
 	const char *auth_user_from;
-	const char *replicas, *sa_dir, *k8s_host, *k8s_port;
+	const char *replicas, *sa_dir, *k8s_host, *k8s_port, *peer_host;
 };
 
 void ei_config_usage(FILE *out)
@@ -101,6 +103,10 @@ void ei_config_usage(FILE *out)
 	      "  --namespace NS          [K8S_NAMESPACE, POD_NAMESPACE] (default: service account\n"
 	      "                          namespace, else resolv.conf search list, else default)\n"
 	      "  --cluster-domain D      [CLUSTER_DOMAIN] (default: resolv.conf, else cluster.local)\n"
+	      "  --peer-host TEMPLATE    every member's host, {name} for its name [PEER_HOST];\n"
+	      "                          docker-compose: {name}, the service name Docker's DNS\n"
+	      "                          answers (no SRV is asked then). Default: the StatefulSet's\n"
+	      "                          {name}.<service>.<namespace>.svc.<cluster-domain>\n"
 	      "  --initial-cluster-size N  members that bootstrap the cluster [INITIAL_CLUSTER_SIZE] (3)\n"
 	      "  --data-dir DIR          [ETCD_DATA_DIR] (/data)\n"
 	      "  --wal-dir DIR           [ETCD_WAL_DIR] (default: <data-dir>/member/wal)\n"
@@ -294,6 +300,7 @@ static int parse_options(struct raw *raw, struct ei_config *cfg, int argc, char 
 		case OPT_CERT_WARN_DAYS: raw->cert_warn_days = optarg; break;
 		case OPT_REPLICAS: raw->replicas = optarg; break;
 		case OPT_SA_DIR: raw->sa_dir = optarg; break;
+		case OPT_PEER_HOST: raw->peer_host = optarg; break;
 		case 'h': cfg->command = EI_CMD_HELP; return 0;
 		case OPT_VERSION: cfg->command = EI_CMD_VERSION; return 0;
 		case ':':
@@ -340,6 +347,8 @@ static void apply_env_fallbacks(struct raw *raw, char **envp)
 		raw->name = env_value(envp, "HOSTNAME");
 	if (!raw->service)
 		raw->service = env_value(envp, "SERVICE_NAME");
+	if (!raw->peer_host)
+		raw->peer_host = env_value(envp, "PEER_HOST");
 	if (!raw->ns) {
 		raw->ns_source = "env K8S_NAMESPACE";
 		raw->ns = env_value(envp, "K8S_NAMESPACE");
@@ -505,6 +514,18 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 		strcpy(id->domain, domain);
 	}
 	snprintf(cfg->domain_source, sizeof(cfg->domain_source), "%s", raw->domain_source);
+	if (raw->peer_host) {
+		char why[300];
+
+		if (strlen(raw->peer_host) > EI_DOMAIN_MAX ||
+		    !ei_identity_template_valid(raw->peer_host, id->set, why, sizeof(why)))
+			return ei_err_set(err, EI_E_USAGE,
+					  "--peer-host/PEER_HOST: \"%s\" is not a peer host template "
+					  "(%s)",
+					  raw->peer_host,
+					  strlen(raw->peer_host) > EI_DOMAIN_MAX ? "too long" : why);
+		strcpy(id->peer_host, raw->peer_host);
+	}
 	{
 		char fqdn[EI_DOMAIN_MAX * 2];
 

@@ -229,15 +229,18 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 			p->initial = true;
 		}
 	}
-	ei_identity_srv_name(&cfg->id, strcmp(cfg->id.peer_scheme, "https") == 0, g->srv_name,
-			     sizeof(g->srv_name));
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)
 		return r;
-	r = ei_dns_srv(dns, g->srv_name, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, &f->srv_status,
-		       &targets, &n, err);
-	if (r < 0)
-		goto out;
+	/* With --peer-host (docker-compose) there is no SRV set to ask for. */
+	if (!cfg->id.peer_host[0]) {
+		ei_identity_srv_name(&cfg->id, strcmp(cfg->id.peer_scheme, "https") == 0,
+				     g->srv_name, sizeof(g->srv_name));
+		r = ei_dns_srv(dns, g->srv_name, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS,
+			       &f->srv_status, &targets, &n, err);
+		if (r < 0)
+			goto out;
+	}
 	f->n_srv_targets = n;
 	for (size_t i = 0; i < n; i++) {
 		unsigned ordinal;

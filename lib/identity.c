@@ -104,9 +104,52 @@ void ei_identity_member_name(const struct ei_identity *id, unsigned i, char *buf
 	snprintf(buf, len, "%s-%u", id->set, i);
 }
 
+/* The text around the member name in a peer host: the template's, or the
+ * StatefulSet's "" and ".<service>.<ns>.svc.<domain>". */
+static void host_affixes(const struct ei_identity *id, char *prefix, size_t prefix_len,
+			 char *suffix, size_t suffix_len)
+{
+	const char *at = id->peer_host[0] ? strstr(id->peer_host, EI_PEER_HOST_NAME) : NULL;
+
+	if (at) {
+		snprintf(prefix, prefix_len, "%.*s", (int)(at - id->peer_host), id->peer_host);
+		snprintf(suffix, suffix_len, "%s", at + strlen(EI_PEER_HOST_NAME));
+	} else {
+		prefix[0] = '\0';
+		snprintf(suffix, suffix_len, ".%s.%s.svc.%s", id->service, id->ns, id->domain);
+	}
+}
+
+bool ei_identity_template_valid(const char *tmpl, const char *set, char *why, size_t why_len)
+{
+	const char *at = strstr(tmpl, EI_PEER_HOST_NAME);
+	char host[2 * EI_DOMAIN_MAX];
+
+	if (!at || strstr(at + 1, EI_PEER_HOST_NAME)) {
+		snprintf(why, why_len, "expected exactly one %s, e.g. %s or %s.etcd.example",
+			 EI_PEER_HOST_NAME, EI_PEER_HOST_NAME, EI_PEER_HOST_NAME);
+		return false;
+	}
+	/* The longest member name (5-digit ordinal) must still make a DNS name. */
+	snprintf(host, sizeof(host), "%.*s%s-99999%s", (int)(at - tmpl), tmpl, set,
+		 at + strlen(EI_PEER_HOST_NAME));
+	if (!ei_domain_valid(host)) {
+		snprintf(why, why_len,
+			 "%s is not a DNS name (expected lowercase labels of letters, digits and "
+			 "'-', dot-separated, at most 253 characters)",
+			 host);
+		return false;
+	}
+	why[0] = '\0';
+	return true;
+}
+
 void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s-%u.%s.%s.svc.%s", id->set, i, id->service, id->ns, id->domain);
+	char prefix[EI_DOMAIN_MAX + 1], suffix[EI_DOMAIN_MAX + 2];
+
+	host_affixes(id, prefix, sizeof(prefix), suffix, sizeof(suffix));
+	snprintf(buf, len, "%s%s-%u%s", prefix, id->set, i, suffix);
 }
 
 static void identity_url(const struct ei_identity *id, unsigned i, const char *scheme,
@@ -232,21 +275,25 @@ void ei_identity_srv_name(const struct ei_identity *id, bool ssl, char *buf, siz
 
 bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host, unsigned *ordinal)
 {
-	char want_suffix[EI_DOMAIN_MAX + 2];
+	char prefix[EI_DOMAIN_MAX + 1], want_suffix[EI_DOMAIN_MAX + 2];
 	size_t set_len = strlen(id->set);
 	size_t host_len = strlen(host);
-	size_t suffix_len;
+	size_t prefix_len, suffix_len;
 	const char *digits;
 	unsigned long v = 0;
 	size_t nd;
 
-	snprintf(want_suffix, sizeof(want_suffix), ".%s.%s.svc.%s", id->service, id->ns,
-		 id->domain);
+	host_affixes(id, prefix, sizeof(prefix), want_suffix, sizeof(want_suffix));
+	prefix_len = strlen(prefix);
 	suffix_len = strlen(want_suffix);
 	if (host_len > 0 && host[host_len - 1] == '.')
 		host_len--;
-	if (host_len <= set_len + 1 + suffix_len || strncmp(host, id->set, set_len) != 0 ||
-	    host[set_len] != '-' ||
+	if (host_len <= prefix_len + set_len + 1 + suffix_len ||
+	    strncmp(host, prefix, prefix_len) != 0)
+		return false;
+	host += prefix_len;
+	host_len -= prefix_len;
+	if (strncmp(host, id->set, set_len) != 0 || host[set_len] != '-' ||
 	    strncmp(host + host_len - suffix_len, want_suffix, suffix_len) != 0)
 		return false;
 	digits = host + set_len + 1;

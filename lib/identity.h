@@ -25,7 +25,14 @@ struct ei_identity {
 	char peer_scheme[8];
 	unsigned client_port;
 	unsigned peer_port;
+	/* --peer-host: the peer host of every member, "{name}" standing for the member
+	 * name (docker-compose: "{name}", the service name Docker's DNS answers); "" for
+	 * the StatefulSet's <name>.<service>.<ns>.svc.<domain>. */
+	char peer_host[EI_DOMAIN_MAX + 1];
 };
+
+/* The placeholder of --peer-host. */
+#define EI_PEER_HOST_NAME "{name}"
 
 /* true if s is an RFC 1123 label: 1-63 of [a-z0-9-], not starting or ending with '-'. */
 bool ei_label_valid(const char *s);
@@ -39,7 +46,12 @@ bool ei_domain_valid(const char *s);
 int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned *ordinal,
 			   struct ei_err *err);
 
-/* Member name, FQDN, peer URL and client URL of ordinal i of this set. */
+/* Why a --peer-host template is not one ("" when it is): exactly one {name}, and a
+ * DNS name once it is filled in with set-ordinal names. Into why. */
+bool ei_identity_template_valid(const char *tmpl, const char *set, char *why, size_t why_len);
+
+/* Member name, FQDN (the peer host: --peer-host, or the StatefulSet's), peer URL and
+ * client URL of ordinal i of this set. */
 void ei_identity_member_name(const struct ei_identity *id, unsigned i, char *buf, size_t len);
 void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_t len);
 void ei_identity_peer_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
@@ -61,7 +73,7 @@ const char *ei_addr_not_peer(const char *addr);
  * (ssl: _etcd-server-ssl._tcp...). */
 void ei_identity_srv_name(const struct ei_identity *id, bool ssl, char *buf, size_t len);
 
-/* If host is <set>-<i>.<service>.<ns>.svc.<domain> of this set, store i and return true. */
+/* If host is the peer host of ordinal i of this set, store i and return true. */
 bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host, unsigned *ordinal);
 
 #endif

@@ -26,13 +26,16 @@ static void add_name(struct names *n, const char *name)
 	n->n++;
 }
 
-/* The canonical FQDN and the official manifest's <pod>.<service>. */
+/* The canonical FQDN and the official manifest's <pod>.<service> (with --peer-host,
+ * the one host it makes). */
 static void add_own_names(struct names *n, const struct ei_config *cfg)
 {
 	char name[EI_DOMAIN_MAX + 1];
 
 	ei_identity_fqdn(&cfg->id, cfg->id.ordinal, name, sizeof(name));
 	add_name(n, name);
+	if (cfg->id.peer_host[0])
+		return;
 	snprintf(name, sizeof(name), "%s.%s", cfg->name, cfg->id.service);
 	add_name(n, name);
 }

@@ -199,8 +199,11 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 		fprintf(out, "%s%s", i ? "," : " ", g->own.addrs[i]);
 	fprintf(out, " (pod addresses %s: %s)\n", g->own_addrs[0] ? g->own_addrs : "none",
 		g->own_ok ? "matches" : "does not match");
-	fprintf(out, "SRV         %s: %s, %zu targets\n", g->srv_name,
-		ei_dns_status_name(f->srv_status), f->n_srv_targets);
+	if (g->srv_name[0])
+		fprintf(out, "SRV         %s: %s, %zu targets\n", g->srv_name,
+			ei_dns_status_name(f->srv_status), f->n_srv_targets);
+	else
+		fprintf(out, "SRV         not asked (--peer-host %s)\n", cfg->id.peer_host);
 	for (size_t i = 0; i < f->n_peers; i++) {
 		const struct ei_peer *p = &f->peers[i];
 		char says[640];

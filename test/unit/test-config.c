@@ -102,6 +102,20 @@ int main(void)
 	tap_ok(parse(&cfg, &err, empty_env, NULL, NULL, NULL) == 0, "empty variable");
 	tap_streq(cfg.id.service, "etcd", "an empty SERVICE_NAME counts as unset");
 
+	/* docker-compose: PEER_HOST, and the hosts it makes. */
+	{
+		char *compose_env[] = { (char *)"HOSTNAME=etcd-1", (char *)"PEER_HOST={name}", NULL };
+		char host[EI_DOMAIN_MAX + 1];
+
+		tap_ok(parse(&cfg, &err, compose_env, NULL, NULL, NULL) == 0, "PEER_HOST: %s", err.msg);
+		tap_streq(cfg.id.peer_host, "{name}", "PEER_HOST is the peer host template");
+		ei_identity_fqdn(&cfg.id, 1, host, sizeof(host));
+		tap_streq(host, "etcd-1", "PEER_HOST {name}: the member's host is its name");
+		tap_ok(parse(&cfg, &err, compose_env, NULL, NULL, "--peer-host", "{name}.db", NULL) == 0 &&
+			       strcmp(cfg.id.peer_host, "{name}.db") == 0,
+		       "--peer-host beats PEER_HOST");
+	}
+
 	/* Namespace and domain from files. */
 	tap_ok(parse(&cfg, &err, no_env, k8s_resolv, NULL, "--name", "etcd-0", NULL) == 0,
 	       "resolv.conf");
@@ -176,6 +190,8 @@ int main(void)
 		{ "--output", "yaml", "--output" },
 		{ "--log-format", "xml", "--log-format" },
 		{ "--log-level", "loud", "--log-level" },
+		{ "--peer-host", "etcd.local", "--peer-host/PEER_HOST: \"etcd.local\" is not a peer host template (expected exactly one {name}" },
+		{ "--peer-host", "{name}.Local", "etcd-99999.Local is not a DNS name" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0", bad[i].flag,

@@ -88,6 +88,52 @@ int main(void)
 	tap_ok(!ei_identity_ordinal_of_host(&id, "etcd-.etcd-svc.prod.svc.cluster.local", &ord),
 	       "no ordinal");
 
+	/* --peer-host templates (docker-compose: "{name}"). */
+	{
+		static const struct {
+			const char *tmpl;
+			int ok;
+			const char *why;
+		} tmpls[] = {
+			{ "{name}", 1, "" },
+			{ "{name}.etcd.example", 1, "" },
+			{ "db-{name}.x", 1, "" },
+			{ "etcd", 0, "exactly one {name}" },
+			{ "{name}.{name}", 0, "exactly one {name}" },
+			{ "{name}.Etcd", 0, "etcd-99999.Etcd is not a DNS name" },
+			{ "{name}..x", 0, "is not a DNS name" },
+			{ "{name}.", 0, "is not a DNS name" },
+			{ "{name}_x", 0, "is not a DNS name" },
+		};
+		struct ei_identity t = id;
+		char why[300];
+
+		for (size_t i = 0; i < sizeof(tmpls) / sizeof(tmpls[0]); i++)
+			tap_ok(ei_identity_template_valid(tmpls[i].tmpl, "etcd", why, sizeof(why)) ==
+					   tmpls[i].ok &&
+				       strstr(why, tmpls[i].why),
+			       "template \"%s\": %s", tmpls[i].tmpl, tmpls[i].ok ? "valid" : why);
+		strcpy(t.peer_host, "{name}");
+		ei_identity_fqdn(&t, 2, buf, sizeof(buf));
+		tap_streq(buf, "etcd-2", "template {name}: the member name is the host");
+		ei_identity_peer_url(&t, 0, buf, sizeof(buf));
+		tap_streq(buf, "http://etcd-0:2380", "template {name}: peer URL");
+		tap_ok(ei_identity_ordinal_of_host(&t, "etcd-12", &ord) && ord == 12,
+		       "template {name}: ordinal of etcd-12");
+		tap_ok(!ei_identity_ordinal_of_host(&t, "etcd-1.etcd-svc.prod.svc.cluster.local", &ord),
+		       "template {name}: the StatefulSet's host is not ours");
+		tap_ok(!ei_identity_ordinal_of_host(&t, "etcdx-1", &ord) &&
+			       !ei_identity_ordinal_of_host(&t, "etcd-01", &ord),
+		       "template {name}: another set, a leading zero");
+		strcpy(t.peer_host, "db-{name}.example");
+		ei_identity_fqdn(&t, 3, buf, sizeof(buf));
+		tap_streq(buf, "db-etcd-3.example", "template with a prefix and a suffix");
+		tap_ok(ei_identity_ordinal_of_host(&t, "db-etcd-3.example", &ord) && ord == 3 &&
+			       !ei_identity_ordinal_of_host(&t, "etcd-3.example", &ord) &&
+			       !ei_identity_ordinal_of_host(&t, "db-etcd-3.other", &ord),
+		       "template with a prefix and a suffix: ordinal, and what is not ours");
+	}
+
 	tap_ok(ei_url_host("http://etcd-0.x:2380", buf, sizeof(buf)) && strcmp(buf, "etcd-0.x") == 0,
 	       "host of a URL");
 	tap_ok(ei_url_host("https://[fd00::1]:2380", buf, sizeof(buf)) && strcmp(buf, "fd00::1") == 0,
