@@ -247,9 +247,9 @@ static int get_len(struct reader *rd, const uint8_t **p, size_t *n, const char *
 
 static int skip_value(struct reader *rd, int wire, const char *what, struct ei_err *err)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	uint64_t v;
-	size_t n;
+	size_t n = 0;
 
 	switch (wire) {
 	case WIRE_VARINT:
@@ -284,10 +284,10 @@ static const struct ei_pb_field *field_numbered(const struct ei_pb_message *m, u
 static int decode_value(const struct ei_pb_field *f, struct reader *rd, json_object **out,
 			int depth, struct ei_err *err)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL; /* set by get_len (-O3 cannot tell) */
 	char num[24];
 	uint64_t v;
-	size_t n;
+	size_t n = 0;
 	int r;
 
 	*out = NULL;
