@@ -66,7 +66,7 @@ install_packages()
 # PREFIX/src/PACKAGE-VERSION (Debian's patches applied); prints that directory.
 source_tree()
 {
-	local prefix=$1 pkg=$2 version=$3 dir=$1/src/$2-$3
+	local prefix=$1 pkg=$2 dir=$1/src/$2-$3
 	if [[ ! -f $dir/.unpacked ]]; then
 		say "fetching Debian 12's source of $pkg"
 		apt_private "$prefix"

@@ -669,6 +669,31 @@ static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 	return r;
 }
 
+/* The gateway refused our certificate's CN (and the client switched to gRPC): the
+ * member lists that were asked, asked again (the other answers stand). */
+static int survey_relist_grpc(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
+			      struct survey_req *s, struct ei_http_req **reqs, struct ei_err *err)
+{
+	size_t nr = 0;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (!s[i].list.http.url || s[i].list.http.outcome == EI_OUTCOME_NOT_ASKED)
+			continue;
+		gw_clear(&s[i].list);
+		r = gw_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
+			     "/v3/cluster/member/list", "{\"linearizable\":true}", c->request_ms / 2,
+			     true, err);
+		reqs[nr++] = &s[i].list.http;
+	}
+	if (r == 0 && nr)
+		r = ei_http_run(c->http, reqs, nr, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (s[i].list.http.url && s[i].list.grpc)
+			r = gw_finish(c, &s[i].list, err);
+	return r;
+}
+
 int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
 {
 	struct survey_req *s;
@@ -688,11 +713,8 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 	}
 	r = survey_ask(c, peers, n, s, reqs, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		/* The gateway refused our certificate's CN: the whole round again over gRPC. */
 		if (s[i].list.http.url && gateway_refused_cn(c, &s[i].list)) {
-			for (size_t k = 0; k < n; k++)
-				survey_clear(&s[k]);
-			r = survey_ask(c, peers, n, s, reqs, err);
+			r = survey_relist_grpc(c, peers, n, s, reqs, err);
 			break;
 		}
 	}

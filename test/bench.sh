@@ -7,7 +7,7 @@
 # cluster for a cold 3-pod start with etcd-init beside the same start with the official
 # manifest's static flags (DNS published before the pods start, in both cases).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 version=${1:-3.4}
 rounds=${2:-3}
 

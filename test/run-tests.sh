@@ -7,12 +7,13 @@
 # "N passed, N failed" (counting meson tests; a skipped test is counted apart, on the
 # line before).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 builddir=build-test
 setup_args=(-Dwerror=true -Dbuildtype=debugoptimized)
 if [[ ${1:-} == --sanitize ]]; then
 	builddir=build-asan
+	# shellcheck disable=SC2054 # the comma is meson's list syntax
 	setup_args+=(-Db_sanitize=address,undefined -Db_lundef=false)
 	shift
 fi

@@ -69,6 +69,7 @@ free_port() {
 		[[ " $used_ports " == *" $p "* ]] && continue
 		if ! ss -Htln "sport = :$p" | grep -q .; then
 			used_ports+=" $p"
+			# shellcheck disable=SC2034 # a nameref: the caller's variable
 			out=$p
 			return 0
 		fi
@@ -131,6 +132,7 @@ ids() {
 		diag "cannot read IDs: status=$status list=$list" >&2
 		return 1
 	fi
+	# shellcheck disable=SC2055 # three values: any disagreement is one
 	if [[ $(hex "$s_mid") != "$(hex "$l_mid")" || $(hex "$s_mid") != "$t_mid" ]]; then
 		diag "member ID disagreement: status=$s_mid list=$l_mid table=$t_mid" >&2
 		return 1

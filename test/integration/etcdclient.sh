@@ -264,7 +264,7 @@ run_tls() {
 		--initial-cluster "tls-$v=$p" --cert-file "$d/server.crt" --key-file "$d/server.key" \
 		--trusted-ca-file "$d/ca.crt" --client-cert-auth >"$work/tls-$v.log" 2>&1 &
 	pid=$!
-	pids+=($pid)
+	pids+=("$pid")
 	if ! wait_for 20 "$ETCD_PROBE" --timeout 1000 "${tls[@]}" status "$c"; then
 		not_ok "$v: TLS: status over https with a client certificate"
 		diag "$(tail -20 "$work/tls-$v.log")"
@@ -294,7 +294,7 @@ run_auth() {
 		--listen-peer-urls "$p" --initial-advertise-peer-urls "$p" \
 		--initial-cluster "auth-$v=$p" --auth-token-ttl 1 >"$work/auth-$v.log" 2>&1 &
 	pid=$!
-	pids+=($pid)
+	pids+=("$pid")
 	local id=
 	if wait_for 20 "$ETCD_PROBE" --timeout 1000 status "$c"; then
 		probe list "$c"
@@ -451,7 +451,7 @@ PY
 		# bounded all the same: killed after 1 s below.
 		"$ETCD_PROBE" --timeout 30000 "$cmd" "http://$IP:23998" >/dev/null 2>>"$work/probe.err" &
 		ppid_=$!
-		pids+=($ppid_)
+		pids+=("$ppid_")
 		sleep 0.3
 		t0=$(now_ms)
 		kill -TERM "$ppid_"

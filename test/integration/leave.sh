@@ -180,14 +180,16 @@ for n in 3 4; do
 			logged_before "$f" 'removing this member from the cluster' 'msg="member removed"'
 	fi
 	ok "etcd-$n: its etcd stopped by itself after the removal" wait_for 30 test -f "$(pod_dir "$n")/exit"
-	if grep -q 'msg="data moved aside"' "$f"; then
+	# The volume says whether the rename happened: the log line after it may not have
+	# been written before the pod's etcd took leave down with it (seen under ASan).
+	if (($(removed_dirs "$n") > 0)); then
 		moved[$n]=1
 		is "$(removed_dirs "$n")" 1 "etcd-$n: the data moved aside (member.removed-*)"
 		nok "etcd-$n: no member/ left" has_member_dir "$n"
 	else
 		moved[$n]=0
 		diag "etcd-$n: leave ended with its etcd before the rename; the next start moves the data"
-		is "$(removed_dirs "$n")" 0 "etcd-$n: nothing half moved"
+		nok "etcd-$n: leave did not say it moved data it did not move" grep -q 'msg="data moved aside"' "$f"
 		ok "etcd-$n: its data is whole in member/" has_member_dir "$n"
 	fi
 done
