@@ -3,7 +3,9 @@
 #   ./test/bench.sh [3.4|3.5|3.6] [rounds]   (default 3.4, 3 rounds)
 # For restart, bootstrap and join: the time from launcher start to exec (a fake etcd
 # records the moment it starts) and the peak RSS (the fake etcd reads its maxrss, which
-# Linux keeps across execve). Then the binary size, and the time from start to a healthy
+# Linux keeps across execve), for the dynamic binary and the static one
+# (docker/build-static.sh, its libraries cached in $EI_CACHE/static). Then both binaries'
+# sizes, and the time from start to a healthy
 # cluster for a cold 3-pod start with etcd-init beside the same start with the official
 # manifest's static flags (DNS published before the pods start, in both cases).
 set -uo pipefail
@@ -19,6 +21,11 @@ fi
 meson compile -C build-bench cmd/etcd-init:executable test/fake-etcd:executable >/dev/null || exit 1
 ETCD_INIT=$PWD/build-bench/cmd/etcd-init
 FAKE_ETCD=$PWD/build-bench/test/fake-etcd
+static_prefix=${EI_CACHE:-/var/cache/etcd-init}/static
+echo "building the static binary (docker/build-static.sh; the first time takes minutes)" >&2
+bash docker/build-static.sh all "$PWD" "$PWD/build-bench-static" "$static_prefix" || exit 1
+STATIC_INIT=$PWD/build-bench-static/cmd/etcd-init
+DYNAMIC_INIT=$ETCD_INIT
 
 source test/integration/lib.sh
 ei_env_setup "$version" >/dev/null
@@ -28,7 +35,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}
 # row CASE FILE: one table row from FILE's "<ms> <kB>" lines.
 row()
 {
-	printf '%-10s %12s %14s\n' "$1" "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f2 "$2" | median)"
+	printf '%-20s %12s %14s\n' "$1" "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f2 "$2" | median)"
 }
 
 # to_exec N REPORT ARGS...: start etcd-init in pod N with the fake etcd; print
@@ -50,49 +57,64 @@ to_exec()
 }
 
 printf 'etcd %s, %d rounds each, median shown\n\n' "$version" "$rounds"
-printf '%-10s %12s %14s\n' case "to exec (ms)" "peak RSS (kB)"
+printf '%-20s %12s %14s\n' case "to exec (ms)" "peak RSS (kB)"
 
-# bootstrap: a one-member cluster (no peer to ask: no wait at all).
-pod_create 0
-dns_publish 0
-: >"$EI_RUN/boot"
-for ((i = 0; i < rounds; i++)); do
-	rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)"
-	to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/boot"
+# measure LABEL: the bootstrap, restart and join rows of $ETCD_INIT.
+measure()
+{
+	local label=$1 id i
+	# bootstrap: a one-member cluster (no peer to ask: no wait at all; pod 1 of an
+	# earlier join is not in DNS, or it would be a peer to ask).
+	pod_create 0 >/dev/null 2>&1
+	dns_unpublish 1 >/dev/null 2>&1
+	dns_publish 0
+	: >"$EI_RUN/boot"
+	for ((i = 0; i < rounds; i++)); do
+		rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)"
+		to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/boot"
+	done
+	row "bootstrap $label" "$EI_RUN/boot"
+
+	# restart: a data dir with a WAL (made by real etcd), no peer answering.
+	rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)" && chmod 700 "$(pod_data 0)"
+	pod_start 0 "$DYNAMIC_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
+	wait_healthy "0" 60 >/dev/null
+	pod_stop 0
+	: >"$EI_RUN/restart"
+	for ((i = 0; i < rounds; i++)); do
+		to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/restart"
+	done
+	row "restart $label" "$EI_RUN/restart"
+
+	# join: pod 1 joins the running one-member cluster of pod 0 (learner add, then exec).
+	pod_start 0 "$DYNAMIC_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
+	wait_healthy "0" 60 >/dev/null
+	pod_create 1 >/dev/null 2>&1
+	dns_publish 1
+	: >"$EI_RUN/join"
+	for ((i = 0; i < rounds; i++)); do
+		rm -rf "$(pod_data 1)" && mkdir -p "$(pod_data 1)"
+		to_exec 1 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/join"
+		# Remove the unstarted learner the fake etcd never served, for the next round.
+		id=$(member_list_json 0 | jq -r '.members[] | select(.name == null or .name == "") | .ID')
+		[[ -n $id ]] && ectl 0 member remove "$(printf %x "$id")" >/dev/null
+		sleep 1.1
+	done
+	row "join $label" "$EI_RUN/join"
+	pod_stop 0
+	pod_stop 1
+}
+ETCD_INIT=$DYNAMIC_INIT measure "(dynamic)"
+ETCD_INIT=$STATIC_INIT measure "(static)"
+ETCD_INIT=$DYNAMIC_INIT
+
+for b in dynamic static; do
+	f=$DYNAMIC_INIT
+	[[ $b == dynamic ]] || f=$STATIC_INIT
+	printf '%-8s binary: %s bytes (stripped: %s bytes)%s\n' "$b" "$(stat -c %s "$f")" \
+		"$(strip -o "$EI_RUN/stripped" "$f" && stat -c %s "$EI_RUN/stripped")" \
+		"$([[ $b == dynamic ]] && printf ', plus %s shared libraries' "$(ldd "$f" | grep -c '=>')")"
 done
-row bootstrap "$EI_RUN/boot"
-
-# restart: a data dir with a WAL (made by real etcd), no peer answering.
-rm -rf "$(pod_data 0)" && mkdir -p "$(pod_data 0)" && chmod 700 "$(pod_data 0)"
-pod_start 0 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
-wait_healthy "0" 60 >/dev/null
-pod_stop 0
-: >"$EI_RUN/restart"
-for ((i = 0; i < rounds; i++)); do
-	to_exec 0 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/restart"
-done
-row restart "$EI_RUN/restart"
-
-# join: pod 1 joins the running one-member cluster of pod 0 (learner add, then exec).
-pod_start 0 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data 0)" --initial-cluster-size 1
-wait_healthy "0" 60 >/dev/null
-pod_create 1
-dns_publish 1
-: >"$EI_RUN/join"
-for ((i = 0; i < rounds; i++)); do
-	rm -rf "$(pod_data 1)" && mkdir -p "$(pod_data 1)"
-	to_exec 1 "$EI_RUN/report" --initial-cluster-size 1 >>"$EI_RUN/join"
-	# Remove the unstarted learner the fake etcd never served, for the next round.
-	id=$(member_list_json 0 | jq -r '.members[] | select(.name == null or .name == "") | .ID')
-	[[ -n $id ]] && ectl 0 member remove "$(printf %x "$id")" >/dev/null
-	sleep 1.1
-done
-row join "$EI_RUN/join"
-pod_stop 0
-pod_stop 1
-
-printf '\nbinary: %s bytes (stripped: %s bytes)\n' "$(stat -c %s "$ETCD_INIT")" \
-	"$(strip -o "$EI_RUN/stripped" "$ETCD_INIT" && stat -c %s "$EI_RUN/stripped")"
 
 # Cold 3-pod start to healthy: etcd-init vs static flags.
 # all_healthy_fast: every pod's /health (metrics port) says true; polled every 20 ms with

@@ -13,18 +13,21 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 version=${1:-3.6}
 
+echo "demo: setting up (packages, etcd 3.5 and 3.6; the details go to /var/cache/etcd-init/setup.log)"
 envs=$(bash test/setup.sh) || { echo "demo: setup failed" >&2; exit 1; }
 eval "$envs"
-if [[ ! -d build-demo ]]; then
-	meson setup build-demo -Dbuildtype=release -Dwerror=true >/dev/null || exit 1
-fi
-meson compile -C build-demo cmd/etcd-init:executable >/dev/null || { echo "demo: build failed" >&2; exit 1; }
+echo "demo: building etcd-init (log: build-demo.log)"
+{
+	[[ -d build-demo ]] || meson setup build-demo -Dbuildtype=release -Dwerror=true
+	meson compile -C build-demo cmd/etcd-init:executable
+} >build-demo.log 2>&1 || { tail -20 build-demo.log >&2; echo "demo: build failed: see build-demo.log" >&2; exit 1; }
 ETCD_INIT=$PWD/build-demo/cmd/etcd-init
 
 source test/integration/lib.sh
 say() { printf '\n== %s\n' "$*"; }
 ei_env_setup "$version" >/dev/null
 
+echo "demo: starting 3 pods (network namespaces) and the cluster DNS (unbound)"
 say "etcd $version; three pods start etcd-init before their DNS records exist"
 for n in 0 1 2; do
 	pod_create "$n"

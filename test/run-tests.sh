@@ -18,26 +18,29 @@ if [[ ${1:-} == --sanitize ]]; then
 	shift
 fi
 
+echo "run-tests: setting up (packages, etcd 3.5 and 3.6, the manifest validator; details in /var/cache/etcd-init/setup.log)"
 envs=$(bash test/setup.sh) || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 eval "$envs"
 
-if [[ ! -d $builddir ]]; then
-	if ! meson setup "$builddir" "${setup_args[@]}" >"$builddir.setup.log" 2>&1; then
-		cat "$builddir.setup.log"
-		rm -rf "$builddir"
-		echo "meson setup failed"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	rm -f "$builddir.setup.log"
+echo "run-tests: building in $builddir (log: $builddir.log)"
+if [[ ! -d $builddir ]] && ! meson setup "$builddir" "${setup_args[@]}" >"$builddir.log" 2>&1; then
+	tail -30 "$builddir.log"
+	rm -rf "$builddir"
+	echo "meson setup failed"
+	echo "0 passed, 1 failed"
+	exit 1
 fi
-if ! meson compile -C "$builddir"; then
-	echo "build failed"
+if ! meson compile -C "$builddir" >>"$builddir.log" 2>&1; then
+	grep -E 'error|warning' "$builddir.log" | tail -30
+	echo "build failed: see $builddir.log"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
 
-meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@"
+# --verbose: every TAP line as it comes, so a scenario shows its steps while it runs
+# (the scenarios run one at a time).
+echo "run-tests: running the tests (unit, integration, docker, then each scenario on etcd 3.4, 3.5, 3.6)"
+meson test -C "$builddir" --verbose --num-processes 2 "$@"
 status=$?
 
 # Count results from meson's JSON log (one line per test).
