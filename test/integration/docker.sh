@@ -66,6 +66,20 @@ ok "the default image has no shell" bash -c "! docker run --rm --entrypoint /bin
 like "$(docker run --rm --entrypoint /bin/sh "$image-debian" -c 'etcd-init --version; etcdctl version')" \
 	'etcd-init .*etcdctl version: 3\.6\.' "the debian image has a shell, etcd-init and etcdctl"
 
+# The image's static binary through the cold-start scenario (etcd 3.6, the harness's
+# pods, unbound and real etcd), as the dynamic one is.
+docker rm -f "$project-static" >/dev/null 2>&1
+docker create --name "$project-static" "$image-static" >/dev/null &&
+	docker cp "$project-static:/usr/local/bin/etcd-init" "$work/etcd-init-static"
+docker rm -f "$project-static" >/dev/null 2>&1
+like "$(ldd "$work/etcd-init-static" 2>&1)" 'not a dynamic executable' "the image's etcd-init is static"
+if [[ -n ${ETCD_PROBE:-} && -n ${DNS_PROBE:-} ]]; then
+	ok "the static binary passes the cold-start scenario (etcd 3.6)" env ETCD_INIT="$work/etcd-init-static" \
+		ETCD_VERSION_UNDER_TEST=3.6 bash "$repo/test/integration/cold-start.sh"
+else
+	skip "the static binary passes the cold-start scenario" "needs the harness's tools (run it under meson test)"
+fi
+
 # FROM scratch: the static etcd-init and a static fake etcd, nothing else.
 gcc -static -O2 -o "$work/fake-etcd" "$repo/test/tools/fake-etcd.c" || bail_out "cannot build a static fake etcd"
 cat >"$work/Dockerfile.scratch" <<EOF
