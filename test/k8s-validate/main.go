@@ -6,7 +6,8 @@
 // a waiting pod, the preStop hook and its RBAC, the disruption budget, and, for TLS,
 // certificates whose dnsNames cover every name etcd-init advertises and checks.
 //
-// Usage: k8s-validate DIR...   (prints one line per check, "ok" or "not ok", TAP)
+// Usage: k8s-validate DIR...        one line per check, "ok" or "not ok" (TAP)
+//        k8s-validate --sans DIR    each Certificate's secret and SANs, one a line
 package main
 
 import (
@@ -140,19 +141,43 @@ func argValue(args []string, name string) string {
 	return ""
 }
 
-// covers: does a certificate's dnsNames cover host (one leading "*." label allowed)?
+// covers: does a certificate's dnsNames cover host? As OpenSSL's X509_check_host,
+// which etcd-init's pre-flight uses: a "*." wildcard stands for the leftmost label only,
+// and only before at least two more labels ("*.etcd" covers nothing).
 func covers(names []string, host string) bool {
 	for _, d := range names {
 		if d == host {
 			return true
 		}
-		if rest, ok := strings.CutPrefix(d, "*."); ok {
+		if rest, ok := strings.CutPrefix(d, "*."); ok && strings.Contains(rest, ".") {
 			if i := strings.IndexByte(host, '.'); i > 0 && host[i+1:] == rest {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// printSANs prints, for each Certificate, its secret's name and its SANs as openssl's
+// subjectAltName takes them ("etcd-server-tls DNS:a,DNS:b,IP:127.0.0.1"), for the lint
+// test to issue look-alike certificates and run etcd-init's own pre-flight on them.
+func printSANsTo(out *os.File, dir string) {
+	o, ok := render(dir)
+	if !ok {
+		os.Exit(1)
+	}
+	for _, c := range o.certs {
+		var sans []string
+		for _, d := range c.Spec.DNSNames {
+			sans = append(sans, "DNS:"+d)
+		}
+		for _, ip := range c.Spec.IPAddresses {
+			sans = append(sans, "IP:"+ip)
+		}
+		if len(sans) > 0 {
+			fmt.Fprintf(out, "%s %s\n", c.Spec.SecretName, strings.Join(sans, ","))
+		}
+	}
 }
 
 func validate(dir string, tls bool) {
@@ -326,8 +351,16 @@ func contains(list []string, s string) bool {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: k8s-validate DIR [DIR/tls]...")
+		fmt.Fprintln(os.Stderr, "usage: k8s-validate DIR [DIR/tls]... | k8s-validate --sans DIR")
 		os.Exit(2)
+	}
+	if os.Args[1] == "--sans" && len(os.Args) == 3 {
+		// render's own check lines go to stderr here: stdout is the SAN list.
+		stdout := os.Stdout
+		os.Stdout = os.Stderr
+		defer func() { os.Stdout = stdout }()
+		printSANsTo(stdout, os.Args[2])
+		return
 	}
 	for _, dir := range os.Args[1:] {
 		validate(dir, path.Base(dir) == "tls")
