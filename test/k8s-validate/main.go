@@ -7,7 +7,8 @@
 // certificates whose dnsNames cover every name etcd-init advertises and checks.
 //
 // Usage: k8s-validate DIR...        one line per check, "ok" or "not ok" (TAP)
-//        k8s-validate --sans DIR    each Certificate's secret and SANs, one a line
+//
+//	k8s-validate --sans DIR    each Certificate's secret and SANs, one a line
 package main
 
 import (
@@ -51,54 +52,37 @@ func check(ok bool, format string, args ...any) {
 	fmt.Printf("ok %d - %s\n", n, fmt.Sprintf(format, args...))
 }
 
+// into decodes data strictly into a new T and appends it to list.
+func into[T any](list *[]T, data []byte) error {
+	var v T
+	if err := yaml.UnmarshalStrict(data, &v); err != nil {
+		return err
+	}
+	*list = append(*list, v)
+	return nil
+}
+
 // decode puts one rendered object into its Go type, strictly.
 func decode(o *objects, apiVersion, kind string, data []byte) error {
-	var err error
 	switch apiVersion + "/" + kind {
 	case "apps/v1/StatefulSet":
-		var v appsv1.StatefulSet
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.sets = append(o.sets, v)
-		}
+		return into(&o.sets, data)
 	case "v1/Service":
-		var v corev1.Service
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.services = append(o.services, v)
-		}
+		return into(&o.services, data)
 	case "v1/ServiceAccount":
-		var v corev1.ServiceAccount
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.accounts = append(o.accounts, v)
-		}
+		return into(&o.accounts, data)
 	case "policy/v1/PodDisruptionBudget":
-		var v policyv1.PodDisruptionBudget
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.pdbs = append(o.pdbs, v)
-		}
+		return into(&o.pdbs, data)
 	case "rbac.authorization.k8s.io/v1/Role":
-		var v rbacv1.Role
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.roles = append(o.roles, v)
-		}
+		return into(&o.roles, data)
 	case "rbac.authorization.k8s.io/v1/RoleBinding":
-		var v rbacv1.RoleBinding
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.bindings = append(o.bindings, v)
-		}
+		return into(&o.bindings, data)
 	case "cert-manager.io/v1/Certificate":
-		var v cmv1.Certificate
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.certs = append(o.certs, v)
-		}
+		return into(&o.certs, data)
 	case "cert-manager.io/v1/Issuer":
-		var v cmv1.Issuer
-		if err = yaml.UnmarshalStrict(data, &v); err == nil {
-			o.issuers = append(o.issuers, v)
-		}
-	default:
-		return fmt.Errorf("%s %s: a kind this check does not know", apiVersion, kind)
+		return into(&o.issuers, data)
 	}
-	return err
+	return fmt.Errorf("%s %s: a kind this check does not know", apiVersion, kind)
 }
 
 func render(dir string) (*objects, bool) {
@@ -319,7 +303,7 @@ func validate(dir string, tls bool) {
 			pod := fmt.Sprintf("%s-%d", set.Name, i)
 			for _, host := range []string{
 				fmt.Sprintf("%s.%s.%s.svc.%s", pod, svc.Name, o.namespace, domain), // canonical
-				fmt.Sprintf("%s.%s", pod, svc.Name),                                 // the official manifest's
+				fmt.Sprintf("%s.%s", pod, svc.Name),                                // the official manifest's
 			} {
 				check(covers(cert.Spec.DNSNames, host), "%s: %s covers %s", dir, cert.Name, host)
 			}

@@ -3,32 +3,12 @@
  * back as the gateway's JSON, and gRPC errors and bad frames turned into the answers
  * etcdclient.c already understands. */
 #include "grpc.h"
+#include "hex.h"
 #include "tap.h"
 
 #include <stdlib.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static int hexval(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-
-	for (; h[0] && h[1]; h += 2)
-		out[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
-	return n;
-}
-
-static void tohex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-	out[2 * n] = '\0';
-}
 
 /* A finished gRPC call: HTTP status, grpc-status, grpc-message, body (hex, framed here
  * when frame is set). */

@@ -2,6 +2,7 @@
  * schema of its own; untrusted bytes refused with a reason (etcd's own messages are
  * test-grpc's). */
 #include "pb.h"
+#include "hex.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -24,28 +25,6 @@ static const struct ei_pb_message outer = { "Outer", outer_fields, N(outer_field
 static const struct ei_pb_message self_msg;
 static const struct ei_pb_field self_fields[] = { { 1, "m", EI_PB_MESSAGE, 0, &self_msg } };
 static const struct ei_pb_message self_msg = { "Self", self_fields, 1 };
-
-static int hexval(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-/* "0a01" -> bytes; returns the length. */
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-
-	for (; h[0] && h[1]; h += 2)
-		out[n++] = (uint8_t)(hexval(h[0]) << 4 | hexval(h[1]));
-	return n;
-}
-
-static void tohex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-	out[2 * n] = '\0';
-}
 
 int main(void)
 {
