@@ -6,8 +6,9 @@
 // a waiting pod, the preStop hook and its RBAC, the disruption budget, and, for TLS,
 // certificates whose dnsNames cover every name etcd-init advertises and checks.
 //
-// Usage: k8s-validate DIR...        one line per check, "ok" or "not ok" (TAP)
+// Usage:
 //
+//	k8s-validate DIR...        one line per check, "ok" or "not ok" (TAP)
 //	k8s-validate --sans DIR    each Certificate's secret and SANs, one a line
 package main
 
