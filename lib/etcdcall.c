@@ -348,9 +348,15 @@ static char *auth_body(const struct ei_etcd_client *c)
 	char *body = NULL;
 
 	if (o) {
+		const char *text;
+
 		json_object_object_add(o, "name", json_object_new_string(c->user));
 		json_object_object_add(o, "password", json_object_new_string(c->password));
-		body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		body = strdup(text);
+		/* json-c's copies of the password: its string and the serialisation. */
+		explicit_bzero((char *)(uintptr_t)text, strlen(text));
+		ei_json_wipe_strings(o);
 	}
 	json_object_put(o);
 	return body;

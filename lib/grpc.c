@@ -138,6 +138,8 @@ int ei_grpc_frame_request(const struct ei_grpc_method *m, const char *json,
 	if (r < 0)
 		return r;
 	r = ei_pb_encode(m->request, in, &msg, err);
+	/* An AuthenticateRequest holds the password: no copy is freed unwiped. */
+	ei_json_wipe_strings(in);
 	json_object_put(in);
 	if (r == 0 && msg.len > 0xffffffffu)
 		r = ei_err_set(err, EI_E_PARSE, "%s: too large", m->request->name);
@@ -150,6 +152,8 @@ int ei_grpc_frame_request(const struct ei_grpc_method *m, const char *json,
 	}
 	if (r == 0)
 		r = ei_pb_buf_put(out, msg.data, msg.len, err);
+	if (msg.data)
+		explicit_bzero(msg.data, msg.cap);
 	free(msg.data);
 	return r;
 }

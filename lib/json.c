@@ -203,3 +203,32 @@ int ei_json_field(json_object *obj, const char *key, enum json_type t, const cha
 	return 1;
 }
 
+
+void ei_json_wipe_strings(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		/* json-c keeps the string's bytes inside the object; nothing reads them after. */
+		explicit_bzero((char *)(uintptr_t)json_object_get_string(o),
+			       (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val)
+		{
+			(void)key;
+			ei_json_wipe_strings(val);
+		}
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			ei_json_wipe_strings(json_object_array_get_idx(o, i));
+		break;
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_double:
+	case json_type_int:
+	default:
+		break;
+	}
+}

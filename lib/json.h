@@ -51,4 +51,9 @@ bool ei_json_integers_fit_u64(const char *json, size_t len);
 int ei_json_field(json_object *obj, const char *key, enum json_type t, const char *want,
 		  json_object **v, const char *ctx, struct ei_err *err);
 
+/* Overwrite every string value of o, recursively, in place: for JSON that held a
+ * secret, before json_object_put (json-c frees without wiping). A serialisation of o
+ * (what json_object_to_json_string_ext returned) is the caller's to wipe. */
+void ei_json_wipe_strings(json_object *o);
+
 #endif

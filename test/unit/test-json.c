@@ -105,5 +105,25 @@ int main(void)
 	tap_ok(ei_json_integers_fit_u64("[1, 18446744073709551615]", 25), "integers up to 2^64-1 fit");
 	tap_ok(!ei_json_integers_fit_u64("[18446744073709551616]", 22), "2^64 does not fit");
 	tap_ok(ei_json_integers_fit_u64("[\"18446744073709551616\"]", 24), "digits in a string are not an integer");
+	{
+		/* A secret in JSON is overwritten in place, nested ones too. */
+		json_object *secret = json_tokener_parse(
+			"{\"name\":\"root\",\"password\":\"s3cret\",\"a\":[\"x\",{\"b\":\"yz\"}],\"n\":1}");
+		json_object *pw, *arr, *b;
+		const char *p;
+		int zero = 1;
+
+		ei_json_wipe_strings(secret);
+		json_object_object_get_ex(secret, "password", &pw);
+		p = json_object_get_string(pw);
+		for (int i = 0; i < json_object_get_string_len(pw); i++)
+			zero &= p[i] == '\0';
+		tap_ok(zero && json_object_get_string_len(pw) == 6, "wipe: the password's bytes are zero");
+		json_object_object_get_ex(secret, "a", &arr);
+		json_object_object_get_ex(json_object_array_get_idx(arr, 1), "b", &b);
+		tap_ok(json_object_get_string(b)[0] == '\0' && json_object_get_string(b)[1] == '\0',
+		       "wipe: strings nested in arrays and objects too");
+		json_object_put(secret);
+	}
 	return tap_done();
 }
