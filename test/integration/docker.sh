@@ -93,8 +93,10 @@ out=$(docker run --rm --name "$project-scratch" --hostname etcd-0 --network "$ne
 	--network-alias etcd-0 --tmpfs /data -e PEER_HOST='{name}' -e INITIAL_CLUSTER_SIZE=1 \
 	"$image-scratch" 2>&1)
 printf '%s\n' "$out" >"$work/scratch.out"
+like "$out" 'own name resolves to this pod.* name=etcd-0 ' \
+	"scratch: etcd-init resolved its name with c-ares on Docker's DNS (no NSS in the image)"
 like "$out" 'argv --initial-cluster=etcd-0=http://etcd-0:2380' \
-	"scratch: etcd-init resolved its name (c-ares, Docker's DNS) and execed etcd"
+	"scratch: and execed /usr/local/bin/etcd with the assembled flags"
 like "$out" 'argv --initial-cluster-state=new' "scratch: a one-member cluster bootstraps"
 unlike "$out" 'refused: the static build' "scratch: no NSS call was made"
 ok "scratch: the image holds no libc and no NSS files" bash -c "! docker create --name '$project-scratch' \
