@@ -57,7 +57,7 @@ launch 3 --auth-user root --auth-password-file "$EI_RUN/root-password"
 ok "join with root's credentials: 4 voters" wait_voters 4 120
 ok "member 3 healthy" wait_healthy "0 1 2 3" 60
 is "$(get_key k 3)" v "member 3 serves the key"
-pid=$(pgrep -f -n "etcd.*--name=etcd-3")
+pid=$(pod_pid1 3)
 unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret|password" "etcd's command line has no password"
 
 # A fifth member with etcdctl's variables.
@@ -67,7 +67,7 @@ EI_POD_ENV=(ETCDCTL_USER=root "ETCDCTL_PASSWORD=$secret")
 launch 4
 EI_POD_ENV=()
 ok "join with ETCDCTL_USER/ETCDCTL_PASSWORD: 5 voters" wait_voters 5 150
-pid=$(pgrep -f -n "etcd.*--name=etcd-4")
+pid=$(pod_pid1 4)
 unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret" "etcd's command line has no password (4)"
 unlike "$(tr '\0' ' ' <"/proc/$pid/environ")" "$secret" "etcd's environment has no password (4)"
 

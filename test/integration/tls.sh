@@ -34,9 +34,9 @@ peer_urls=$(member_list_json 0 | jq -r '[.members[].peerURLs[]] | sort | join(" 
 like "$peer_urls" "^https://etcd-0.etcd.$EI_NAMESPACE.svc.cluster.local:2380 " "peer URLs are https"
 client_urls=$(member_list_json 0 | jq -r '[.members[].clientURLs[]] | sort | join(" ")')
 like "$client_urls" "^https://etcd-0.etcd" "client URLs are https"
-like "$(tr '\0' ' ' <"/proc/$(pgrep -f -n "etcd.*--name=etcd-1")/cmdline")" \
+like "$(tr '\0' ' ' <"/proc/$(pod_pid1 1)/cmdline")" \
 	"--listen-peer-urls=https://0.0.0.0:2380" "etcd listens with https"
-unlike "$(tr '\0' ' ' <"/proc/$(pgrep -f -n "etcd.*--name=etcd-1")/cmdline")" \
+unlike "$(tr '\0' ' ' <"/proc/$(pod_pid1 1)/cmdline")" \
 	"cert-file" "the certificates reach etcd once, through its environment"
 
 # Restart on its data.
