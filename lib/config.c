@@ -515,15 +515,14 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 	}
 	snprintf(cfg->domain_source, sizeof(cfg->domain_source), "%s", raw->domain_source);
 	if (raw->peer_host) {
-		char why[300];
+		char why[300] = "too long";
 
 		if (strlen(raw->peer_host) > EI_DOMAIN_MAX ||
 		    !ei_identity_template_valid(raw->peer_host, id->set, why, sizeof(why)))
 			return ei_err_set(err, EI_E_USAGE,
 					  "--peer-host/PEER_HOST: \"%s\" is not a peer host template "
 					  "(%s)",
-					  raw->peer_host,
-					  strlen(raw->peer_host) > EI_DOMAIN_MAX ? "too long" : why);
+					  raw->peer_host, why);
 		strcpy(id->peer_host, raw->peer_host);
 	}
 	{

@@ -167,21 +167,18 @@ static void print_text(FILE *out, const struct ei_diag_facts *in, const struct e
 	const struct ei_facts *f = in->facts;
 	char c[N_COLS][CELL_MAX];
 	size_t width[N_COLS];
+	char pods[EI_DOMAIN_MAX + 8];
 	bool notes = false;
 
-	if (cfg->id.peer_host[0]) {
-		fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size "
-			"%u); pods are %s\n", cfg->name, cfg->id.ordinal, cfg->id.set,
-			cfg->initial_cluster_size, cfg->id.peer_host);
+	ei_identity_host_of(&cfg->id, "<name>", pods, sizeof(pods));
+	fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size %u); "
+		"pods are %s\n", cfg->name, cfg->id.ordinal, cfg->id.set, cfg->initial_cluster_size,
+		pods);
+	if (cfg->id.peer_host[0])
 		fprintf(out, "SRV not asked (--peer-host)\n\n");
-	} else {
-		fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size "
-			"%u); pods are <name>.%s.%s.svc.%s\n", cfg->name, cfg->id.ordinal,
-			cfg->id.set, cfg->initial_cluster_size, cfg->id.service, cfg->id.ns,
-			cfg->id.domain);
+	else
 		fprintf(out, "SRV %s: %s, %zu targets\n\n", in->srv_name ? in->srv_name : "-",
 			ei_dns_status_name(f->srv_status), f->n_srv_targets);
-	}
 	for (size_t k = 0; k < N_COLS; k++)
 		width[k] = strlen(headers[k]);
 	for (size_t i = 0; i < t->n; i++) {

@@ -172,6 +172,15 @@ static int survey_token(struct ei_etcd_client *c, struct ei_peer *peers, size_t 
 	return r;
 }
 
+/* The round's member list question: linearizable, failing at once without a leader,
+ * within half the request time (see the top of this file). */
+static int survey_list_setup(struct ei_etcd_client *c, const struct ei_peer *p,
+			     struct ei_call *list, struct ei_err *err)
+{
+	return ei_call_setup(c, list, p->client_url, p->client_pin, "/v3/cluster/member/list",
+			     "{\"linearizable\":true}", c->request_ms / 2, true, err);
+}
+
 /* Ask every peer its questions (one run); the gateway's answers finished (ei_call_finish). */
 static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 		      struct survey_req *s, struct ei_http_req **reqs, struct ei_err *err)
@@ -185,8 +194,7 @@ static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 
 		if (p->not_peer[0] || !p->client_pin[0] || !p->peer_pin[0])
 			continue;
-		r = ei_call_setup(c, &s[i].list, p->client_url, p->client_pin, "/v3/cluster/member/list",
-			     "{\"linearizable\":true}", c->request_ms / 2, true, err);
+		r = survey_list_setup(c, p, &s[i].list, err);
 		if (r < 0)
 			return r;
 		ei_call_get(&s[i].peer_list, &c->peer.tls, p->peer_url, p->peer_pin, "/members");
@@ -216,9 +224,7 @@ static int survey_relist_grpc(struct ei_etcd_client *c, struct ei_peer *peers, s
 		if (!s[i].list.http.url || s[i].list.http.outcome == EI_OUTCOME_NOT_ASKED)
 			continue;
 		ei_call_clear(&s[i].list);
-		r = ei_call_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
-			     "/v3/cluster/member/list", "{\"linearizable\":true}", c->request_ms / 2,
-			     true, err);
+		r = survey_list_setup(c, &peers[i], &s[i].list, err);
 		reqs[nr++] = &s[i].list.http;
 	}
 	if (r == 0 && nr)

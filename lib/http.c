@@ -349,7 +349,7 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 			return ei_err_set(err, EI_E_NOMEM, "out of memory");
 		t->headers = s;
 	}
-	if (r->body || r->grpc) {
+	if (r->body) {
 		/* gRPC over HTTP/2 (github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). */
 		static const char *const grpc_headers[] = { "Content-Type: application/grpc",
 							    "TE: trailers", NULL };

@@ -144,12 +144,20 @@ bool ei_identity_template_valid(const char *tmpl, const char *set, char *why, si
 	return true;
 }
 
-void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_t len)
+void ei_identity_host_of(const struct ei_identity *id, const char *name, char *buf, size_t len)
 {
 	char prefix[EI_DOMAIN_MAX + 1], suffix[EI_DOMAIN_MAX + 2];
 
 	host_affixes(id, prefix, sizeof(prefix), suffix, sizeof(suffix));
-	snprintf(buf, len, "%s%s-%u%s", prefix, id->set, i, suffix);
+	snprintf(buf, len, "%s%s%s", prefix, name, suffix);
+}
+
+void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_t len)
+{
+	char name[EI_LABEL_MAX + 1];
+
+	ei_identity_member_name(id, i, name, sizeof(name));
+	ei_identity_host_of(id, name, buf, len);
 }
 
 static void identity_url(const struct ei_identity *id, unsigned i, const char *scheme,

@@ -57,6 +57,10 @@ void ei_identity_fqdn(const struct ei_identity *id, unsigned i, char *buf, size_
 void ei_identity_peer_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
 void ei_identity_client_url(const struct ei_identity *id, unsigned i, char *buf, size_t len);
 
+/* The peer host of a member called name (ei_identity_fqdn's, for any text: "<name>"
+ * shows the pattern). */
+void ei_identity_host_of(const struct ei_identity *id, const char *name, char *buf, size_t len);
+
 /* Scheme, host (IPv6 brackets removed) and port (0 when the URL has none) of an
  * http(s) URL, taken apart by libcurl's URL API. false for anything else. */
 bool ei_url_parts(const char *url, char *scheme, size_t scheme_len, char *host, size_t host_len,
