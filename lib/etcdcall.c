@@ -132,7 +132,7 @@ static void forget_token(struct ei_etcd_client *c)
 /* A token etcd no longer accepts (it expired after --auth-token-ttl, or was revoked):
  * forget it, so the next call gets a new one. True when that happened. */
 bool ei_call_token_rejected(struct ei_etcd_client *c, enum ei_etcd_failure failure,
-			   const char *message)
+			    const char *message)
 {
 	if (!c->auth_header || failure != EI_ETCD_FAIL_AUTH || !strstr(message, "invalid auth token"))
 		return false;
@@ -153,8 +153,8 @@ void ei_call_clear(struct ei_call *g)
 }
 
 int ei_call_setup(struct ei_etcd_client *c, struct ei_call *g, const char *endpoint,
-		    const char *pin, const char *path, const char *body, long grpc_timeout_ms,
-		    bool hasleader, struct ei_err *err)
+		  const char *pin, const char *path, const char *body, long grpc_timeout_ms,
+		  bool hasleader, struct ei_err *err)
 {
 	size_t elen = strlen(endpoint), h = 0;
 
@@ -206,7 +206,7 @@ int ei_call_finish(const struct ei_etcd_client *c, struct ei_call *g, struct ei_
  * set when the gateway refused our certificate's CN and the client switched to gRPC:
  * the caller clears the requests and sets them up again. */
 int ei_call_run(struct ei_etcd_client *c, struct ei_call *g, struct ei_http_req **reqs,
-		  size_t n, bool *again, struct ei_err *err)
+		size_t n, bool *again, struct ei_err *err)
 {
 	int r = ei_http_run(c->http, reqs, n, err);
 
@@ -248,7 +248,7 @@ bool ei_call_refused_cn(struct ei_etcd_client *c, const struct ei_call *g)
 /* A GET of a path on an endpoint (peer API, /version, the etcd-init status), with the
  * TLS material of that port. */
 void ei_call_get(struct ei_call *g, const struct ei_http_tls *tls, const char *endpoint,
-		      const char *pin, const char *path)
+		 const char *pin, const char *path)
 {
 	size_t elen = strlen(endpoint);
 
@@ -287,7 +287,7 @@ const char *ei_call_status_text(const struct ei_http_req *r, char *buf, size_t l
 }
 
 void ei_call_answer(const struct ei_etcd_client *c, struct ei_answer *a,
-			const struct ei_http_req *r)
+		    const struct ei_http_req *r)
 {
 	memset(a, 0, sizeof(*a));
 	a->outcome = r->outcome;
@@ -307,7 +307,7 @@ void ei_call_answer(const struct ei_etcd_client *c, struct ei_answer *a,
 
 /* The result of one request, as the single-endpoint calls report it. */
 void ei_call_result(const struct ei_etcd_client *c, struct ei_etcd_result *res,
-			const struct ei_http_req *r, const char *endpoint)
+		    const struct ei_http_req *r, const char *endpoint)
 {
 	memset(res, 0, sizeof(*res));
 	res->outcome = r->outcome;
@@ -402,8 +402,8 @@ static int take_token(struct ei_etcd_client *c, const struct ei_http_req *r, str
  * says auth is not enabled switches auth off; one that refuses the credentials sets
  * auth_refused. */
 int ei_call_authenticate(struct ei_etcd_client *c, const char *const *endpoints,
-			     const char *const *pins, size_t n, struct ei_etcd_result *res,
-			     struct ei_err *err)
+			 const char *const *pins, size_t n, struct ei_etcd_result *res,
+			 struct ei_err *err)
 {
 	struct ei_call *g = calloc(n ? n : 1, sizeof(*g));
 	struct ei_http_req **reqs = calloc(n ? n : 1, sizeof(*reqs));
@@ -418,8 +418,8 @@ int ei_call_authenticate(struct ei_etcd_client *c, const char *const *endpoints,
 	forget_token(c);
 ask:
 	for (size_t i = 0; i < n; i++) {
-		ret = ei_call_setup(c, &g[i], endpoints[i], pins ? pins[i] : NULL, "/v3/auth/authenticate",
-			       body, c->request_ms, false, err);
+		ret = ei_call_setup(c, &g[i], endpoints[i], pins ? pins[i] : NULL,
+				    "/v3/auth/authenticate", body, c->request_ms, false, err);
 		if (ret < 0)
 			goto out;
 		reqs[i] = &g[i].http;

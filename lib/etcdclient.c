@@ -270,7 +270,8 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 				     "url=%s detail=%s", peers[i].list.url, peers[i].list.detail);
 			ei_call_clear(&s[i].list);
 			r = ei_call_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
-				     "/v3/cluster/member/list", "{}", c->request_ms, false, err);
+					  "/v3/cluster/member/list", "{}", c->request_ms, false,
+					  err);
 			reqs[nr++] = &s[i].list.http;
 			relisted[i] = true;
 		}
@@ -334,8 +335,8 @@ ask:
 		if (peer)
 			ei_call_get(&g[i], &c->peer.tls, endpoints[i], pin, "/members");
 		else
-			r = ei_call_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list", "{}",
-				     c->request_ms, false, err);
+			r = ei_call_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list",
+					  "{}", c->request_ms, false, err);
 		reqs[i] = &g[i].http;
 	}
 	if (r == 0)
