@@ -86,30 +86,38 @@ if [[ ! -x $etcd35/usr/bin/etcd ]]; then
 fi
 "$etcd35/usr/bin/etcd" --version >>"$setup_log" 2>&1 || true
 
-# etcd 3.6: each binary is built into a temporary name and renamed when complete, so
-# an interrupted build leaves no half binary behind; it is rebuilt only when missing.
+# go_build SRC OUT: the Go module in SRC built with the Go at hand (go on PATH, else
+# /usr/local/go/bin/go) into OUT, through a temporary name renamed when complete (an
+# interrupted build leaves no half binary), Go's caches in $cache/go.
+go_build()
+{
+	local src=$1 out=$2 gobin
+	gobin=$(command -v go || true)
+	[[ -n $gobin ]] || gobin=/usr/local/go/bin/go
+	if [[ ! -x $gobin ]]; then
+		log "cannot build $out: no Go toolchain (neither go on PATH nor $gobin)"
+		exit 1
+	fi
+	mkdir -p "$(dirname "$out")"
+	(
+		cd "$src"
+		export GOPATH=$cache/go GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOWORK=off CGO_ENABLED=0
+		"$gobin" build -mod=readonly -modcacherw -buildvcs=false -trimpath -o "$out.partial" .
+	) >>"$setup_log" 2>&1 || { log "building $out failed: see $setup_log"; exit 1; }
+	mv -f "$out.partial" "$out"
+}
+
+# etcd 3.6: each binary is built only when missing.
 version36=3.6.16
 etcd36=$cache/etcd-$version36
 src36=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/etcd36
 for tool in etcd etcdctl; do
 	[[ ! -x $etcd36/$tool ]] || continue
-	gobin=$(command -v go || true)
-	[[ -n $gobin ]] || gobin=/usr/local/go/bin/go
-	if [[ ! -x $gobin ]]; then
-		log "cannot build etcd $version36: no Go toolchain (neither go on PATH nor $gobin)"
-		exit 1
-	fi
 	pkg=$src36/etcdctl
 	[[ $tool != etcd ]] || pkg=$src36/server
-	log "building $tool $version36 into $etcd36 with $("$gobin" version) (about a minute without cached Go modules)"
-	mkdir -p "$etcd36"
+	log "building $tool $version36 into $etcd36 (about a minute without cached Go modules)"
 	start=$SECONDS
-	(
-		cd "$pkg"
-		export GOPATH=$cache/go GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOWORK=off CGO_ENABLED=0
-		"$gobin" build -mod=readonly -modcacherw -buildvcs=false -trimpath -o "$etcd36/.$tool.partial" .
-	) >>"$setup_log" 2>&1 || { log "building $tool failed: see $setup_log"; exit 1; }
-	mv -f "$etcd36/.$tool.partial" "$etcd36/$tool"
+	go_build "$pkg" "$etcd36/$tool"
 	log "built $tool $version36 in $((SECONDS - start)) s"
 done
 "$etcd36/etcd" --version >>"$setup_log" 2>&1 || true
@@ -119,16 +127,8 @@ done
 kv_src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/k8s-validate
 kv_dir=$cache/k8s-validate-$(cat "$kv_src/go.mod" "$kv_src/go.sum" "$kv_src/main.go" | sha256sum | cut -c1-12)
 if [[ ! -x $kv_dir/k8s-validate ]]; then
-	gobin=$(command -v go || true)
-	[[ -n $gobin ]] || gobin=/usr/local/go/bin/go
 	log "building test/k8s-validate (kustomize, k8s.io/api, cert-manager's types; a minute or two the first time)"
-	mkdir -p "$kv_dir"
-	(
-		cd "$kv_src"
-		export GOPATH=$cache/go GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOWORK=off CGO_ENABLED=0
-		"$gobin" build -mod=readonly -modcacherw -buildvcs=false -trimpath -o "$kv_dir/.k8s-validate.partial" .
-	) >>"$setup_log" 2>&1 || { log "building k8s-validate failed: see $setup_log"; exit 1; }
-	mv -f "$kv_dir/.k8s-validate.partial" "$kv_dir/k8s-validate"
+	go_build "$kv_src" "$kv_dir/k8s-validate"
 fi
 
 printf 'export EI_ETCD35_BIN=%q\n' "$etcd35/usr/bin/etcd"
