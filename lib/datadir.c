@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "forcereq.h"
 #include "wal.h"
 
 /* The head of a WAL file is two small records (crc, metadata) and a snapshot record,
@@ -100,17 +102,56 @@ out:
 	return rc;
 }
 
+/* The raft position of the last WAL segment (wal.h), mapped read-only: a segment is
+ * preallocated to 64 MiB and only its used head is read. Only a system error is
+ * returned; an unreadable segment sets out->position_error. */
+static int inspect_position(const char *path, struct ei_datadir_facts *out, struct ei_err *err)
+{
+	struct ei_err perr = {0};
+	struct stat st;
+	void *map;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return ei_err_sys(err, errno, "open WAL %s", path);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return ei_err_sys(err, e, "stat WAL %s", path);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
+		snprintf(out->position_error, sizeof(out->position_error),
+			 "%s is not a regular, non-empty file", path);
+		close(fd);
+		return 0;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return ei_err_sys(err, errno, "mmap WAL %s", path);
+	if (ei_wal_scan_position(map, (size_t)st.st_size, &out->position, &perr) < 0)
+		snprintf(out->position_error, sizeof(out->position_error), "%s: %s", path,
+			 perr.msg);
+	else
+		out->has_position = true;
+	munmap(map, (size_t)st.st_size);
+	return 0;
+}
+
 /* Scan dir for *.wal files: *found tells whether there is one; best/any get the
  * lowest etcd-named and the lowest of all. A missing directory has none. */
 static int fsync_dir(const char *dir, struct ei_err *err);
 
-static int scan_wal_dir(const char *dir, bool *found, char *best, char *any, struct ei_err *err)
+static int scan_wal_dir(const char *dir, bool *found, char *best, char *any, char *last,
+			struct ei_err *err)
 {
 	struct dirent *de;
 	DIR *d;
 
 	*found = false;
-	best[0] = any[0] = '\0';
+	best[0] = any[0] = last[0] = '\0';
 	/* wal.Exist returns false when the directory cannot be opened; we only treat
 	 * "absent" that way, and report anything else rather than guess. */
 	d = opendir(dir);
@@ -136,6 +177,8 @@ static int scan_wal_dir(const char *dir, bool *found, char *best, char *any, str
 		/* readWALNames: etcd reads only files named <seq>-<index>.wal. */
 		if (wal_name_is_etcds(de->d_name) && (!best[0] || strcmp(de->d_name, best) < 0))
 			snprintf(best, NAME_MAX + 1, "%s", de->d_name);
+		if (wal_name_is_etcds(de->d_name) && (!last[0] || strcmp(de->d_name, last) > 0))
+			snprintf(last, NAME_MAX + 1, "%s", de->d_name);
 	}
 	if (errno) {
 		int e = errno;
@@ -184,8 +227,8 @@ static int check_usable_dir(const char *path, const char *what, struct ei_err *e
 int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_datadir_facts *out,
 		       struct ei_err *err)
 {
-	char path[PATH_MAX], best[NAME_MAX + 1], any[NAME_MAX + 1];
-	char ebest[NAME_MAX + 1], eany[NAME_MAX + 1];
+	char path[PATH_MAX], best[NAME_MAX + 1], any[NAME_MAX + 1], last[NAME_MAX + 1];
+	char ebest[NAME_MAX + 1], eany[NAME_MAX + 1], elast[NAME_MAX + 1];
 	struct stat st;
 	bool found;
 	int r;
@@ -217,7 +260,10 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 	} else if (join(out->wal_dir, sizeof(out->wal_dir), data_dir, "member/wal", err) < 0) {
 		return EI_E_SYS;
 	}
-	if ((r = scan_wal_dir(out->wal_dir, &out->has_wal, best, any, err)) < 0)
+	if (join(path, sizeof(path), data_dir, EI_FORCEREQ_FILE, err) < 0)
+		return EI_E_SYS;
+	out->force_request = lstat(path, &st) == 0;
+	if ((r = scan_wal_dir(out->wal_dir, &out->has_wal, best, any, last, err)) < 0)
 		return r;
 
 	/* WAL files where users commonly put them, other than the WAL dir in use. */
@@ -230,7 +276,7 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 		if (realpath(path, real_a) && realpath(out->wal_dir, real_b) &&
 		    strcmp(real_a, real_b) == 0)
 			continue;
-		if (scan_wal_dir(path, &found, ebest, eany, NULL) == 0 && found) {
+		if (scan_wal_dir(path, &found, ebest, eany, elast, NULL) == 0 && found) {
 			snprintf(out->wal_elsewhere, sizeof(out->wal_elsewhere), "%s", path);
 			break;
 		}
@@ -252,7 +298,11 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 	}
 	/* Every WAL segment starts with the same metadata (wal.go cut), and etcd may
 	 * have purged older segments, so the lowest-named file is as good as any. */
-	return inspect_wal_file(out, err);
+	if ((r = inspect_wal_file(out, err)) < 0 || !out->has_metadata)
+		return r;
+	if (join(path, sizeof(path), out->wal_dir, last, err) < 0)
+		return EI_E_SYS;
+	return inspect_position(path, out, err);
 }
 
 int ei_datadir_mark_first_start(const char *data_dir, struct ei_err *err)

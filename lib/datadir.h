@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "wal.h"
 
 struct ei_datadir_facts {
 	char wal_dir[PATH_MAX];  /* the directory examined */
@@ -31,6 +32,14 @@ struct ei_datadir_facts {
 	/* member/.etcd-init-first-start: etcd-init started etcd on this data dir without a
 	 * WAL (ei_datadir_mark_first_start), and no WAL has been seen since. */
 	bool first_start_marker;
+	/* How far the WAL's raft log reaches (wal.h), from its last segment; has_position
+	 * is false when that segment could not be read (position_error says why). */
+	bool has_position;
+	struct ei_wal_position position;
+	char position_error[256];
+	/* <data-dir>/.etcd-init-force-new-cluster (forcereq.h EI_FORCEREQ_FILE): the one-shot
+	 * recovery request of `etcd-init force-new-cluster`. */
+	bool force_request;
 };
 
 #define EI_FIRST_START_MARKER ".etcd-init-first-start"

@@ -453,7 +453,7 @@ ask:
 			ret = 0;
 			break;
 		} else if (g[i].http.outcome == EI_OUTCOME_HTTP_ERROR &&
-			   res->failure == EI_ETCD_FAIL_AUTH) {
+			   ei_etcd_failure_is_auth(res->failure)) {
 			snprintf(c->auth_refused, sizeof(c->auth_refused),
 				 "etcd at %s refused the credentials of user %s: %s (check "
 				 "--auth-password-file / ETCDCTL_PASSWORD)",

@@ -53,7 +53,7 @@ static int parse_version(const char *json, size_t len, char *out, size_t out_len
 }
 
 struct survey_req {
-	struct ei_call list, peer_list, version, status;
+	struct ei_call list, peer_list, version, status, raft;
 };
 
 static void survey_read(const struct ei_etcd_client *c, struct ei_peer *p, struct survey_req *s,
@@ -81,6 +81,11 @@ static void survey_read(const struct ei_etcd_client *c, struct ei_peer *p, struc
 	if (p->status.outcome == EI_OUTCOME_VALID &&
 	    ei_status_parse(s->status.http.resp, s->status.http.resp_len, &p->init, &perr) < 0)
 		answer_malformed(&p->status, perr.msg);
+	ei_call_answer(c, &p->raft, &s->raft.http);
+	if (p->raft.outcome == EI_OUTCOME_VALID &&
+	    ei_members_parse_status(s->raft.http.resp, s->raft.http.resp_len, &p->raft_status,
+				    &perr) < 0)
+		answer_malformed(&p->raft, perr.msg);
 }
 
 struct survey_ctx {
@@ -120,6 +125,8 @@ static void survey_done(struct ei_http_req *r, void *ctx)
 					   "etcd that has not published serves no client requests)");
 			ei_http_req_cancel(&c->s[i].version.http,
 					   "not asked: it has not published (see its member list)");
+			ei_http_req_cancel(&c->s[i].raft.http,
+					   "not asked: it has not published (see its member list)");
 		}
 		return;
 	}
@@ -128,6 +135,7 @@ static void survey_done(struct ei_http_req *r, void *ctx)
 static void survey_clear(struct survey_req *s)
 {
 	ei_call_clear(&s->list);
+	ei_call_clear(&s->raft);
 	ei_http_req_clear(&s->peer_list.http);
 	ei_http_req_clear(&s->version.http);
 	ei_http_req_clear(&s->status.http);
@@ -181,6 +189,14 @@ static int survey_list_setup(struct ei_etcd_client *c, const struct ei_peer *p,
 			     "{\"linearizable\":true}", c->request_ms / 2, true, err);
 }
 
+/* The raft position question: the maintenance status (served by learners too). */
+static int survey_raft_setup(struct ei_etcd_client *c, const struct ei_peer *p,
+			     struct ei_call *raft, struct ei_err *err)
+{
+	return ei_call_setup(c, raft, p->client_url, p->client_pin, "/v3/maintenance/status", "{}",
+			     c->request_ms / 2, false, err);
+}
+
 /* Ask every peer its questions (one run); the gateway's answers finished (ei_call_finish). */
 static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 		      struct survey_req *s, struct ei_http_req **reqs, struct ei_err *err)
@@ -195,6 +211,8 @@ static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 		if (p->not_peer[0] || !p->client_pin[0] || !p->peer_pin[0])
 			continue;
 		r = survey_list_setup(c, p, &s[i].list, err);
+		if (r == 0)
+			r = survey_raft_setup(c, p, &s[i].raft, err);
 		if (r < 0)
 			return r;
 		ei_call_get(&s[i].peer_list, &c->peer.tls, p->peer_url, p->peer_pin, "/members");
@@ -204,11 +222,15 @@ static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 		reqs[nr++] = &s[i].peer_list.http;
 		reqs[nr++] = &s[i].version.http;
 		reqs[nr++] = &s[i].status.http;
+		reqs[nr++] = &s[i].raft.http;
 	}
 	r = ei_http_run_cb(c->http, reqs, nr, survey_done, &ctx, err);
-	for (size_t i = 0; r == 0 && i < n; i++)
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (s[i].list.http.url)
 			r = ei_call_finish(c, &s[i].list, err);
+		if (r == 0 && s[i].raft.http.url)
+			r = ei_call_finish(c, &s[i].raft, err);
+	}
 	return r;
 }
 
@@ -225,13 +247,24 @@ static int survey_relist_grpc(struct ei_etcd_client *c, struct ei_peer *peers, s
 			continue;
 		ei_call_clear(&s[i].list);
 		r = survey_list_setup(c, &peers[i], &s[i].list, err);
-		reqs[nr++] = &s[i].list.http;
+		if (r == 0)
+			reqs[nr++] = &s[i].list.http;
+		if (r == 0 && s[i].raft.http.url &&
+		    s[i].raft.http.outcome != EI_OUTCOME_NOT_ASKED) {
+			ei_call_clear(&s[i].raft);
+			r = survey_raft_setup(c, &peers[i], &s[i].raft, err);
+			if (r == 0)
+				reqs[nr++] = &s[i].raft.http;
+		}
 	}
 	if (r == 0 && nr)
 		r = ei_http_run(c->http, reqs, nr, err);
-	for (size_t i = 0; r == 0 && i < n; i++)
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (s[i].list.http.url && s[i].list.grpc)
 			r = ei_call_finish(c, &s[i].list, err);
+		if (r == 0 && s[i].raft.http.url && s[i].raft.grpc)
+			r = ei_call_finish(c, &s[i].raft, err);
+	}
 	return r;
 }
 
@@ -246,7 +279,7 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
 		return r;
 	s = calloc(n ? n : 1, sizeof(*s));
-	reqs = calloc(4 * (n ? n : 1), sizeof(*reqs));
+	reqs = calloc(5 * (n ? n : 1), sizeof(*reqs));
 	relisted = calloc(n ? n : 1, sizeof(*relisted));
 	if (!s || !reqs || !relisted) {
 		r = ei_err_set(err, EI_E_NOMEM, "out of memory");

@@ -58,6 +58,8 @@ struct ei_peer {
 	char server_version[32];       /* its "etcdserver", "" when unknown */
 	struct ei_answer status;       /* GET /etcd-init/v1/status on the peer URL */
 	struct ei_init_status init;    /* when status.outcome is VALID */
+	struct ei_answer raft;         /* POST /v3/maintenance/status: its raft position */
+	struct ei_member_status raft_status; /* when raft.outcome is VALID */
 };
 
 /* A host named in a member's URL, resolved as etcd resolves it: with the pod's
@@ -69,8 +71,26 @@ struct ei_host {
 	char addrs[EI_DNS_MAX_ADDRS][INET6_ADDRSTRLEN];
 };
 
+/* Where the set's desired replica count came from (plan.c judges what it is worth). */
+enum ei_replicas_source {
+	EI_REPLICAS_NONE = 0,  /* neither --replicas nor a Kubernetes API (compose, or no
+				* KUBERNETES_SERVICE_HOST) */
+	EI_REPLICAS_FLAG,      /* --replicas / REPLICAS */
+	EI_REPLICAS_API,       /* the StatefulSet's spec.replicas */
+	EI_REPLICAS_API_DENIED,/* the API answered but will not tell: no token, 401, 403
+				* (no RBAC rule), 404 (no such StatefulSet) */
+	EI_REPLICAS_API_FAILED,/* the API did not answer usefully this round: no answer,
+				* TLS, 429/5xx, a malformed object */
+};
+
 struct ei_facts {
 	struct ei_datadir_facts datadir;
+	enum ei_replicas_source replicas_source;
+	long replicas;               /* FLAG, API: the desired replica count; else -1 */
+	char replicas_error[512];    /* API_DENIED, API_FAILED: what the API said */
+	/* SRV targets that are not names of this set: never asked (comma-separated). */
+	size_t n_srv_strangers;
+	char srv_strangers[512];
 	size_t n_own_addrs;          /* this pod's addresses (not loopback) */
 	char own_addrs[EI_MAX_OWN_ADDRS][INET6_ADDRSTRLEN];
 	enum ei_dns_status srv_status;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8s.h"
 #include "log.h"
 
 /* Per-try DNS timeout; a round never waits longer than this times c-ares' tries. */
@@ -207,28 +208,59 @@ static void prepare_peer(const struct ei_config *cfg, const struct ei_facts *f, 
 			    (const char(*)[INET6_ADDRSTRLEN])p->addrs, p->n_addrs);
 }
 
-/* Step 2: the initial members and the SRV set, resolved. */
+/* Step 1b: the set's desired replica count: --replicas, else the StatefulSet's
+ * spec.replicas from the Kubernetes API (as leave reads it), one request a round. */
+static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+{
+	const struct ei_config *cfg = g->cfg;
+	struct ei_k8s_target t = { cfg->k8s_host, cfg->k8s_port, cfg->sa_dir, cfg->id.ns,
+				   cfg->id.set };
+	struct ei_k8s_answer ans;
+	struct ei_err kerr = { 0 };
+	int r;
+
+	f->replicas = -1;
+	if (cfg->replicas >= 0) {
+		f->replicas_source = EI_REPLICAS_FLAG;
+		f->replicas = cfg->replicas;
+		return 0;
+	}
+	if (!cfg->k8s_host[0] || cfg->id.peer_host[0]) {
+		f->replicas_source = EI_REPLICAS_NONE;
+		return 0;
+	}
+	r = ei_k8s_statefulset_replicas(g->loop, &t, &ans, &kerr);
+	if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_SYS) {
+		*err = kerr;
+		return r;
+	}
+	if (r == 0) {
+		f->replicas_source = EI_REPLICAS_API;
+		f->replicas = ans.replicas;
+		return 0;
+	}
+	/* k8s.h: EI_E_USAGE is what configuration must fix (no token, 401, 403, 404); the
+	 * rest (no answer, TLS, 5xx, a malformed object) may be better next round. */
+	f->replicas_source = r == EI_E_USAGE ? EI_REPLICAS_API_DENIED : EI_REPLICAS_API_FAILED;
+	snprintf(f->replicas_error, sizeof(f->replicas_error), "%s", kerr.msg);
+	return 0;
+}
+
+/* Step 2: the set's members (every ordinal below the initial size, the replica count
+ * and the highest SRV target of the set) and the SRV set, resolved. SRV targets that
+ * are not names of this set are noted and never asked. */
 static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 {
 	const struct ei_config *cfg = g->cfg;
 	struct ei_dns_srv_target *targets = NULL;
 	struct ei_dns_host *hosts = NULL;
 	struct ei_dns *dns;
+	unsigned extent = cfg->initial_cluster_size;
 	size_t n = 0;
 	int r;
 
-	for (unsigned i = 0; i < cfg->initial_cluster_size; i++) {
-		char fqdn[EI_DNS_NAME_MAX];
-		struct ei_peer *p;
-
-		if (i == cfg->id.ordinal)
-			continue;
-		ei_identity_fqdn(&cfg->id, i, fqdn, sizeof(fqdn));
-		if ((p = add_peer(f, fqdn))) {
-			p->ordinal = (int)i;
-			p->initial = true;
-		}
-	}
+	if (f->replicas > 0 && (unsigned long)f->replicas > extent)
+		extent = (unsigned)f->replicas;
 	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
 	if (r < 0)
 		return r;
@@ -244,16 +276,37 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 	f->n_srv_targets = n;
 	for (size_t i = 0; i < n; i++) {
 		unsigned ordinal;
-		bool ours = ei_identity_ordinal_of_host(&cfg->id, targets[i].host, &ordinal);
+
+		if (!ei_identity_ordinal_of_host(&cfg->id, targets[i].host, &ordinal)) {
+			f->n_srv_strangers++;
+			ei_msg_add(f->srv_strangers, sizeof(f->srv_strangers), ",", "%s",
+				   targets[i].host);
+			continue;
+		}
+		if (ordinal + 1 > extent && ordinal < EI_MAX_PEERS)
+			extent = ordinal + 1;
+	}
+	for (unsigned i = 0; i < extent && i <= EI_MAX_PEERS; i++) {
+		char fqdn[EI_DNS_NAME_MAX];
 		struct ei_peer *p;
 
-		if ((ours && ordinal == cfg->id.ordinal) || strcmp(targets[i].host, g->own.name) == 0)
+		if (i == cfg->id.ordinal)
 			continue;
-		if (!(p = add_peer(f, targets[i].host)))
+		ei_identity_fqdn(&cfg->id, i, fqdn, sizeof(fqdn));
+		if ((p = add_peer(f, fqdn))) {
+			p->ordinal = (int)i;
+			p->initial = i < cfg->initial_cluster_size;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned ordinal;
+		struct ei_peer *p;
+
+		if (!ei_identity_ordinal_of_host(&cfg->id, targets[i].host, &ordinal) ||
+		    ordinal == cfg->id.ordinal || strcmp(targets[i].host, g->own.name) == 0)
 			continue;
-		p->in_srv = true;
-		if (ours)
-			p->ordinal = (int)ordinal;
+		if ((p = add_peer(f, targets[i].host)))
+			p->in_srv = true;
 	}
 	hosts = calloc(f->n_peers ? f->n_peers : 1, sizeof(*hosts));
 	if (!hosts) {
@@ -365,12 +418,13 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 			char scheme[8], host[EI_DNS_NAME_MAX];
 			const struct ei_host *h;
 			struct ei_peer *p;
-			unsigned port;
+			unsigned port, ordinal;
 
-			/* Not ourselves (we never ask ourselves), and not a pod asked already. */
+			/* Only names of this set; not ourselves (we never ask ourselves), and not a pod asked already. */
 			if (!mem->n_client_urls || !mem->n_peer_urls ||
 			    !ei_url_parts(mem->client_urls[0], scheme, sizeof(scheme), host,
 					  sizeof(host), &port) ||
+			    !ei_identity_set_host(&cfg->id, host, &ordinal) ||
 			    !(h = ei_facts_host(f, host)) || h->status != EI_DNS_FOUND ||
 			    strcmp(host, g->own.name) == 0 || ei_facts_is_own_addr(f, h->addrs[0]) ||
 			    asked_at(f, h->addrs[0], url_port(scheme, port), true))
@@ -378,6 +432,7 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 			if (!(p = add_peer(f, host)) || p->client_url[0])
 				continue;
 			p->from_list = true;
+			p->ordinal = (int)ordinal;
 			p->dns = EI_DNS_FOUND;
 			p->n_addrs = h->n_addrs;
 			memcpy(p->addrs, h->addrs, sizeof(p->addrs));
@@ -413,7 +468,9 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 	f->peers = calloc(EI_MAX_PEERS, sizeof(*f->peers));
 	if (!f->peers)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	r = find_peers(g, f, err);
+	r = find_replicas(g, f, err);
+	if (r == 0)
+		r = find_peers(g, f, err);
 	if (r == 0)
 		r = ei_etcd_survey(g->client, f->peers, f->n_peers, err);
 	if (r == 0)

@@ -316,3 +316,27 @@ bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host,
 	*ordinal = (unsigned)v;
 	return true;
 }
+
+bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsigned *ordinal)
+{
+	char fqdn[EI_DOMAIN_MAX + 1];
+	size_t set_len = strlen(id->set), host_len = strlen(host), nd = 0;
+	unsigned long v = 0;
+
+	if (ei_identity_ordinal_of_host(id, host, ordinal))
+		return true;
+	if (host_len > 0 && host[host_len - 1] == '.')
+		return false; /* absolute: only the full peer host, checked above */
+	if (strncmp(host, id->set, set_len) != 0 || host[set_len] != '-')
+		return false;
+	while (host[set_len + 1 + nd] >= '0' && host[set_len + 1 + nd] <= '9' && nd < 6)
+		v = v * 10 + (unsigned long)(host[set_len + 1 + nd++] - '0');
+	if (nd == 0 || nd > 5 || (nd > 1 && host[set_len + 1] == '0'))
+		return false;
+	ei_identity_fqdn(id, (unsigned)v, fqdn, sizeof(fqdn));
+	/* A leading part of the peer host, cut at a dot. */
+	if (strncmp(fqdn, host, host_len) != 0 || (fqdn[host_len] != '.' && fqdn[host_len] != '\0'))
+		return false;
+	*ordinal = (unsigned)v;
+	return true;
+}

@@ -200,10 +200,10 @@ static int remove_self(struct leave *l, const struct ei_leave_plan *plan, char *
 	}
 	if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_SYS)
 		return r;
-	if (res.failure == EI_ETCD_FAIL_AUTH && ei_etcd_auth_refused(l->g.change_client))
+	if (ei_etcd_failure_is_auth(res.failure) && ei_etcd_auth_refused(l->g.change_client))
 		return ei_err_set(err, EI_E_CLUSTER, "removing member %" PRIx64 ": %s",
 				  plan->member_id, ei_etcd_auth_refused(l->g.change_client));
-	if (res.failure == EI_ETCD_FAIL_AUTH)
+	if (ei_etcd_failure_is_auth(res.failure))
 		return ei_err_set(err, EI_E_CLUSTER,
 				  "removing member %" PRIx64
 				  " was refused (%s): membership changes "

@@ -30,7 +30,8 @@ const char *ei_leave_action_name(enum ei_leave_action a)
 /* A gateway list is evidence (plan.c judges: ei_plan_gateway_valid). Only gateway lists
  * count: the peer API answers without quorum, and a removal needs a current list. When
  * it is not, why says what was wrong (if why is not NULL). */
-static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
+static bool list_evidence(const struct ei_facts *f, const struct ei_peer *p, char *why,
+			  size_t len)
 {
 	char bad[200] = "";
 
@@ -44,7 +45,7 @@ static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
 			ei_answer_describe(&p->list, why, len);
 		return false;
 	}
-	if (ei_plan_gateway_valid(p, bad, sizeof(bad)))
+	if (ei_plan_gateway_valid(f, p, bad, sizeof(bad)))
 		return true;
 	if (why)
 		snprintf(why, len, "%s", bad);
@@ -52,9 +53,9 @@ static bool list_evidence(const struct ei_peer *p, char *why, size_t len)
 }
 
 /* The same, when the reason does not matter. */
-static bool valid_list(const struct ei_peer *p)
+static bool valid_list(const struct ei_facts *f, const struct ei_peer *p)
 {
-	return list_evidence(p, NULL, 0);
+	return list_evidence(f, p, NULL, 0);
 }
 
 /* "etcd-3 (a3)", or "an unstarted member (b3)". */
@@ -83,7 +84,7 @@ static bool member_ordinal(const struct ei_config *cfg, const struct ei_member *
 static bool answered(const struct ei_facts *f, uint64_t id)
 {
 	for (size_t i = 0; i < f->n_peers; i++)
-		if (valid_list(&f->peers[i]) && f->peers[i].members.responder_id == id)
+		if (valid_list(f, &f->peers[i]) && f->peers[i].members.responder_id == id)
 			return true;
 	return false;
 }
@@ -102,7 +103,7 @@ static bool pick_cluster(const struct ei_facts *f, uint64_t *cluster, struct ei_
 		const struct ei_peer *p = &f->peers[i];
 		char what[300];
 
-		if (!list_evidence(p, what, sizeof(what))) {
+		if (!list_evidence(f, p, what, sizeof(what))) {
 			ei_msg_add(unknown, sizeof(unknown), ", ", "%s: %s", p->host, what);
 			continue;
 		}
@@ -308,7 +309,7 @@ static const struct ei_peer *pick_via(const struct ei_facts *f, const struct ei_
 		const struct ei_peer *p = &f->peers[i];
 		const struct ei_member *r;
 
-		if (!valid_list(p) || !ei_plan_same_members(l, &p->members) || !p->client_pin[0])
+		if (!valid_list(f, p) || !ei_plan_same_members(l, &p->members) || !p->client_pin[0])
 			continue;
 		r = ei_member_list_find_id(l, p->members.responder_id);
 		if (r && r != self && r->id != self->id && !r->is_learner && r->n_client_urls)

@@ -125,6 +125,20 @@ static int get_bool(json_object *obj, const char *key, bool *out, const char *ct
 	return r < 0 ? r : 0;
 }
 
+/* A member's name or URL becomes part of etcd's --initial-cluster "name=url,...": a NUL
+ * (json-c keeps "\u0000", strdup would cut there), a ',' or a '=' would inject or hide
+ * entries, so an answer holding one is malformed. */
+static int check_text(const char *s, size_t len, const char *ctx, const char *key,
+		      struct ei_err *err)
+{
+	if (strlen(s) != len)
+		return ei_err_set(err, EI_E_PARSE, "%s.%s holds a NUL character", ctx, key);
+	if (strpbrk(s, ",="))
+		return ei_err_set(err, EI_E_PARSE, "%s.%s \"%.80s\" holds a ',' or '=' (it would "
+				  "inject entries into --initial-cluster)", ctx, key, s);
+	return 0;
+}
+
 /* An optional string; "" and absent both give NULL (an unstarted member, §3). */
 static int get_string(json_object *obj, const char *key, char **out, const char *ctx,
 		      struct ei_err *err)
@@ -135,6 +149,10 @@ static int get_string(json_object *obj, const char *key, char **out, const char 
 	*out = NULL;
 	if (r <= 0 || json_object_get_string_len(v) == 0)
 		return r < 0 ? r : 0;
+	r = check_text(json_object_get_string(v), (size_t)json_object_get_string_len(v), ctx, key,
+		       err);
+	if (r < 0)
+		return r;
 	*out = strdup(json_object_get_string(v));
 	return *out ? 0 : ei_err_set(err, EI_E_NOMEM, "out of memory");
 }
@@ -163,6 +181,16 @@ static int get_strv(json_object *obj, const char *key, char ***out, size_t *n_ou
 		if (!json_object_is_type(s, json_type_string))
 			return ei_err_set(err, EI_E_PARSE, "%s.%s[%zu]: expected a string, got %s",
 					  ctx, key, i, json_type_to_name(json_object_get_type(s)));
+		{
+			char item[80];
+			int c;
+
+			snprintf(item, sizeof(item), "%s[%zu]", key, i);
+			c = check_text(json_object_get_string(s),
+				       (size_t)json_object_get_string_len(s), ctx, item, err);
+			if (c < 0)
+				return c;
+		}
 		(*out)[i] = strdup(json_object_get_string(s));
 		if (!(*out)[i])
 			return ei_err_set(err, EI_E_NOMEM, "out of memory");
@@ -202,6 +230,30 @@ static int parse_member(json_object *o, bool peer, const char *ctx, struct ei_me
 	return r;
 }
 
+/* Two members with one ID, one name or one peer URL: etcd never lists such a cluster
+ * (its membership store is keyed by ID and refuses a duplicate peer URL), and either
+ * would make --initial-cluster ambiguous. */
+static int check_duplicates(const struct ei_member_list *l, const char *what, struct ei_err *err)
+{
+	for (size_t i = 0; i < l->n_members; i++) {
+		const struct ei_member *a = &l->members[i];
+
+		for (size_t k = 0; k < i; k++) {
+			const struct ei_member *b = &l->members[k];
+
+			if (a->id == b->id)
+				return ei_err_set(err, EI_E_PARSE, "%s: members[%zu] and members[%zu] have the same ID %" PRIx64, what, k, i, a->id);
+			if (a->name && b->name && strcmp(a->name, b->name) == 0)
+				return ei_err_set(err, EI_E_PARSE, "%s: members[%zu] and members[%zu] have the same name %.80s", what, k, i, a->name);
+			for (size_t u = 0; u < a->n_peer_urls; u++)
+				for (size_t v = 0; v < b->n_peer_urls; v++)
+					if (strcmp(a->peer_urls[u], b->peer_urls[v]) == 0)
+						return ei_err_set(err, EI_E_PARSE, "%s: members[%zu] and members[%zu] have the same peer URL %.120s", what, k, i, a->peer_urls[u]);
+		}
+	}
+	return 0;
+}
+
 static int parse_members_array(json_object *arr, bool peer, const char *what,
 			       struct ei_member_list *out, struct ei_err *err)
 {
@@ -226,7 +278,7 @@ static int parse_members_array(json_object *arr, bool peer, const char *what,
 			return r;
 		out->n_members++;
 	}
-	return 0;
+	return check_duplicates(out, what, err);
 }
 
 /* The ResponseHeader: cluster_id and member_id (absent means unknown, §1.3). */
@@ -255,7 +307,6 @@ int ei_members_parse_gateway(const char *json, size_t len, struct ei_member_list
 {
 	static const char what[] = "member list";
 	json_object *root, *arr, *m;
-	uint64_t raft_term;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -264,7 +315,7 @@ int ei_members_parse_gateway(const char *json, size_t len, struct ei_member_list
 	r = ei_json_parse(json, len, what, json_type_object, &root, err);
 	if (r < 0)
 		return r;
-	r = parse_header(root, what, &out->cluster_id, &out->responder_id, &raft_term, err);
+	r = parse_header(root, what, &out->cluster_id, &out->responder_id, &out->raft_term, err);
 	if (r < 0)
 		goto out;
 	/* A cluster always has a member, so "members" is never omitted as empty. */
@@ -432,13 +483,13 @@ static const struct {
     {"context deadline exceeded", EI_ETCD_FAIL_UNHEALTHY},
     /* Auth: no token (400), bad token (401), not root (403), and the gateway's
      * refusal of a client certificate with a CN when auth is on (400, §1.6). */
-    {"user name is empty", EI_ETCD_FAIL_AUTH},
+    {"user name is empty", EI_ETCD_FAIL_NO_CREDENTIALS},
     /* Over gRPC, a client certificate whose CN is no etcd user. */
     {"user name not found", EI_ETCD_FAIL_AUTH},
     {"invalid auth token", EI_ETCD_FAIL_AUTH},
     {"permission denied", EI_ETCD_FAIL_AUTH},
     {"authentication failed", EI_ETCD_FAIL_AUTH},
-    {"commonname of client sending a request against gateway", EI_ETCD_FAIL_AUTH},
+    {"commonname of client sending a request against gateway", EI_ETCD_FAIL_CN_REFUSED},
 };
 
 enum ei_etcd_failure ei_etcd_classify(long http_status, const char *message)
@@ -459,6 +510,12 @@ enum ei_etcd_failure ei_etcd_classify(long http_status, const char *message)
 	return EI_ETCD_FAIL_OTHER;
 }
 
+bool ei_etcd_failure_is_auth(enum ei_etcd_failure f)
+{
+	return f == EI_ETCD_FAIL_AUTH || f == EI_ETCD_FAIL_NO_CREDENTIALS ||
+	       f == EI_ETCD_FAIL_CN_REFUSED;
+}
+
 const char *ei_etcd_failure_name(enum ei_etcd_failure f)
 {
 	static const char *const names[] = {
@@ -472,6 +529,8 @@ const char *ei_etcd_failure_name(enum ei_etcd_failure f)
 	    [EI_ETCD_FAIL_NOT_FOUND] = "not-found",
 	    [EI_ETCD_FAIL_LEARNER_RPC] = "learner-rpc",
 	    [EI_ETCD_FAIL_AUTH] = "auth",
+	    [EI_ETCD_FAIL_NO_CREDENTIALS] = "no-credentials",
+	    [EI_ETCD_FAIL_CN_REFUSED] = "cn-refused",
 	    [EI_ETCD_FAIL_BAD_ANSWER] = "bad-answer",
 	    [EI_ETCD_FAIL_OTHER] = "other",
 	};

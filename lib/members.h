@@ -39,6 +39,7 @@ struct ei_member {
 struct ei_member_list {
 	uint64_t cluster_id;      /* 0 when the answer did not say */
 	uint64_t responder_id;    /* header.member_id: the member that answered, 0 if unknown */
+	uint64_t raft_term;       /* header.raft_term of a gateway answer, 0 if unknown */
 	struct ei_member *members;
 	size_t n_members;
 };
@@ -67,6 +68,9 @@ enum ei_etcd_failure {
 	EI_ETCD_FAIL_NOT_FOUND,        /* "member not found" (also a removed ID) */
 	EI_ETCD_FAIL_LEARNER_RPC,      /* "rpc not supported for learner": ask a voter */
 	EI_ETCD_FAIL_AUTH,             /* 401/403, token or permission */
+	EI_ETCD_FAIL_NO_CREDENTIALS,   /* "user name is empty": auth is on, none were sent */
+	EI_ETCD_FAIL_CN_REFUSED,       /* the gateway refuses a client certificate with a
+				        * CommonName (auth on; gRPC takes it, etcd-facts §1.6) */
 	EI_ETCD_FAIL_BAD_ANSWER,       /* unparsable body */
 	EI_ETCD_FAIL_OTHER,
 };
@@ -98,6 +102,9 @@ enum ei_etcd_failure ei_members_parse_error(const char *body, size_t len, long h
 
 /* Classify an etcd error message (and HTTP status) as above. */
 enum ei_etcd_failure ei_etcd_classify(long http_status, const char *message);
+
+/* Whether a failure is about credentials (AUTH, NO_CREDENTIALS, CN_REFUSED). */
+bool ei_etcd_failure_is_auth(enum ei_etcd_failure f);
 
 /* Short name for logs and JSON, e.g. "too-many-learners". */
 const char *ei_etcd_failure_name(enum ei_etcd_failure f);

@@ -117,7 +117,7 @@ bool ei_plan_member_is_here(const struct ei_facts *f, const struct ei_member *m)
 
 /* ---------------------------------------------------------------- one peer */
 
-enum peer_kind { PEER_UNKNOWN, PEER_ETCD, PEER_INIT };
+enum peer_kind { PEER_UNKNOWN, PEER_ETCD, PEER_INIT, PEER_FOREIGN };
 
 struct judged {
 	enum peer_kind kind;
@@ -126,9 +126,11 @@ struct judged {
 	char why[480];                     /* UNKNOWN: what was wrong */
 };
 
-bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len)
+bool ei_plan_gateway_valid(const struct ei_facts *f, const struct ei_peer *p, char *why,
+			   size_t len)
 {
 	const struct ei_member_list *l = &p->members;
+	const struct ei_member *r;
 
 	if (p->list.outcome != EI_OUTCOME_VALID)
 		return false;
@@ -136,12 +138,44 @@ bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len)
 		snprintf(why, len, "member list without a cluster ID");
 	else if (!l->n_members)
 		snprintf(why, len, "member list without members");
-	else if (!l->responder_id || !ei_member_list_find_id(l, l->responder_id))
+	else if (!l->responder_id || !(r = ei_member_list_find_id(l, l->responder_id)))
 		snprintf(why, len, "member list served by member %" PRIx64 ", which is not in it",
 			 l->responder_id);
+	/* The member that served it must be the one asked: another etcd answering at this
+	 * address (a stale record, a reused pod IP) is not this peer. */
+	else if (!member_is_peer(f, r, p))
+		snprintf(why, len,
+			 "member list served by member %" PRIx64 " (%s), whose peer URL %s is not the peer asked (%s)",
+			 r->id, r->name ? r->name : "unstarted", r->n_peer_urls ? r->peer_urls[0] : "-", p->peer_url);
 	else
 		return true;
 	return false;
+}
+
+/* Whether a member list has a member of this set: a peer URL whose host is a name of
+ * this set (identity.h). A cluster with none is foreign: never joined, never added to. */
+static bool list_of_set(const struct ei_config *cfg, const struct ei_member_list *l)
+{
+	for (size_t i = 0; i < l->n_members; i++) {
+		for (size_t u = 0; u < l->members[i].n_peer_urls; u++) {
+			char host[EI_DNS_NAME_MAX];
+			unsigned ordinal;
+
+			if (ei_url_host(l->members[i].peer_urls[u], host, sizeof(host)) &&
+			    ei_identity_set_host(&cfg->id, host, &ordinal))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* "foreign-0 (http://10.0.0.5:2380), ..." for messages. */
+static void list_names(const struct ei_member_list *l, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < l->n_members; i++)
+		ei_msg_add(buf, len, ", ", "%s (%s)", l->members[i].name ? l->members[i].name : "unstarted",
+			   l->members[i].n_peer_urls ? l->members[i].peer_urls[0] : "-");
 }
 
 static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, char *why,
@@ -165,7 +199,8 @@ static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, ch
 	return false;
 }
 
-static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judged *j)
+static void judge(const struct ei_config *cfg, const struct ei_facts *f, const struct ei_peer *p,
+		  struct judged *j)
 {
 	char bad[400] = "", a[300];
 	bool st_valid;
@@ -184,7 +219,7 @@ static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judg
 	{
 		char bad_gw[160] = "", bad_pl[160] = "";
 
-		j->gw_valid = ei_plan_gateway_valid(p, bad_gw, sizeof(bad_gw));
+		j->gw_valid = ei_plan_gateway_valid(f, p, bad_gw, sizeof(bad_gw));
 		j->pl_valid = peer_api_valid(f, p, bad_pl, sizeof(bad_pl));
 		if (bad_gw[0])
 			ei_msg_add(bad, sizeof(bad), "; ", "%s", bad_gw);
@@ -203,6 +238,15 @@ static void judge(const struct ei_facts *f, const struct ei_peer *p, struct judg
 	if (j->gw_valid || j->pl_valid) {
 		j->kind = PEER_ETCD;
 		j->list = j->gw_valid ? &p->members : &p->peer_members;
+		if (!list_of_set(cfg, j->list)) {
+			char names[300];
+
+			list_names(j->list, names, sizeof(names));
+			j->kind = PEER_FOREIGN;
+			snprintf(j->why, sizeof(j->why),
+				 "a foreign etcd answers at %s (%s): cluster %" PRIx64 " has no member of this set (%s)",
+				 p->host, p->addrs[0], j->list->cluster_id, names);
+		}
 		return;
 	}
 	if (st_valid) {
@@ -224,9 +268,11 @@ void ei_plan_describe_peer(const struct ei_config *cfg, const struct ei_facts *f
 {
 	struct judged j;
 
-	(void)cfg;
-	judge(f, p, &j);
+	judge(cfg, f, p, &j);
 	switch (j.kind) {
+	case PEER_FOREIGN:
+		snprintf(buf, len, "foreign: %s", j.why);
+		break;
 	case PEER_ETCD:
 		snprintf(buf, len, "etcd of cluster %" PRIx64 " (%zu members, from its %s)",
 			 j.list->cluster_id, j.list->n_members,
@@ -296,7 +342,7 @@ void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trus
 	for (size_t i = 0; i < f->n_peers && i < EI_MAX_PEERS; i++) {
 		char ignored[8];
 
-		valid[i] = ei_plan_gateway_valid(&f->peers[i], ignored, sizeof(ignored));
+		valid[i] = ei_plan_gateway_valid(f, &f->peers[i], ignored, sizeof(ignored));
 	}
 	/* A linearizable answer from etcd >= 3.5 went through raft: current (3.4 ignores
 	 * the field and answers locally, etcd-facts §1.3). */
@@ -444,56 +490,138 @@ static int bootstrap_list(const struct ei_config *cfg, const struct ei_member_li
 	return 1;
 }
 
-/* Every other peer of the set that DNS shows (the other initial members and every SRV
- * target) must vouch for a bootstrap. Returns 1 when all do; 0 with a WAIT, -1 with a
- * REFUSE written into out. */
+/* The set's extent: how many members it may have, so how many must vouch for a
+ * bootstrap. Never fewer than the initial size, the desired replica count (--replicas
+ * or the StatefulSet's spec.replicas), or the highest ordinal that an SRV answer or a
+ * member list shows; how says where the figure came from. */
+static unsigned set_extent(const struct ei_config *cfg, const struct evidence *e, char *how,
+			   size_t len)
+{
+	const struct ei_facts *f = e->f;
+	unsigned extent = cfg->initial_cluster_size, ordinal;
+
+	snprintf(how, len, "the initial cluster size %u", extent);
+	if ((f->replicas_source == EI_REPLICAS_FLAG || f->replicas_source == EI_REPLICAS_API) &&
+	    f->replicas > 0 && (unsigned long)f->replicas > extent) {
+		extent = (unsigned)f->replicas;
+		snprintf(how, len, "%s %u", f->replicas_source == EI_REPLICAS_FLAG ? "--replicas" : "the StatefulSet's spec.replicas", extent);
+	}
+	if (cfg->id.ordinal + 1 > extent) {
+		extent = cfg->id.ordinal + 1;
+		snprintf(how, len, "this pod's ordinal %u", cfg->id.ordinal);
+	}
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		const struct ei_member_list *lists[2] = { &p->members, &p->peer_members };
+
+		if (p->ordinal >= 0 && p->in_srv && (unsigned)p->ordinal + 1 > extent) {
+			extent = (unsigned)p->ordinal + 1;
+			snprintf(how, len, "%s in the SRV answer", p->host);
+		}
+		for (size_t k = 0; k < 2; k++) {
+			for (size_t m = 0; m < lists[k]->n_members; m++) {
+				const struct ei_member *mem = &lists[k]->members[m];
+				char host[EI_DNS_NAME_MAX];
+
+				for (size_t u = 0; u < mem->n_peer_urls; u++)
+					if (ei_url_host(mem->peer_urls[u], host, sizeof(host)) &&
+					    ei_identity_set_host(&cfg->id, host, &ordinal) &&
+					    ordinal + 1 > extent && ordinal < EI_MAX_PEERS) {
+						extent = ordinal + 1;
+						snprintf(how, len, "%s in %s's member list", host, p->host);
+					}
+			}
+		}
+	}
+	return extent;
+}
+
+/* The peer asked as ordinal i (its canonical name first), or NULL. */
+static const struct ei_peer *peer_of(const struct evidence *e, unsigned i, size_t *index)
+{
+	const struct ei_peer *found = NULL;
+
+	for (size_t k = 0; k < e->f->n_peers; k++) {
+		const struct ei_peer *p = &e->f->peers[k];
+
+		if (p->ordinal >= 0 && (unsigned)p->ordinal == i && (!found || found->from_list)) {
+			found = p;
+			*index = k;
+		}
+	}
+	return found;
+}
+
+/* What the evidence cannot cover, for the warn-level notice (plan.h). */
+static void set_notice(const struct ei_config *cfg, const struct evidence *e, struct ei_plan *out)
+{
+	const struct ei_facts *f = e->f;
+
+	if (f->replicas_source == EI_REPLICAS_NONE || f->replicas_source == EI_REPLICAS_API_DENIED)
+		ei_msg_add(out->notice, sizeof(out->notice), "; ",
+			   "the set's size is known only from --initial-cluster-size=%u (%s): if members at ordinal %u and above hold data, they are waited for only while DNS or a member list shows them. Tell etcd-init the size: let its service account get this StatefulSet (the manifests' Role) or pass --replicas N (REPLICAS)",
+			   cfg->initial_cluster_size,
+			   f->replicas_source == EI_REPLICAS_NONE ? (cfg->id.peer_host[0] ? "no --replicas; --peer-host mode has no Kubernetes API" : "no --replicas and no KUBERNETES_SERVICE_HOST") : f->replicas_error,
+			   cfg->initial_cluster_size);
+	if (f->n_srv_strangers)
+		ei_msg_add(out->notice, sizeof(out->notice), "; ",
+			   "SRV targets that are not names of this set are ignored, never asked: %s",
+			   f->srv_strangers);
+}
+
+/* Every other member of the set, to its extent (set_extent), must vouch for a
+ * bootstrap, and the SRV answer and the replica count must be known. Returns 1 when
+ * all do; 0 with a WAIT, -1 with a REFUSE written into out. */
 static int bootstrap_vouched(const struct ei_config *cfg, const struct evidence *e,
 			     struct ei_plan *out)
 {
 	const struct ei_facts *f = e->f;
-	char waits[1200] = "", refuse[600] = "";
+	char waits[1200] = "", refuse[600] = "", how[300], srv[EI_DNS_NAME_MAX];
+	unsigned extent = set_extent(cfg, e, how, sizeof(how));
 	size_t asked = 0;
 
-	for (size_t i = 0; i < f->n_peers; i++) {
-		const struct ei_peer *p = &f->peers[i];
-		const struct judged *j = &e->peer[i];
-		char why[300] = "";
+	/* A failed or empty SRV answer is no evidence that the set has no other member. */
+	if (!cfg->id.peer_host[0] && f->srv_status != EI_DNS_FOUND) {
+		ei_identity_srv_name(&cfg->id, strcmp(cfg->id.peer_scheme, "https") == 0, srv,
+				     sizeof(srv));
+		ei_msg_add(waits, sizeof(waits), "; ", "the SRV lookup of %s %s: the set's members are unknown", srv,
+			   f->srv_status == EI_DNS_NOTFOUND ? "found no records" : "failed (SERVFAIL, refused or timed out)");
+	}
+	if (f->replicas_source == EI_REPLICAS_API_FAILED)
+		ei_msg_add(waits, sizeof(waits), "; ", "the Kubernetes API did not tell the set's size: %s", f->replicas_error);
+	for (unsigned i = 0; i < extent; i++) {
+		const struct ei_peer *p;
+		const struct judged *j;
+		char why[300] = "", host[EI_DNS_NAME_MAX];
+		size_t k = 0;
 		int b;
 
-		if (p->from_list || (!p->initial && !p->in_srv) ||
-		    (p->ordinal >= 0 && (unsigned)p->ordinal == cfg->id.ordinal))
+		if (i == cfg->id.ordinal)
 			continue;
 		asked++;
+		if (!(p = peer_of(e, i, &k))) {
+			ei_identity_fqdn(&cfg->id, i, host, sizeof(host));
+			ei_msg_add(waits, sizeof(waits), "; ", "%s (ordinal %u, below the set's extent %u from %s) was not asked", host, i, extent, how);
+			continue;
+		}
+		j = &e->peer[k];
 		switch (j->kind) {
 		case PEER_INIT:
 			if (p->init.has_wal)
-				ei_msg_add(waits, sizeof(waits), "; ",
-					   "%s has a WAL%s: a cluster exists, waiting for "
-					   "its etcd",
-					   p->host,
-					   p->init.has_ids ? "" : " (unreadable metadata)");
+				ei_msg_add(waits, sizeof(waits), "; ", "%s has a WAL%s: a cluster exists, waiting for its etcd", p->host, p->init.has_ids ? "" : " (unreadable metadata)");
 			else if (p->init.initial_cluster_size != cfg->initial_cluster_size)
-				ei_msg_add(refuse, sizeof(refuse), "; ",
-					   "%s was started with --initial-cluster-size=%u, "
-					   "this pod with %u",
-					   p->host, p->init.initial_cluster_size,
-					   cfg->initial_cluster_size);
+				ei_msg_add(refuse, sizeof(refuse), "; ", "%s was started with --initial-cluster-size=%u, this pod with %u", p->host, p->init.initial_cluster_size, cfg->initial_cluster_size);
 			else if (strcmp(p->init.token, cfg->token) != 0)
-				ei_msg_add(refuse, sizeof(refuse), "; ",
-					   "%s was started with the cluster token %s, "
-					   "this pod with %s",
-					   p->host, p->init.token, cfg->token);
+				ei_msg_add(refuse, sizeof(refuse), "; ", "%s was started with the cluster token %s, this pod with %s", p->host, p->init.token, cfg->token);
 			break;
 		case PEER_ETCD:
 			b = bootstrap_list(cfg, j->list, why, sizeof(why));
 			if (b < 0)
-				ei_msg_add(refuse, sizeof(refuse), "; ", "etcd at %s: %s", p->host,
-					   why);
+				ei_msg_add(refuse, sizeof(refuse), "; ", "etcd at %s: %s", p->host, why);
 			else if (b == 0)
-				ei_msg_add(waits, sizeof(waits), "; ",
-					   "%s runs etcd of an existing cluster %" PRIx64, p->host,
-					   j->list->cluster_id);
+				ei_msg_add(waits, sizeof(waits), "; ", "%s runs etcd of an existing cluster %" PRIx64, p->host, j->list->cluster_id);
 			break;
+		case PEER_FOREIGN:
 		case PEER_UNKNOWN:
 		default:
 			ei_msg_add(waits, sizeof(waits), "; ", "%s: %s", p->host, j->why);
@@ -503,26 +631,15 @@ static int bootstrap_vouched(const struct ei_config *cfg, const struct evidence 
 	if (refuse[0]) {
 		out->action = EI_ACT_REFUSE;
 		out->refuse_code = EI_E_REFUSE;
-		snprintf(out->reason, sizeof(out->reason),
-			 "not bootstrapping: the peers disagree on the initial cluster, which etcd "
-			 "would "
-			 "turn into two clusters: %s. Give every pod the same "
-			 "--initial-cluster-size and "
-			 "--token",
-			 refuse);
+		snprintf(out->reason, sizeof(out->reason), "not bootstrapping: the peers disagree on the initial cluster, which etcd would turn into two clusters: %s. Give every pod the same --initial-cluster-size and --token", refuse);
 		return -1;
 	}
 	if (waits[0]) {
 		out->action = EI_ACT_WAIT;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "no WAL and no cluster answered; a bootstrap needs every other peer to say it "
-		    "has no WAL, and %s",
-		    waits);
+		snprintf(out->reason, sizeof(out->reason), "no WAL and no cluster answered; a bootstrap needs every other member of the set (%u, from %s) to say it has no WAL, and %s", extent, how, waits);
 		return 0;
 	}
-	snprintf(out->reason, sizeof(out->reason), "%zu other peer%s vouched", asked,
-		 asked == 1 ? "" : "s");
+	snprintf(out->reason, sizeof(out->reason), "%zu other member%s of the set (%u, from %s) vouched", asked, asked == 1 ? "" : "s", extent, how);
 	return 1;
 }
 
@@ -566,15 +683,9 @@ static bool quorum_lost(const struct ei_config *cfg, const struct evidence *e,
 	}
 	if (voters == 0 || have >= ei_plan_quorum(voters))
 		return false;
-	snprintf(
-	    alert, len,
-	    "quorum lost for good: of the %zu voters of cluster %" PRIx64 ", only %zu have their "
-	    "data (%s) and %zu lost it (%s); a quorum needs %zu. No automatic step is safe: "
-	    "restore "
-	    "the cluster from a snapshot (etcdutl snapshot restore), or start the member with the "
-	    "newest data with --force-new-cluster and let the others join it again",
-	    voters, v->cluster_id, have, with[0] ? with : "none", voters - have,
-	    without[0] ? without : "none", ei_plan_quorum(voters));
+	snprintf(alert, len, "quorum lost for good: of the %zu voters of cluster %" PRIx64 ", only %zu have their data (%s) and %zu lost it (%s); a quorum needs %zu. No automatic step is safe. To recover on the member with the newest data: kubectl exec <that pod> -- etcd-init force-new-cluster (a one-shot request on its volume, taken by its next start; restart the pod if its etcd runs), and the others join it by themselves; or restore a snapshot (etcdutl snapshot restore)",
+		 voters, v->cluster_id, have, with[0] ? with : "none", voters - have,
+		 without[0] ? without : "none", ei_plan_quorum(voters));
 	return true;
 }
 
@@ -592,6 +703,18 @@ static int wait_for_trust(const struct ei_config *cfg, const struct evidence *e,
 		 "%s needs a current member list of cluster %" PRIx64 ", and there is %s: waiting",
 		 step, v->cluster_id, v->trust);
 	return 0;
+}
+
+/* A change that needs a started voter to send it to (one that answered its gateway with
+ * the trusted list) and has none: wait (run.c sends changes only through plan.via_url). */
+static bool wait_for_via(const struct view *v, const char *step, struct ei_plan *out)
+{
+	if (v->via)
+		return false;
+	out->action = EI_ACT_WAIT;
+	snprintf(out->reason, sizeof(out->reason), "%s: the member list of cluster %" PRIx64 " is current (%s), but no started voter answered its gateway with it to send the change to: waiting",
+		 step, v->cluster_id, v->trust);
+	return true;
 }
 
 /* ---------------------------------------------------------------- the decision */
@@ -662,7 +785,58 @@ bool ei_plan_refuse_datadir(const struct ei_config *cfg, const struct ei_datadir
 	return false;
 }
 
-static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct ei_err *err)
+/* Whether the cluster that answers can be the one that removed us: its raft log must
+ * reach at least as far as our WAL's (a term as high as our last entry's, a commit index
+ * as high as ours), since every entry we committed is in that cluster's log. A cluster
+ * behind our WAL is a look-alike: a new cluster with the same IDs (they derive from the
+ * token and the peer URLs), bootstrapped by a member that lost its data. Returns 1 when
+ * it cannot be ours (alert and reason written), 0 when it can, -1 when its position or
+ * ours is unknown (reason written). */
+static int younger_than_wal(const struct evidence *e, const struct view *v, struct ei_plan *out)
+{
+	const struct ei_facts *f = e->f;
+	const struct ei_datadir_facts *d = &f->datadir;
+	uint64_t term = 0, index = 0;
+	const char *at = NULL;
+
+	if (!d->has_position) {
+		snprintf(out->reason, sizeof(out->reason), "member %" PRIx64 " (our WAL) is not in the member list of cluster %" PRIx64 ", but how far our WAL reaches is unknown (%s): not moving data aside without comparing it with the cluster's raft log. Move %s aside by hand if it is stale",
+			 d->member_id, v->cluster_id, d->position_error[0] ? d->position_error : "no readable segment", d->wal_dir);
+		return -1;
+	}
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		const struct judged *j = &e->peer[i];
+
+		if (j->kind != PEER_ETCD || j->list->cluster_id != v->cluster_id)
+			continue;
+		if (j->gw_valid && p->members.raft_term > term)
+			term = p->members.raft_term;
+		if (p->raft.outcome == EI_OUTCOME_VALID && p->raft_status.cluster_id == v->cluster_id) {
+			if (p->raft_status.raft_term > term)
+				term = p->raft_status.raft_term;
+			if (p->raft_status.raft_index > index) {
+				index = p->raft_status.raft_index;
+				at = p->host;
+			}
+		}
+	}
+	if (!index) {
+		snprintf(out->reason, sizeof(out->reason), "member %" PRIx64 " (our WAL, term %" PRIu64 ", commit index %" PRIu64 ") is not in the member list of cluster %" PRIx64 ", but no member of that cluster told its raft index (maintenance status): not moving data aside before comparing",
+			 d->member_id, d->position.term, d->position.commit, v->cluster_id);
+		return -1;
+	}
+	if ((term && term < d->position.term) || index < d->position.commit) {
+		snprintf(out->alert, sizeof(out->alert), "cluster %" PRIx64 " is younger than this member's data: its raft log reaches term %" PRIu64 ", index %" PRIu64 " (highest from %s), our WAL (member %" PRIx64 ") term %" PRIu64 ", commit index %" PRIu64 ". It cannot be the cluster that removed us: it is a look-alike (same IDs), bootstrapped anew by a member that lost its data. Our data is NOT moved aside. Restore from the member with the newest data (this pod's, or another member's WAL): stop the look-alike, and run etcd-init force-new-cluster in the pod with the newest data",
+			 v->cluster_id, term, index, at ? at : "-", d->member_id, d->position.term, d->position.commit);
+		snprintf(out->reason, sizeof(out->reason), "%s", out->alert);
+		return 1;
+	}
+	return 0;
+}
+
+static int decide_with_wal(const struct ei_config *cfg, const struct evidence *e,
+			   struct ei_plan *out, struct ei_err *err)
 {
 	const struct ei_facts *f = e->f;
 	const struct ei_datadir_facts *d = &f->datadir;
@@ -672,6 +846,20 @@ static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct
 	struct view v;
 	bool ours = false;
 
+	if (d->force_request && n_ids <= 1 && d->has_metadata &&
+	    (n_ids == 0 || ids[0] == d->cluster_id)) {
+		if (n_ids == 1)
+			view_of(e, ids[0], &v);
+		if (n_ids == 0 || !v.trusted) {
+			out->action = EI_ACT_RESTART;
+			out->force_new_cluster = true;
+			snprintf(out->reason, sizeof(out->reason), "the data dir has a WAL of member %" PRIx64 " and the one-shot request of etcd-init force-new-cluster, and %s: starting etcd with --force-new-cluster, a one-member cluster with this data (the request is consumed now); the other members then join it",
+				 d->member_id, n_ids == 0 ? "no member answered" : v.trust);
+			return 0;
+		}
+		snprintf(out->notice, sizeof(out->notice), "the force-new-cluster request on this volume is not taken: cluster %" PRIx64 " has a current member list (%s), its quorum is alive. The request is dropped when etcd starts",
+			 v.cluster_id, v.trust);
+	}
 	if (n_ids == 0) {
 		out->action = EI_ACT_RESTART;
 		snprintf(
@@ -751,6 +939,11 @@ static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct
 			 ours_m->is_learner ? "; a learner: promote it once caught up" : "");
 		return set_self(out, ours_m, err);
 	}
+	if (younger_than_wal(e, &v, out) != 0) {
+		out->action = EI_ACT_WAIT;
+		return 0;
+	}
+	(void)cfg;
 	out->action = EI_ACT_REJOIN;
 	snprintf(out->reason, sizeof(out->reason),
 		 "the WAL is of member %" PRIx64 " of this cluster (%" PRIx64
@@ -796,6 +989,8 @@ static int decide_by_name(const struct ei_config *cfg, const struct evidence *e,
 	}
 	if (!v->trusted)
 		return wait_for_trust(cfg, e, v, "replacing our old member", out), 1;
+	if (wait_for_via(v, "replacing our old member", out))
+		return 1;
 	out->action = EI_ACT_REPLACE;
 	out->remove_id = m->id;
 	set_via(out, v);
@@ -868,6 +1063,8 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 	if (by_url) {
 		if (!v->trusted)
 			return wait_for_trust(cfg, e, v, "replacing our old member", out);
+		if (wait_for_via(v, "replacing our old member", out))
+			return 0;
 		out->action = EI_ACT_REPLACE;
 		out->remove_id = by_url->id;
 		set_via(out, v);
@@ -885,6 +1082,8 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 		return r < 0 ? r : 0;
 	if (!v->trusted)
 		return wait_for_trust(cfg, e, v, "adding ourselves", out);
+	if (wait_for_via(v, "adding ourselves", out))
+		return 0;
 	if (!peer_hosts_resolve(e->f, v->list, missing, sizeof(missing))) {
 		out->action = EI_ACT_WAIT;
 		snprintf(
@@ -911,7 +1110,7 @@ static int decide_without_wal(const struct ei_config *cfg, const struct evidence
 {
 	uint64_t ids[EI_MAX_PEERS];
 	size_t n_ids = cluster_ids(e, ids, EI_MAX_PEERS);
-	char self_url[EI_URL_MAX], why[400] = "", vouched[200];
+	char self_url[EI_URL_MAX], why[400] = "", vouched[600];
 	struct view v;
 	int b, r;
 
@@ -942,7 +1141,7 @@ static int decide_without_wal(const struct ei_config *cfg, const struct evidence
 		snprintf(out->reason, sizeof(out->reason),
 			 "no WAL, ordinal %u is below the initial cluster size %u, no cluster "
 			 "answered and "
-			 "every other peer said it has no WAL and the same size and token (%s): "
+			 "every other member of the set said it has no WAL and the same size and token (%s): "
 			 "bootstrapping a new cluster",
 			 cfg->id.ordinal, cfg->initial_cluster_size, vouched);
 		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
@@ -995,11 +1194,15 @@ int ei_plan_decide(const struct ei_config *cfg, const struct ei_facts *facts, st
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	e->f = facts;
 	for (size_t i = 0; i < facts->n_peers; i++)
-		judge(facts, &facts->peers[i], &e->peer[i]);
+		judge(cfg, facts, &facts->peers[i], &e->peer[i]);
 	if (facts->datadir.has_wal)
-		r = decide_with_wal(e, out, err);
+		r = decide_with_wal(cfg, e, out, err);
 	else
 		r = decide_without_wal(cfg, e, out, err);
+	set_notice(cfg, e, out);
+	for (size_t i = 0; i < facts->n_peers && !out->alert[0]; i++)
+		if (e->peer[i].kind == PEER_FOREIGN)
+			snprintf(out->alert, sizeof(out->alert), "%s: never joined, never added to. A stale DNS record, a reused pod IP or another project's etcd on this network: check what answers at that address", e->peer[i].why);
 	free(e);
 	if (r == EI_E_NOMEM)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");

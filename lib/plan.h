@@ -45,6 +45,7 @@ struct ei_plan {
 	uint64_t remove_id;              /* REPLACE: the member to remove */
 	bool add_as_learner;             /* JOIN */
 	bool promote_after_start;        /* we are (or will be) a learner */
+	bool force_new_cluster;          /* RESTART: the one-shot request (forcereq.h) is taken */
 	/* RESTART needs no initial cluster; BOOTSTRAP, START_EXISTING (and JOIN, once the
 	 * add has been made) need one: "name=peerURL,..." */
 	char *initial_cluster;           /* malloc'd or NULL */
@@ -53,9 +54,13 @@ struct ei_plan {
 	 * send the change to (its client URL and pin, http.h). */
 	char via_url[EI_URL_MAX];
 	char via_pin[EI_PIN_MAX];
-	/* A state no automatic step can leave (quorum lost with data gone), said once at
-	 * error level by the caller; "" otherwise. */
+	/* A state no automatic step can leave (quorum lost with data gone, a cluster
+	 * younger than our WAL, a foreign cluster at a peer's address), said once at error
+	 * level by the caller; "" otherwise. */
 	char alert[1024];
+	/* What the evidence cannot cover, said once at warn level by the caller (the
+	 * set's extent known only from the initial size; SRV targets of other sets). */
+	char notice[1024];
 };
 
 /* Decide. cfg gives identity and settings, facts what was observed.
@@ -91,9 +96,12 @@ struct ei_trust {
 void ei_plan_trust(const struct ei_facts *f, uint64_t cluster_id, struct ei_trust *out);
 
 /* Whether a peer's gateway member list is evidence: a 2xx answer with a non-zero cluster
- * ID and a member, served by a member in it. why is set only when an answer came and is
- * not evidence (ei_answer_describe says what happened otherwise). */
-bool ei_plan_gateway_valid(const struct ei_peer *p, char *why, size_t len);
+ * ID and a member, served by a member in it whose peer URL is the peer asked (the same
+ * URL, or one whose host resolves to the address asked, on the same port). why is set
+ * only when an answer came and is not evidence (ei_answer_describe says what happened
+ * otherwise). */
+bool ei_plan_gateway_valid(const struct ei_facts *f, const struct ei_peer *p, char *why,
+			   size_t len);
 
 /* Raft's majority of a voter count, and the voters of a list (learners do not vote). */
 size_t ei_plan_quorum(size_t voters);

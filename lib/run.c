@@ -20,6 +20,7 @@
 #include "exec.h"
 #include "failpoint.h"
 #include "flags.h"
+#include "forcereq.h"
 #include "gather.h"
 #include "log.h"
 #include "plan.h"
@@ -43,6 +44,7 @@ struct run {
 	int backoff_ms;
 	char last_wait[1536];           /* the reason of the last wait, for the timeout message */
 	char last_alert[1024];
+	char last_notice[1024];
 };
 
 static int backoff(struct run *r, const char *what, struct ei_err *err)
@@ -83,10 +85,8 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 	free(json);
 }
 
-/* What etcd's gateway answers to a client certificate with a CommonName when auth is
- * on (etcd-facts §1.6). etcdclient.c then asks over gRPC, where etcd takes the CN as the
- * user; this answer reaches a decision only when it could not (no HTTP/2 in libcurl). */
-#define GATEWAY_CN_REFUSAL "CommonName of client sending a request against gateway"
+/* What to do when etcd's gateway refuses our client certificate's CommonName (auth
+ * on, etcd-facts §1.6) and etcdclient.c could not ask over gRPC instead. */
 #define GATEWAY_CN_ADVICE                                                                    \
 	"etcd auth is enabled and etcd's JSON gateway refuses a client certificate that has a " \
 	"CommonName; etcd-init asks over gRPC then, but this libcurl has no HTTP/2: use a "    \
@@ -94,12 +94,13 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 	"(ETCDCTL_CERT, ETCDCTL_KEY) and root's password (--auth-user root, "                    \
 	"--auth-password-file)"
 
-/* A membership change refused for auth reasons: for good (exit 4), saying what to set. */
-static int auth_failed(struct run *r, struct ei_err *err)
+/* A membership change refused for auth reasons (failure, from the classified answer):
+ * for good (exit 4), saying what to set. */
+static int auth_failed(struct run *r, enum ei_etcd_failure failure, struct ei_err *err)
 {
 	const struct ei_config *cfg = r->cfg;
 
-	if (strstr(r->last_wait, GATEWAY_CN_REFUSAL))
+	if (failure == EI_ETCD_FAIL_CN_REFUSED)
 		return ei_err_set(err, EI_E_CLUSTER, "%s: %s", r->last_wait, GATEWAY_CN_ADVICE);
 	if (!cfg->auth_user[0])
 		return ei_err_set(err, EI_E_CLUSTER,
@@ -124,24 +125,21 @@ static int check_auth(struct run *r, struct ei_err *err)
 	return why ? ei_err_set(err, EI_E_CLUSTER, "%s", why) : 0;
 }
 
-/* A wait that cannot end: the members refuse their member list to a client without
- * credentials (auth enabled, etcd >= 3.4.42/3.5.28/3.6.9), and none are configured. */
+/* A wait that cannot end, read from the classified answers: the members refuse their
+ * member list to a client without credentials (auth enabled, etcd >= 3.4.42/3.5.28/
+ * 3.6.9) and none are configured, or the gateway refuses our certificate's CN and
+ * gRPC could not be used. */
 static int check_auth_missing(struct run *r, const struct ei_facts *f, struct ei_err *err)
 {
 	for (size_t i = 0; i < f->n_peers; i++) {
 		const struct ei_answer *a = &f->peers[i].list;
 
-		if (a->outcome == EI_OUTCOME_HTTP_ERROR && strstr(a->detail, GATEWAY_CN_REFUSAL))
+		if (a->outcome != EI_OUTCOME_HTTP_ERROR)
+			continue;
+		if (a->failure == EI_ETCD_FAIL_CN_REFUSED)
 			return ei_err_set(err, EI_E_CLUSTER, "%s: %s: %s", f->peers[i].host,
 					  a->detail, GATEWAY_CN_ADVICE);
-	}
-	if (r->cfg->auth_user[0])
-		return 0;
-	for (size_t i = 0; i < f->n_peers; i++) {
-		const struct ei_answer *a = &f->peers[i].list;
-
-		if (a->outcome == EI_OUTCOME_HTTP_ERROR && a->failure == EI_ETCD_FAIL_AUTH &&
-		    strstr(a->detail, "user name is empty"))
+		if (a->failure == EI_ETCD_FAIL_NO_CREDENTIALS && !r->cfg->auth_user[0])
 			return ei_err_set(err, EI_E_CLUSTER,
 					  "%s refuses its member list without credentials (%s): etcd "
 					  "auth is enabled in this cluster: set --auth-user root and "
@@ -279,8 +277,8 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 		 plan->remove_id, res.message, ei_etcd_failure_name(res.failure));
 	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=%s",
 		    plan->remove_id, ei_etcd_failure_name(res.failure), res.message);
-	if (res.failure == EI_ETCD_FAIL_AUTH)
-		return auth_failed(r, err);
+	if (ei_etcd_failure_is_auth(res.failure))
+		return auth_failed(r, res.failure, err);
 	return backoff(r, r->last_wait, err);
 }
 
@@ -334,8 +332,8 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 		rc = ei_loop_sleep(r->loop, 500, err);
 		return rc < 0 ? rc : 0;
 	}
-	if (res.failure == EI_ETCD_FAIL_AUTH)
-		return auth_failed(r, err);
+	if (ei_etcd_failure_is_auth(res.failure))
+		return auth_failed(r, res.failure, err);
 	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS)
 		ei_log_info("another learner is catching up; waiting for it to be promoted",
 			    "message=%s", res.message);
@@ -427,6 +425,14 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		rc = ei_datadir_mark_first_start(cfg->data_dir, err);
 	else if (f->datadir.first_start_marker)
 		rc = ei_datadir_clear_first_start(cfg->data_dir, err);
+	/* The one-shot force-new-cluster request (forcereq.h) happens once: it is gone
+	 * whenever etcd starts, taken or not (a request left behind would turn a later
+	 * start without quorum into a second cluster). */
+	if (rc == 0 && f->datadir.force_request) {
+		ei_log_info(plan->force_new_cluster ? "force-new-cluster request taken: consuming it before etcd starts with it" : "force-new-cluster request not taken: dropping it as etcd starts",
+			    "data_dir=%s", cfg->data_dir);
+		rc = ei_forcereq_consume(cfg->data_dir, err);
+	}
 	if (rc < 0) {
 		ei_flags_free(&cmd);
 		return rc;
@@ -591,6 +597,9 @@ static void log_decision(struct run *r, const struct ei_facts *f, const struct e
 	if (plan->alert[0] && strcmp(plan->alert, r->last_alert) != 0)
 		ei_log_error("no automatic step can restore this cluster", "detail=%s", plan->alert);
 	snprintf(r->last_alert, sizeof(r->last_alert), "%s", plan->alert);
+	if (plan->notice[0] && strcmp(plan->notice, r->last_notice) != 0)
+		ei_log_warn("what the evidence cannot cover", "detail=%s", plan->notice);
+	snprintf(r->last_notice, sizeof(r->last_notice), "%s", plan->notice);
 }
 
 static int run_loop(struct run *r, struct ei_err *err)

@@ -21,7 +21,7 @@
 #define WAL_MAX_HEAD_RECORDS 16
 
 /* wal.go: MetadataType = iota + 1, EntryType, StateType, CrcType, SnapshotType. */
-enum { WAL_METADATA_TYPE = 1, WAL_CRC_TYPE = 4 };
+enum { WAL_METADATA_TYPE = 1, WAL_ENTRY_TYPE = 2, WAL_STATE_TYPE = 3, WAL_CRC_TYPE = 4, WAL_SNAPSHOT_TYPE = 5 };
 
 /* Protobuf wire types (protobuf encoding spec). */
 enum { PB_VARINT = 0, PB_I64 = 1, PB_LEN = 2, PB_I32 = 5 };
@@ -282,3 +282,102 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 			  WAL_MAX_HEAD_RECORDS);
 }
 
+
+/* Varint fields a and b of a message (0 when absent; last value wins). */
+static int two_varints(const unsigned char *p, size_t len, uint64_t fa, uint64_t *a, uint64_t fb,
+		       uint64_t *b)
+{
+	struct pb_reader r = {p, len, 0};
+	const char *why = NULL;
+
+	*a = *b = 0;
+	while (r.off < r.len) {
+		uint64_t field, val;
+		unsigned wire;
+		const unsigned char *data;
+		size_t dlen;
+
+		if (pb_field(&r, &field, &wire, &val, &data, &dlen, &why) < 0)
+			return -1;
+		if ((field == fa || field == fb) && wire != PB_VARINT)
+			return -1;
+		if (field == fa)
+			*a = val;
+		else if (field == fb)
+			*b = val;
+	}
+	return 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+int ei_wal_scan_position(const unsigned char *buf, size_t len, struct ei_wal_position *out,
+			 struct ei_err *err)
+{
+	uint32_t rolling = 0;
+	size_t off = 0;
+	bool head = false;
+
+	memset(out, 0, sizeof(*out));
+	while (len - off >= 8) {
+		uint64_t word = 0, rec_bytes, pad = 0, a, b;
+		struct wal_record rec;
+		const char *why = NULL;
+
+		for (int i = 7; i >= 0; i--)
+			word = word << 8 | buf[off + (size_t)i];
+		if (word == 0)
+			break;
+		rec_bytes = word & ((UINT64_C(1) << 56) - 1);
+		if (word >> 63)
+			pad = (word >> 56) & 7;
+		if (rec_bytes > len - off - 8 || pad > len - off - 8 - rec_bytes)
+			break;
+		if (wal_record_decode(buf + off + 8, (size_t)rec_bytes, &rec, &why) < 0)
+			break;
+		off += 8 + (size_t)(rec_bytes + pad);
+		if (rec.type == WAL_CRC_TYPE) {
+			rolling = rec.crc;
+			out->records++;
+			continue;
+		}
+		rolling = crc32c_update(rolling, rec.data, rec.data_len);
+		if (rec.crc != rolling)
+			break;
+		out->records++;
+		switch (rec.type) {
+		case WAL_METADATA_TYPE:
+			head = true;
+			break;
+		case WAL_ENTRY_TYPE:
+			/* raftpb.Entry: Term = 2, Index = 3. */
+			if (two_varints(rec.data, rec.data_len, 2, &a, 3, &b) == 0) {
+				out->term = max_u64(out->term, a);
+				out->index = b;
+			}
+			break;
+		case WAL_STATE_TYPE:
+			/* raftpb.HardState: commit = 3 (its term = 1 is not evidence). */
+			if (two_varints(rec.data, rec.data_len, 1, &a, 3, &b) == 0)
+				out->commit = max_u64(out->commit, b);
+			break;
+		case WAL_SNAPSHOT_TYPE:
+			/* walpb.Snapshot: index = 1, term = 2; a snapshot is committed. */
+			if (two_varints(rec.data, rec.data_len, 1, &a, 2, &b) == 0) {
+				out->term = max_u64(out->term, b);
+				out->commit = max_u64(out->commit, a);
+				if (a > out->index)
+					out->index = a;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (!head)
+		return ei_err_set(err, EI_E_PARSE, "the WAL segment's head (CRC and metadata records) could not be read");
+	return 0;
+}

@@ -481,7 +481,7 @@ static void test_classify(void)
 	    {503, "etcdserver: leader changed", EI_ETCD_FAIL_UNHEALTHY},
 	    {503, "etcdserver: rpc not supported for learner", EI_ETCD_FAIL_LEARNER_RPC},
 	    {400, "etcdserver: rpc not supported for learner", EI_ETCD_FAIL_LEARNER_RPC},
-	    {400, "etcdserver: user name is empty", EI_ETCD_FAIL_AUTH},
+	    {400, "etcdserver: user name is empty", EI_ETCD_FAIL_NO_CREDENTIALS},
 	    {401, "etcdserver: invalid auth token", EI_ETCD_FAIL_AUTH},
 	    {403, "etcdserver: permission denied", EI_ETCD_FAIL_AUTH},
 	    {400, "etcdserver: authentication failed, invalid user ID or password",
@@ -489,7 +489,7 @@ static void test_classify(void)
 	    {400,
 	     "CommonName of client sending a request against gateway will be ignored and not used "
 	     "as expected",
-	     EI_ETCD_FAIL_AUTH},
+	     EI_ETCD_FAIL_CN_REFUSED},
 	    {504, "context deadline exceeded", EI_ETCD_FAIL_UNHEALTHY},
 	    {401, "something else", EI_ETCD_FAIL_AUTH},
 	    {403, NULL, EI_ETCD_FAIL_AUTH},

@@ -109,6 +109,12 @@ static void build(struct fixture *x, const struct ei_config *cfg, const struct p
 		case K_ETCD34:
 			p->list.outcome = EI_OUTCOME_VALID;
 			make_list(&p->members, cluster, 0xa0 + o, list, n_list);
+			p->members.raft_term = 5;
+			p->raft.outcome = EI_OUTCOME_VALID;
+			p->raft_status.cluster_id = cluster;
+			p->raft_status.member_id = 0xa0 + o;
+			p->raft_status.raft_term = 5;
+			p->raft_status.raft_index = 100;
 			p->linearizable = true;
 			p->version.outcome = EI_OUTCOME_VALID;
 			strcpy(p->server_version, ps[i].kind == K_ETCD ? "3.5.17" : "3.4.23");
@@ -287,7 +293,7 @@ static const struct row rows[] = {
 	/* Without a WAL, nobody has a cluster: the handshake. */
 	{ "no WAL, every peer vouches: bootstrap", "etcd-0", 3, false, false, false, 0, 0,
 	  PEERS({ 1, K_INIT, true }, { 2, K_INIT, true }), NOLIST,
-	  EI_ACT_BOOTSTRAP, IC3, 0, false, "2 other peers vouched", NULL },
+	  EI_ACT_BOOTSTRAP, IC3, 0, false, "2 other members of the set (3, from the initial cluster size 3) vouched", NULL },
 	{ "no WAL, a peer refuses: wait and name it", "etcd-0", 3, false, false, false, 0, 0,
 	  PEERS({ 1, K_INIT }, { 2, K_REFUSED }), NOLIST,
 	  EI_ACT_WAIT, NULL, 0, false, "etcd-2.etcd.ns.svc.cluster.local: status refused", NULL },
@@ -317,7 +323,7 @@ static const struct row rows[] = {
 	  EI_ACT_WAIT, NULL, 0, false, "etcd-1.etcd.ns.svc.cluster.local: status refused", NULL },
 	{ "no WAL, size 1, nobody else in DNS: bootstrap", "etcd-0", 1, false, false, false, 0, 0,
 	  NULL, 0, NOLIST,
-	  EI_ACT_BOOTSTRAP, "etcd-0=" P(0), 0, false, "0 other peers vouched", NULL },
+	  EI_ACT_BOOTSTRAP, "etcd-0=" P(0), 0, false, "0 other members of the set (1, from the initial cluster size 1) vouched", NULL },
 	{ "no WAL, ordinal >= size, nobody answers: wait, never bootstrap", "etcd-3", 3, false,
 	  false, false, 0, 0, PEERS({ 0, K_INIT }, { 1, K_INIT }, { 2, K_INIT }), NOLIST,
 	  EI_ACT_WAIT, NULL, 0, false, "never bootstraps", NULL },
@@ -482,7 +488,7 @@ static void special_cases(void)
 	build(&x, &cfg, PEERS({ 1, K_INIT }, { 2, K_ETCD_PEER }), LIST(healthy3), 0xc1);
 	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_WAIT && strstr(plan.alert, "quorum lost") &&
 		       strstr(plan.alert, "only 1 have their data (etcd-2)") &&
-		       strstr(plan.alert, "--force-new-cluster"),
+		       strstr(plan.alert, "etcd-init force-new-cluster"),
 	       "two of three volumes lost: quorum lost, said (%s)", plan.alert);
 	ei_plan_free(&plan);
 	unbuild(&x);
