@@ -68,6 +68,8 @@ modes=(
 	toomany 'member list malformed: .*(members|JSON values)'
 	deep 'status malformed: .*nested'
 	liar 'etcd-init status of etcd-1 .*answered at http://etcd-2\.'
+	dupes 'member list malformed: .*same ID 5.*peer API malformed: .*same ID 5'
+	inject "member list malformed: .*holds a ',' or '='.*peer API malformed"
 )
 for ((i = 0; i < ${#modes[@]}; i += 2)); do
 	mode=${modes[i]} want=${modes[i + 1]}

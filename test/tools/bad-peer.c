@@ -20,6 +20,9 @@
  *   toomany     200 member lists of 10 000 members (the status path: 404, as etcd does)
  *   deep        200 JSON nested 10 000 levels
  *   liar        200 etcd-init status (no WAL) whose name and peer_url are another host's
+ *   dupes       200 member lists (gateway and peer API) with two members of one ID
+ *   inject      200 member lists whose member name holds ",etcd-9=http://..." (it would
+ *               add an entry to --initial-cluster)
  * Status documents use HOSTNAME, SERVICE_NAME and K8S_NAMESPACE, as set in a pod.
  * One line per connection on stderr when it ends. SIGTERM or SIGINT: exit 0.
  */
@@ -57,7 +60,8 @@ struct conn {
 };
 
 static const char *const modes[] = { "refuse", "silent", "drip", "reset", "close", "http500",
-	"redirect", "tls", "garbage", "empty", "huge", "wrongtypes", "toomany", "deep", "liar" };
+	"redirect", "tls", "garbage", "empty", "huge", "wrongtypes", "toomany", "deep", "liar",
+	"dupes", "inject" };
 static const char *mode = "", *liar_host = "etcd-1.etcd.ns.svc.cluster.local";
 static volatile sig_atomic_t stop;
 static struct conn conns[MAX_CONNS];
@@ -152,6 +156,28 @@ static void respond(struct conn *c, const char *path)
 	} else if (IS("deep")) {
 		for (int i = 0; i < 2 * DEEP; i++)
 			fputc(i < DEEP ? '[' : ']', f);
+	} else if (IS("dupes") || IS("inject")) {
+		/* A list that is valid but for the one fault: served by a member in it, at
+		 * this pod's canonical peer URL. */
+		const char *name2 = IS("dupes") ? "etcd-9" : "etcd-2,etcd-9=http://10.0.0.1:2380";
+		unsigned id2 = IS("dupes") ? 5 : 6;
+
+		if (is_list)
+			fprintf(f, "{\"header\":{\"cluster_id\":\"1234\",\"member_id\":\"5\",\"raft_term\":\"2\"},"
+				"\"members\":[{\"ID\":\"5\",\"name\":\"%s\",\"peerURLs\":[\"http://%s:2380\"],"
+				"\"clientURLs\":[\"http://%s:2379\"]},{\"ID\":\"%u\",\"name\":\"%s\","
+				"\"peerURLs\":[\"http://10.0.0.1:2381\"],\"clientURLs\":[\"http://10.0.0.1:2379\"]}]}",
+				env_or("HOSTNAME", "etcd-2"), self, self, id2, name2);
+		else if (is_peer_list)
+			fprintf(f, "[{\"id\":5,\"name\":\"%s\",\"peerURLs\":[\"http://%s:2380\"],"
+				"\"clientURLs\":[\"http://%s:2379\"]},{\"id\":%u,\"name\":\"%s\","
+				"\"peerURLs\":[\"http://10.0.0.1:2381\"],\"clientURLs\":[\"http://10.0.0.1:2379\"]}]",
+				env_or("HOSTNAME", "etcd-2"), self, self, id2, name2);
+		else if (is_version)
+			fputs("{\"etcdserver\":\"3.5.0\",\"etcdcluster\":\"3.5.0\"}", f);
+		else
+			status = "404 Not Found";
+		extra = is_peer_list ? "X-Etcd-Cluster-ID: 4d2\r\n" : "";
 	} else if (IS("liar")) {
 		if (is_status)
 			status_doc(f, liar_host);
