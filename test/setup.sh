@@ -18,7 +18,7 @@ set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc libc6-dev libc-ares-dev libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev libgnutls28-dev
 	libssl-dev iptables unbound etcd-server etcd-client iproute2 procps psmisc curl openssl jq bind9-dnsutils
-	shellcheck yamllint docker.io docker-compose debootstrap)
+	shellcheck yamllint docker.io docker-compose debootstrap clang libclang-rt-14-dev)
 # Services these packages would start and enable on a systemd machine: a system etcd on
 # 127.0.0.1:2379 and a system unbound, which nothing here uses (the tests run their own,
 # in their own network namespaces). Installed with policy-rc.d saying "do not start",
