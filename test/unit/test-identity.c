@@ -1,6 +1,80 @@
-/* Unit tests for lib/identity.c: names, ordinals, canonical URLs. */
+/* Unit tests for lib/identity.c: names, ordinals, canonical URLs, the names of this set. */
 #include "identity.h"
 #include "tap.h"
+
+/* ei_identity_set_host: the names of this set's members, as a member URL spells them:
+ * the peer host, or a leading part of it that the pod's search list completes. */
+static void test_set_host(void)
+{
+	static const struct {
+		const char *peer_host; /* the --peer-host template, "" for the StatefulSet's */
+		const char *host;
+		int ok;
+		unsigned ordinal;
+	} cases[] = {
+		{ "", "etcd-0.etcd.ns.svc.cluster.local", 1, 0 },
+		{ "", "etcd-12.etcd.ns.svc.cluster.local", 1, 12 },
+		{ "", "etcd-3.etcd.ns.svc.cluster.local.", 1, 3 },
+		{ "", "etcd-0.etcd", 1, 0 },
+		{ "", "etcd-7.etcd", 1, 7 },
+		{ "", "etcd-0.etcd.ns", 1, 0 },
+		{ "", "etcd-0.etcd.ns.svc", 1, 0 },
+		{ "", "etcd-99999.etcd.ns.svc", 1, 99999 },
+		{ "", "etcd-0.other", 0, 0 },
+		{ "", "etcd-0.other.ns.svc.cluster.local", 0, 0 },
+		{ "", "etcd-0.etcd.ns2", 0, 0 },
+		{ "", "etcd-0.etcd.ns2.svc.cluster.local", 0, 0 },
+		{ "", "etcd-0.etcd.n", 0, 0 },
+		{ "", "etcd-0.etcdx", 0, 0 },
+		{ "", "etcd-0.etcd.ns.svc.cluster.local.x", 0, 0 },
+		{ "", "etcd-00.etcd", 0, 0 },
+		{ "", "etcd-01.etcd.ns.svc.cluster.local", 0, 0 },
+		{ "", "etcd-100000.etcd", 0, 0 },
+		{ "", "etcd-.etcd", 0, 0 },
+		{ "", "etcd-1a.etcd", 0, 0 },
+		{ "", "etcdx-0.etcd", 0, 0 },
+		{ "", "xetcd-0.etcd", 0, 0 },
+		{ "", "my-etcd-0.etcd", 0, 0 },
+		{ "", "10.0.0.1", 0, 0 },
+		{ "", "fd00::1", 0, 0 },
+		{ "", "etcd-0.etcd.", 0, 0 }, /* absolute: no search list completes it */
+		{ "", "etcd-0.etcd.ns.", 0, 0 },
+		{ "", "", 0, 0 },
+		/* --peer-host: the template's host. */
+		{ "{name}", "etcd-2", 1, 2 },
+		{ "{name}", "etcd-2.", 1, 2 },
+		{ "{name}", "etcd-2.etcd.ns.svc.cluster.local", 0, 0 },
+		{ "{name}", "etcd-2.etcd", 0, 0 },
+		{ "{name}", "etcd-02", 0, 0 },
+		{ "{name}", "etcdx-2", 0, 0 },
+		{ "{name}", "10.0.0.12", 0, 0 },
+		{ "{name}.db.example", "etcd-4.db.example", 1, 4 },
+		{ "{name}.db.example", "etcd-4.db.example.", 1, 4 },
+		{ "{name}.db.example", "etcd-4.etcd.ns.svc.cluster.local", 0, 0 },
+		{ "{name}.db.example", "etcd-4.db.other", 0, 0 },
+		{ "{name}.db.example", "etcd-4.db.examplex", 0, 0 },
+		{ "{name}.db.example", "etcd-4.db.example.org", 0, 0 },
+	};
+	struct ei_identity id = { .set = "etcd", .ordinal = 1, .service = "etcd", .ns = "ns",
+				  .domain = "cluster.local", .client_scheme = "http",
+				  .peer_scheme = "http", .client_port = 2379, .peer_port = 2380 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned ord = 12345;
+		bool r;
+		const char *with = cases[i].peer_host[0] ? " with --peer-host=" : "";
+
+		snprintf(id.peer_host, sizeof(id.peer_host), "%s", cases[i].peer_host);
+		r = ei_identity_set_host(&id, cases[i].host, &ord);
+		if (cases[i].ok)
+			tap_ok(r && ord == cases[i].ordinal,
+			       "set host%s%s: \"%s\" is ordinal %u (got %u)", with,
+			       cases[i].peer_host, cases[i].host, cases[i].ordinal, ord);
+		else
+			tap_ok(!r && ord == 12345, "set host%s%s: \"%s\" is not of this set", with,
+			       cases[i].peer_host, cases[i].host);
+	}
+}
 
 int main(void)
 {
@@ -178,5 +252,6 @@ int main(void)
 			       "address %s: %s", addrs[i].addr, addrs[i].why ? addrs[i].why : "a peer's");
 		}
 	}
+	test_set_host();
 	return tap_done();
 }

@@ -18,6 +18,8 @@ enum kind {
 	K_ETCD,    /* etcd 3.5 answers the gateway with the list, linearizable */
 	K_ETCD34,  /* etcd 3.4: the same list, answered locally */
 	K_BAD,     /* a 200 with a list without a cluster ID (not evidence) */
+	K_AS0,     /* answers as etcd-0 (a0), whose peer URL is not this address: a stale
+		    * record or a reused pod IP (not evidence) */
 };
 
 struct peer_spec {
@@ -47,7 +49,8 @@ static void build(struct fixture *x, const struct ei_config *cfg, const struct p
 		if (ps[i].kind == K_REFUSED)
 			continue;
 		p->list.outcome = EI_OUTCOME_VALID;
-		make_list(&p->members, ps[i].kind == K_BAD ? 0 : cluster, 0xa0 + o, list, n_list);
+		make_list(&p->members, ps[i].kind == K_BAD ? 0 : cluster,
+			  ps[i].kind == K_AS0 ? 0xa0 : 0xa0 + o, list, n_list);
 		p->linearizable = ps[i].kind != K_ETCD34;
 		p->version.outcome = EI_OUTCOME_VALID;
 		strcpy(p->server_version, ps[i].kind == K_ETCD34 ? "3.4.23" : "3.5.17");
@@ -170,6 +173,11 @@ static const struct row rows[] = {
 	{ "no list at all: wait, naming the peers", "etcd-4", 3, NULL, WAL(0xa4),
 	  PEERS({ 0, K_REFUSED }, { 1, K_ABSENT }, { 4, K_BAD }), LIST(five), 0, EI_LEAVE_WAIT, 0,
 	  false, false, "etcd-4.etcd.ns.svc.cluster.local: member list without a cluster ID" },
+	{ "etcd-1's address answers as etcd-0: not counted as an answer, wait", "etcd-4", 3, NULL,
+	  WAL(0xa4), PEERS({ 0, K_REFUSED }, { 1, K_AS0 }, { 2, K_ETCD }, { 3, K_ETCD },
+			   { 4, K_ETCD }), LIST(five), 0, EI_LEAVE_WAIT, 0, false, false,
+	  "could lose quorum: 3 voters stay (etcd-0 (a0), etcd-1 (a1), etcd-2 (a2)), 1 of them "
+	  "answered" },
 	{ "only our own etcd answers (linearizable): the others are silent, wait", "etcd-4", 3, NULL,
 	  WAL(0xa4), PEERS({ 4, K_ETCD }), LIST(five), 0, EI_LEAVE_WAIT, 0, false, false,
 	  "could lose quorum" },

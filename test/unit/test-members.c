@@ -609,6 +609,151 @@ static void test_truncations_and_mutations(void)
 	}
 }
 
+/* Lists etcd never serves: two members with one ID, name or peer URL, and text that
+ * would inject or hide entries in --initial-cluster ("name=url,..."): a ',', a '=' or a
+ * NUL (json-c keeps "\u0000"). Each is malformed, with a message naming the problem;
+ * the clean neighbours parse. */
+#define GW_M(id, name, peer)                                                                       \
+	"{\"ID\":\"" id "\",\"name\":\"" name "\",\"peerURLs\":[\"" peer "\"]}"
+#define PEER_M(id, name, peer) "{\"id\":" id ",\"name\":\"" name "\",\"peerURLs\":[\"" peer "\"]}"
+#define GW_LIST(...) "{\"members\":[" __VA_ARGS__ "]}"
+
+static void test_malformed_lists(void)
+{
+	static const struct {
+		const char *name;
+		bool peer;      /* the peer API's shape */
+		const char *json;
+		const char *msg; /* NULL: parses */
+	} cases[] = {
+	    {"two members, all distinct", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380") "," GW_M("18", "b", "http://b:2380")),
+	     NULL},
+	    {"duplicate ID", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380") "," GW_M("17", "b", "http://b:2380")),
+	     "member list: members[0] and members[1] have the same ID 11"},
+	    {"duplicate name", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380") "," GW_M("18", "a", "http://b:2380")),
+	     "member list: members[0] and members[1] have the same name a"},
+	    {"duplicate peer URL", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380") "," GW_M("18", "b", "http://a:2380")),
+	     "member list: members[0] and members[1] have the same peer URL http://a:2380"},
+	    {"duplicate peer URL as a second URL, third member", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380") "," GW_M("18", "b", "http://b:2380") ","
+		     "{\"ID\":\"19\",\"name\":\"c\","
+		     "\"peerURLs\":[\"http://c:2380\",\"http://b:2380\"]}"),
+	     "members[1] and members[2] have the same peer URL http://b:2380"},
+	    {"two unstarted members (no names) are not namesakes", false,
+	     "{\"members\":[{\"ID\":\"17\",\"peerURLs\":[\"http://a:2380\"]},{\"ID\":\"18\","
+	     "\"name\":\"\",\"peerURLs\":[\"http://b:2380\"]}]}",
+	     NULL},
+	    {"a name with a ','", false, GW_LIST(GW_M("17", "a,b", "http://a:2380")),
+	     "member list: members[0].name \"a,b\" holds a ',' or '='"},
+	    {"a name with a '='", false, GW_LIST(GW_M("17", "a=b", "http://a:2380")),
+	     "members[0].name \"a=b\" holds a ',' or '='"},
+	    {"a peer URL injecting an entry", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380,evil=http://evil:2380")),
+	     "members[0].peerURLs[0] \"http://a:2380,evil=http://evil:2380\" holds a ',' or '='"},
+	    {"a client URL with a '='", false,
+	     "{\"members\":[{\"ID\":\"17\",\"peerURLs\":[\"http://a:2380\"],\"clientURLs\":"
+	     "[\"http://a:2379\",\"http://a:2379/?x=y\"]}]}",
+	     "members[0].clientURLs[1] \"http://a:2379/?x=y\" holds a ',' or '='"},
+	    {"a name that is a NUL", false,
+	     GW_LIST(GW_M("17", "\\u0000", "http://a:2380")),
+	     "member list: members[0].name holds a NUL character"},
+	    {"a name with a NUL inside", false,
+	     GW_LIST(GW_M("17", "etcd-0\\u0000etcd-9", "http://a:2380")),
+	     "members[0].name holds a NUL character"},
+	    {"a peer URL with a NUL inside", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380\\u0000,b=http://b:2380")),
+	     "members[0].peerURLs[0] holds a NUL character"},
+	    {"a second member's name with a NUL", false,
+	     GW_LIST(GW_M("17", "a", "http://a:2380") "," GW_M("18", "b\\u0000", "http://b:2380")),
+	     "members[1].name holds a NUL character"},
+	    /* The peer API's shape goes through the same checks. */
+	    {"peer: two members, all distinct", true,
+	     "[" PEER_M("17", "a", "http://a:2380") "," PEER_M("18", "b", "http://b:2380") "]",
+	     NULL},
+	    {"peer: duplicate ID", true,
+	     "[" PEER_M("17", "a", "http://a:2380") "," PEER_M("17", "b", "http://b:2380") "]",
+	     "peer member list: members[0] and members[1] have the same ID 11"},
+	    {"peer: duplicate name", true,
+	     "[" PEER_M("17", "a", "http://a:2380") "," PEER_M("18", "a", "http://b:2380") "]",
+	     "peer member list: members[0] and members[1] have the same name a"},
+	    {"peer: duplicate peer URL", true,
+	     "[" PEER_M("17", "a", "http://a:2380") "," PEER_M("18", "b", "http://a:2380") "]",
+	     "have the same peer URL http://a:2380"},
+	    {"peer: a name with a ','", true, "[" PEER_M("17", "a,b", "http://a:2380") "]",
+	     "peer member list: members[0].name \"a,b\" holds a ',' or '='"},
+	    {"peer: a peer URL with a '='", true, "[" PEER_M("17", "a", "http://a=b:2380") "]",
+	     "members[0].peerURLs[0] \"http://a=b:2380\" holds a ',' or '='"},
+	    {"peer: a name that is a NUL", true, "[" PEER_M("17", "\\u0000", "http://a:2380") "]",
+	     "peer member list: members[0].name holds a NUL character"},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		struct ei_member_list l = {0};
+		struct ei_err err = {0};
+		size_t len = strlen(cases[i].json);
+		int r = cases[i].peer ? ei_members_parse_peer(cases[i].json, len, "c1", &l, &err)
+				      : ei_members_parse_gateway(cases[i].json, len, &l, NULL,
+								 &err);
+
+		if (!cases[i].msg) {
+			tap_ok(r == 0 && l.n_members >= 1, "malformed: %s parses (%s)",
+			       cases[i].name, r ? err.msg : "ok");
+		} else {
+			tap_ok(r == EI_E_PARSE && err.code == EI_E_PARSE && l.n_members == 0 &&
+				       !l.members,
+			       "malformed: %s is rejected", cases[i].name);
+			tap_ok(strstr(err.msg, cases[i].msg) != NULL, "malformed: %s: \"%s\" (%s)",
+			       cases[i].name, cases[i].msg, err.msg);
+		}
+		ei_member_list_free(&l);
+	}
+}
+
+/* The header's raft_term of a gateway list (how far the answering cluster's term is:
+ * plan.c compares it with our WAL's). */
+static void test_raft_term(void)
+{
+	static const struct {
+		const char *name;
+		const char *json;
+		int ok;
+		uint64_t term;
+	} cases[] = {
+	    {"3.4 list, term 2", LIST_34, 1, 2},
+	    {"term 2^64-1",
+	     "{\"header\":{\"cluster_id\":\"1\",\"member_id\":\"5\",\"raft_term\":"
+	     "\"18446744073709551615\"},\"members\":[{\"ID\":\"5\"}]}",
+	     1, UINT64_MAX},
+	    {"a header without raft_term",
+	     "{\"header\":{\"cluster_id\":\"1\"},\"members\":[{\"ID\":\"5\"}]}", 1, 0},
+	    {"no header", "{\"members\":[{\"ID\":\"5\"}]}", 1, 0},
+	    {"raft_term not decimal",
+	     "{\"header\":{\"cluster_id\":\"1\",\"raft_term\":\"x2\"},"
+	     "\"members\":[{\"ID\":\"5\"}]}",
+	     0, 0},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		struct ei_member_list l = {0};
+		struct ei_err err = {0};
+		int r = ei_members_parse_gateway(cases[i].json, strlen(cases[i].json), &l, NULL,
+						 &err);
+
+		if (cases[i].ok)
+			tap_ok(r == 0 && l.raft_term == cases[i].term,
+			       "raft_term: %s: %" PRIu64 " (got %" PRIu64 ", %s)", cases[i].name,
+			       cases[i].term, l.raft_term, r ? err.msg : "ok");
+		else
+			tap_ok(r == EI_E_PARSE && strstr(err.msg, "raft_term") && l.raft_term == 0,
+			       "raft_term: %s is rejected (%s)", cases[i].name, err.msg);
+		ei_member_list_free(&l);
+	}
+}
+
 int main(void)
 {
 	tap_init();
@@ -620,5 +765,7 @@ int main(void)
 	test_classify();
 	test_lookups();
 	test_truncations_and_mutations();
+	test_malformed_lists();
+	test_raft_term();
 	return tap_done();
 }

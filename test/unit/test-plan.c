@@ -1,7 +1,10 @@
 /* Unit tests for lib/plan.c (and lib/cluster.c): every row of the decision table, the
  * status handshake, unknown peers, config drift, quorum lost, trusted and untrusted
- * lists, the name fallback, and the data dir refusals. Facts are built by hand: a set
- * "etcd" in namespace "ns", pods at 10.0.0.(10+i). */
+ * lists, the name fallback, and the data dir refusals; the set's evidence (its extent,
+ * the replica count, the SRV answer), strangers (foreign clusters, a list served by
+ * another member than the one asked), look-alike clusters behind our WAL, the
+ * force-new-cluster request, and changes that need a started voter. Facts are built by
+ * hand: a set "etcd" in namespace "ns", pods at 10.0.0.(10+i). */
 #include "cluster.h"
 #include "plan.h"
 #include "tap.h"
@@ -40,7 +43,7 @@ struct peer_spec {
 struct fixture {
 	struct ei_facts f;
 	struct ei_peer peers[16];
-	struct ei_host hosts[16];
+	struct ei_host hosts[24];
 };
 
 static void add_host(struct fixture *x, const char *name, const char *addr)
@@ -527,10 +530,570 @@ static void special_cases(void)
 	unbuild(&x);
 }
 
+/* ---------------------------------------------------------------- set evidence */
+
+/* A cluster of strangers: its only member's peer URL is an address (that of the pod
+ * asked, fixed by the tweak), no name of this set. */
+static const struct member_spec foreign_at0[] = {
+	{ 0xf1, "other-0", "http://10.0.0.10:2380", "http://10.0.0.10:2379", false },
+};
+static const struct member_spec foreign_at1[] = {
+	{ 0xf1, "other-0", "http://10.0.0.11:2380", "http://10.0.0.11:2379", false },
+};
+/* This set's cluster, one of whose members is etcd-5. */
+static const struct member_spec with5[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa1, "etcd-1", P(1), C(1), false },
+	{ 0xa2, "etcd-2", P(2), C(2), false },
+	{ 0xa5, "etcd-5", P(5), C(5), false },
+};
+/* The list etcd-5 serves after etcd-1 left; asked at etcd-1's address. */
+static const struct member_spec served_by5[] = {
+	{ 0xa0, "etcd-0", P(0), C(0), false },
+	{ 0xa2, "etcd-2", P(2), C(2), false },
+	{ 0xa5, "etcd-5", P(5), C(5), false },
+};
+
+static struct ei_peer *peer_at(struct fixture *x, int ordinal)
+{
+	for (size_t i = 0; i < x->f.n_peers; i++)
+		if (x->peers[i].ordinal == ordinal)
+			return &x->peers[i];
+	return NULL;
+}
+
+/* A WAL of member 0xa1 of cluster 0xc1 (etcd-1's). */
+static void t_wal_a1(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.datadir.has_wal = x->f.datadir.has_metadata = true;
+	x->f.datadir.member_id = 0xa1;
+	x->f.datadir.cluster_id = 0xc1;
+}
+
+static void t_flag3(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.replicas_source = EI_REPLICAS_FLAG;
+	x->f.replicas = 3;
+}
+
+static void t_wal_a1_flag3(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	t_flag3(cfg, x);
+}
+
+static void t_flag1(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.replicas_source = EI_REPLICAS_FLAG;
+	x->f.replicas = 1;
+}
+
+static void t_api3(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.replicas_source = EI_REPLICAS_API;
+	x->f.replicas = 3;
+}
+
+static void t_api1(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.replicas_source = EI_REPLICAS_API;
+	x->f.replicas = 1;
+}
+
+static void t_denied(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.replicas_source = EI_REPLICAS_API_DENIED;
+	strcpy(x->f.replicas_error, "HTTP 403: statefulsets.apps \"etcd\" is forbidden");
+}
+
+static void t_api_failed(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.replicas_source = EI_REPLICAS_API_FAILED;
+	strcpy(x->f.replicas_error, "HTTP 503 from the API server");
+}
+
+static void t_srv_failed(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.srv_status = EI_DNS_FAILED;
+}
+
+static void t_srv_notfound(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	x->f.srv_status = EI_DNS_NOTFOUND;
+}
+
+static void pre_peer_host(struct ei_config *cfg)
+{
+	strcpy(cfg->id.peer_host, "{name}");
+}
+
+static void t_strangers(struct ei_config *cfg, struct fixture *x)
+{
+	t_flag3(cfg, x);
+	x->f.n_srv_strangers = 2;
+	strcpy(x->f.srv_strangers,
+	       "pg-0.pg.ns.svc.cluster.local,redis-0.redis.ns.svc.cluster.local");
+}
+
+/* etcd-1's gateway list is served by a member not in it, and its peer API is down: a
+ * list that is no evidence, but still names the members it has. */
+static void t_unknown_list1(struct ei_config *cfg, struct fixture *x)
+{
+	struct ei_peer *p = peer_at(x, 1);
+
+	(void)cfg;
+	p->members.responder_id = 0x99;
+	ei_member_list_free(&p->peer_members);
+	p->peer_list.outcome = EI_OUTCOME_REFUSED;
+}
+
+/* The member that answers at a peer's address is the stranger's only member, whose
+ * peer URL is that address (etcd resolves an IP literal to itself). */
+static void foreign_at(struct fixture *x, int ordinal, uint64_t cluster)
+{
+	struct ei_peer *p = peer_at(x, ordinal);
+
+	p->members.responder_id = 0xf1;
+	p->members.cluster_id = p->peer_members.cluster_id = p->raft_status.cluster_id = cluster;
+	p->raft_status.member_id = 0xf1;
+	add_host(x, p->addrs[0], p->addrs[0]);
+}
+
+static void t_foreign1(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	foreign_at(x, 1, 0xc1);
+}
+
+static void t_wal_foreign0(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	foreign_at(x, 0, 0xc1);
+}
+
+static void t_wal_foreign0_other(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	foreign_at(x, 0, 0xd00d);
+}
+
+/* etcd-1's address answers as etcd-5 (a stale record, a reused pod IP). */
+static void t_served_by5(struct ei_config *cfg, struct fixture *x)
+{
+	(void)cfg;
+	peer_at(x, 1)->members.responder_id = 0xa5;
+}
+
+static void t_commit500(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.position.commit = 500;
+	x->f.datadir.position.index = 510;
+}
+
+static void t_commit100(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.position.commit = 100;
+	x->f.datadir.position.index = 100;
+}
+
+static void t_commit101(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.position.commit = 101;
+	x->f.datadir.position.index = 101;
+}
+
+static void t_term9(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.position.term = 9;
+}
+
+static void t_term5(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.position.term = 5;
+}
+
+static void t_no_position(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.has_position = false;
+	memset(&x->f.datadir.position, 0, sizeof(x->f.datadir.position));
+	strcpy(x->f.datadir.position_error,
+	       "0000000000000002-0000000000000064.wal: Permission denied");
+}
+
+/* The maintenance status timed out; raft_status means something only when VALID
+ * (facts.h), whatever it holds. */
+static void t_no_raft(struct ei_config *cfg, struct fixture *x)
+{
+	struct ei_peer *p = peer_at(x, 0);
+
+	t_wal_a1(cfg, x);
+	p->raft.outcome = EI_OUTCOME_TIMEOUT;
+	strcpy(p->raft.detail, "no answer within 1500 ms");
+}
+
+static void t_raft_other_cluster(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	peer_at(x, 0)->raft_status.cluster_id = 0xd00d;
+}
+
+static void t_force(struct ei_config *cfg, struct fixture *x)
+{
+	t_wal_a1(cfg, x);
+	x->f.datadir.force_request = true;
+}
+
+static void t_force_other_cluster(struct ei_config *cfg, struct fixture *x)
+{
+	t_force(cfg, x);
+	x->f.datadir.cluster_id = 0xd00d;
+}
+
+static void t_force_no_metadata(struct ei_config *cfg, struct fixture *x)
+{
+	t_force(cfg, x);
+	x->f.datadir.has_metadata = false;
+	x->f.datadir.member_id = x->f.datadir.cluster_id = 0;
+	strcpy(x->f.datadir.metadata_error, "WAL record at byte 0: bad field tag");
+}
+
+struct xrow {
+	const char *what;
+	const char *name;
+	unsigned size;
+	void (*pre)(struct ei_config *cfg); /* before the facts are built */
+	void (*tweak)(struct ei_config *cfg, struct fixture *x);
+	const struct peer_spec *peers;
+	size_t n_peers;
+	const struct member_spec *list;
+	size_t n_list;
+	/* expected */
+	enum ei_action action;
+	const char *reason_has, *reason_has2; /* NULL: not checked */
+	const char *reason_lacks;             /* NULL: not checked */
+	const char *alert_has;                /* NULL: the alert is empty */
+	const char *notice_has;               /* NULL: not checked; "": empty */
+	int force;                            /* -1: not checked */
+	const char *via;                      /* NULL: not checked; "": none */
+};
+
+#define NOPRE NULL,
+#define ALONE NULL, 0
+#define SRV_NAME "_etcd-server._tcp.etcd.ns.svc.cluster.local"
+#define H(i) "etcd-" #i ".etcd.ns.svc.cluster.local"
+
+static const struct xrow xrows[] = {
+	/* The set's extent: --replicas and spec.replicas above the initial size. */
+	{ "size 1, --replicas 3, the others never asked: wait", "etcd-0", 1, NOPRE t_flag3,
+	  ALONE, NOLIST, EI_ACT_WAIT,
+	  H(1) " (ordinal 1, below the set's extent 3 from --replicas 3) was not asked",
+	  H(2) " (ordinal 2", NULL, NULL, "", -1, NULL },
+	{ "size 1, spec.replicas 3, the others never asked: wait", "etcd-0", 1, NOPRE t_api3,
+	  ALONE, NOLIST, EI_ACT_WAIT, "from the StatefulSet's spec.replicas 3) was not asked", NULL,
+	  NULL, NULL, "", -1, NULL },
+	{ "size 1, spec.replicas 1, alone: bootstrap", "etcd-0", 1, NOPRE t_api1, ALONE, NOLIST,
+	  EI_ACT_BOOTSTRAP, "0 other members of the set (1, from the initial cluster size 1)", NULL,
+	  "was not asked", NULL, "", -1, NULL },
+	{ "size 1, --replicas 3, the others do not resolve: wait naming them", "etcd-0", 1, NOPRE
+	  t_flag3, PEERS({ 1, K_ABSENT }, { 2, K_ABSENT }), NOLIST, EI_ACT_WAIT,
+	  H(1) ": does not resolve", H(2) ": does not resolve", "was not asked", NULL, "", -1,
+	  NULL },
+	{ "size 1, --replicas 3, the others vouch: bootstrap", "etcd-0", 1, NOPRE t_flag3,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP,
+	  "2 other members of the set (3, from --replicas 3) vouched", NULL, NULL, NULL, "", -1,
+	  NULL },
+	{ "size 1, --replicas 3, one has a WAL: wait", "etcd-0", 1, NOPRE t_flag3,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT_WAL }), NOLIST, EI_ACT_WAIT, H(2) " has a WAL", NULL,
+	  NULL, NULL, "", -1, NULL },
+
+	/* The replica count unknown: the documented risk, said as a notice. */
+	{ "size 1, no --replicas and no API, alone: bootstrap, with the notice", "etcd-0", 1,
+	  NOPRE NULL, ALONE, NOLIST, EI_ACT_BOOTSTRAP, "0 other members", NULL, NULL, NULL,
+	  "known only from --initial-cluster-size=1 (no --replicas and no KUBERNETES_SERVICE_HOST)",
+	  -1, NULL },
+	{ "the notice names the remedy", "etcd-0", 1, NOPRE NULL, ALONE, NOLIST, EI_ACT_BOOTSTRAP,
+	  NULL, NULL, NULL, NULL, "the manifests' Role) or pass --replicas N", -1, NULL },
+	{ "size 1, the API denies, alone: bootstrap, the notice quotes the API", "etcd-0", 1,
+	  NOPRE t_denied, ALONE, NOLIST, EI_ACT_BOOTSTRAP, "0 other members", NULL, NULL, NULL,
+	  "known only from --initial-cluster-size=1 (HTTP 403: statefulsets.apps \"etcd\" is "
+	  "forbidden)",
+	  -1, NULL },
+	{ "--peer-host mode without --replicas: the notice says why", "etcd-0", 1, pre_peer_host,
+	  NULL, ALONE, NOLIST, EI_ACT_BOOTSTRAP, NULL, NULL, NULL, NULL,
+	  "--peer-host mode has no Kubernetes API", -1, NULL },
+	{ "size 1 with --replicas 1, alone: bootstrap, no notice", "etcd-0", 1, NOPRE t_flag1,
+	  ALONE, NOLIST, EI_ACT_BOOTSTRAP, "(1, from the initial cluster size 1) vouched", NULL,
+	  NULL, NULL, "", -1, NULL },
+	{ "the API did not answer usefully: wait", "etcd-0", 1, NOPRE t_api_failed, ALONE, NOLIST,
+	  EI_ACT_WAIT,
+	  "the Kubernetes API did not tell the set's size: HTTP 503 from the API server",
+	  NULL, NULL, NULL, "", -1, NULL },
+	{ "the API failed, size 3, the others vouch: still wait", "etcd-0", 3, NOPRE t_api_failed,
+	  PEERS({ 1, K_INIT, true }, { 2, K_INIT, true }), NOLIST, EI_ACT_WAIT,
+	  "the Kubernetes API did not tell the set's size", NULL, NULL, NULL, "", -1, NULL },
+
+	/* The SRV answer must be known. */
+	{ "SRV lookup failed, the others vouch: wait", "etcd-0", 3, NOPRE t_srv_failed,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_WAIT,
+	  "the SRV lookup of " SRV_NAME " failed", NULL, NULL, NULL, NULL, -1, NULL },
+	{ "SRV lookup found nothing, the others vouch: wait", "etcd-0", 3, NOPRE t_srv_notfound,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_WAIT,
+	  "the SRV lookup of " SRV_NAME " found no records", NULL, NULL, NULL, NULL, -1, NULL },
+	{ "SRV found, the others vouch: bootstrap", "etcd-0", 3, NOPRE NULL,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP, "2 other members", NULL,
+	  "SRV", NULL, NULL, -1, NULL },
+	{ "--peer-host: the SRV status is not consulted", "etcd-0", 3, pre_peer_host,
+	  t_srv_failed, PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP,
+	  "2 other members", NULL, "SRV", NULL, NULL, -1, NULL },
+	{ "--peer-host, SRV not found: not consulted either", "etcd-0", 3, pre_peer_host,
+	  t_srv_notfound, PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP,
+	  "2 other members", NULL, "SRV", NULL, NULL, -1, NULL },
+
+	/* Ordinals seen raise the extent. */
+	{ "an SRV target of ordinal 4 in a size-3 set: wait for it and etcd-3", "etcd-0", 3, NOPRE
+	  NULL, PEERS({ 1, K_INIT }, { 2, K_INIT }, { 4, K_REFUSED, true }), NOLIST, EI_ACT_WAIT,
+	  H(3) " (ordinal 3, below the set's extent 5 from " H(4)
+	       " in the SRV answer) was not asked",
+	  H(4) ": status refused", NULL, NULL, NULL, -1, NULL },
+	{ "the same ordinal 4 known only from a list, not SRV: not the extent", "etcd-0", 3, NOPRE
+	  NULL, PEERS({ 1, K_INIT }, { 2, K_INIT }, { 4, K_REFUSED }), NOLIST, EI_ACT_BOOTSTRAP,
+	  "(3, from the initial cluster size 3) vouched", NULL, H(4), NULL, NULL, -1, NULL },
+	{ "a member list naming etcd-5 raises the extent to 6", "etcd-0", 3, NOPRE
+	  t_unknown_list1, PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(with5), EI_ACT_WAIT,
+	  "(6, from " H(5) " in " H(1) "'s member list)", H(5) " (ordinal 5", NULL, NULL, NULL, -1,
+	  NULL },
+	{ "the same list without etcd-5: the extent stays 3", "etcd-0", 3, NOPRE t_unknown_list1,
+	  PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(healthy3), EI_ACT_WAIT,
+	  "(3, from the initial cluster size 3)", "which is not in it", "was not asked", NULL,
+	  NULL, -1, NULL },
+	{ "SRV targets of other sets: named in the notice", "etcd-0", 3, NOPRE t_strangers,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP, NULL, NULL, NULL, NULL,
+	  "never asked: pg-0.pg.ns.svc.cluster.local,redis-0.redis.ns.svc.cluster.local", -1,
+	  NULL },
+	{ "no SRV strangers, --replicas: no notice", "etcd-0", 3, NOPRE t_flag3,
+	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP, NULL, NULL, NULL, NULL, "",
+	  -1, NULL },
+
+	/* Strangers: a foreign cluster at a peer's address. */
+	{ "a foreign cluster at etcd-1, we are etcd-3: wait, never join", "etcd-3", 3, NOPRE
+	  t_foreign1, PEERS({ 0, K_REFUSED }, { 1, K_ETCD }, { 2, K_REFUSED }), LIST(foreign_at1),
+	  EI_ACT_WAIT, "never bootstraps", NULL, NULL,
+	  "a foreign etcd answers at " H(1) " (10.0.0.11): cluster c1 has no member of this set "
+	  "(other-0 (http://10.0.0.11:2380)): never joined", NULL, -1, "" },
+	{ "our cluster at etcd-1, we are etcd-3: join (control)", "etcd-3", 3, NOPRE NULL,
+	  PEERS({ 0, K_REFUSED }, { 1, K_ETCD }, { 2, K_REFUSED }), LIST(healthy3), EI_ACT_JOIN,
+	  "adding ourselves", NULL, NULL, NULL, NULL, -1, C(1) },
+	{ "a foreign cluster at etcd-1, we are etcd-0: no bootstrap, named", "etcd-0", 3, NOPRE
+	  t_foreign1, PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(foreign_at1), EI_ACT_WAIT,
+	  H(1) ": a foreign etcd answers at", NULL, NULL, "no member of this set", NULL, -1, NULL },
+	{ "WAL, a foreign cluster with our cluster ID answers: no rejoin", "etcd-1", 3, NOPRE
+	  t_wal_foreign0, PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(foreign_at0),
+	  EI_ACT_RESTART, "no member answered", NULL, NULL, "a foreign etcd answers at " H(0), NULL,
+	  0, NULL },
+	{ "WAL, a foreign cluster of another ID answers: not refused as another cluster",
+	  "etcd-1", 3, NOPRE t_wal_foreign0_other, PEERS({ 0, K_ETCD }, { 2, K_REFUSED }),
+	  LIST(foreign_at0), EI_ACT_RESTART, "no member answered", NULL, "another cluster",
+	  "cluster d00d has no member of this set", NULL, 0, NULL },
+	{ "etcd-1's address answers as etcd-5: not evidence, wait", "etcd-0", 3, NOPRE
+	  t_served_by5, PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(served_by5), EI_ACT_WAIT,
+	  H(1) ": member list served by member a5 (etcd-5), whose peer URL " P(5)
+	  " is not the peer asked", NULL, NULL, NULL, NULL, -1, NULL },
+	{ "etcd-1 answers as itself: evidence (control)", "etcd-0", 3, NOPRE NULL,
+	  PEERS({ 1, K_ETCD }, { 2, K_INIT }), LIST(healthy3), EI_ACT_REPLACE, "data is lost",
+	  NULL, "is not the peer asked", NULL, NULL, -1, C(1) },
+
+	/* A look-alike: a cluster whose raft log is behind our WAL. */
+	{ "look-alike control: the cluster is ahead of our WAL: rejoin", "etcd-1", 3, NOPRE
+	  t_wal_a1, PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_REJOIN,
+	  "it was removed", NULL, NULL, NULL, NULL, 0, NULL },
+	{ "our commit index 500, the cluster's raft index 100: wait, alert", "etcd-1", 3, NOPRE
+	  t_commit500, PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_WAIT,
+	  "its raft log reaches term 5, index 100 (highest from " H(0) ")",
+	  "our WAL (member a1) term 3, commit index 500", NULL, "younger than this member's data",
+	  NULL, -1, NULL },
+	{ "our commit index equal to the cluster's: rejoin", "etcd-1", 3, NOPRE t_commit100,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_REJOIN, "it was removed",
+	  NULL, NULL, NULL, NULL, -1, NULL },
+	{ "our commit index one past the cluster's: wait", "etcd-1", 3, NOPRE t_commit101,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_WAIT,
+	  "commit index 101", NULL, NULL, "younger than this member's data", NULL, -1, NULL },
+	{ "our WAL's term 9, the cluster's 5: wait, alert", "etcd-1", 3, NOPRE t_term9,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_WAIT,
+	  "our WAL (member a1) term 9, commit index 50", "reaches term 5", NULL,
+	  "younger than this member's data", NULL, -1, NULL },
+	{ "our WAL's term equal to the cluster's: rejoin", "etcd-1", 3, NOPRE t_term5,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_REJOIN, "it was removed",
+	  NULL, NULL, NULL, NULL, -1, NULL },
+	{ "our WAL's position unknown: wait, data stays", "etcd-1", 3, NOPRE t_no_position,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_WAIT,
+	  "how far our WAL reaches is unknown (0000000000000002-0000000000000064.wal: Permission "
+	  "denied)",
+	  NULL, NULL, NULL, NULL, -1, NULL },
+	{ "the cluster's raft index unknown: wait, data stays", "etcd-1", 3, NOPRE t_no_raft,
+	  PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1), EI_ACT_WAIT,
+	  "no member of that cluster told its raft index", NULL, NULL, NULL, NULL, -1, NULL },
+	{ "a raft status of another cluster does not count: wait", "etcd-1", 3, NOPRE
+	  t_raft_other_cluster, PEERS({ 0, K_ETCD }, { 2, K_REFUSED }), LIST(without1),
+	  EI_ACT_WAIT, "no member of that cluster told its raft index", NULL, NULL, NULL, NULL, -1,
+	  NULL },
+
+	/* The force-new-cluster request. */
+	{ "force request, nobody answers: restart forced", "etcd-1", 3, NOPRE t_force,
+	  PEERS({ 0, K_REFUSED }, { 2, K_ABSENT }), NOLIST, EI_ACT_RESTART,
+	  "one-shot request of etcd-init force-new-cluster, and no member answered: starting etcd "
+	  "with --force-new-cluster", NULL, NULL, NULL, NULL, 1, NULL },
+	{ "no request, nobody answers: plain restart", "etcd-1", 3, NOPRE t_wal_a1_flag3,
+	  PEERS({ 0, K_REFUSED }, { 2, K_ABSENT }), NOLIST, EI_ACT_RESTART, "no member answered",
+	  NULL, "force-new-cluster", NULL, "", 0, NULL },
+	{ "force request, a trusted list names us: not taken", "etcd-1", 3, NOPRE t_force,
+	  PEERS({ 0, K_ETCD }, { 2, K_ETCD }), LIST(healthy3), EI_ACT_RESTART, "in the member list",
+	  NULL, "--force-new-cluster", NULL,
+	  "the force-new-cluster request on this volume is not taken: cluster c1 has a current "
+	  "member list", 0, NULL },
+	{ "force request, only a peer API list of our cluster: forced", "etcd-1", 3, NOPRE t_force,
+	  PEERS({ 0, K_ETCD_PEER }, { 2, K_ETCD_PEER }), LIST(healthy3), EI_ACT_RESTART,
+	  "force-new-cluster, and only " H(0) "'s local member list", NULL, NULL, NULL, NULL, 1,
+	  NULL },
+	{ "no request, only a peer API list naming us: plain restart", "etcd-1", 3, NOPRE
+	  t_wal_a1, PEERS({ 0, K_ETCD_PEER }, { 2, K_ETCD_PEER }), LIST(healthy3), EI_ACT_RESTART,
+	  "which every member list names", NULL, NULL, NULL, NULL, 0, NULL },
+	{ "force request, the WAL of another cluster: refused, not forced", "etcd-1", 3, NOPRE
+	  t_force_other_cluster, PEERS({ 0, K_ETCD_PEER }, { 2, K_REFUSED }), LIST(healthy3),
+	  EI_ACT_REFUSE, "another cluster", NULL, NULL, NULL, NULL, 0, NULL },
+	{ "force request, WAL metadata unreadable, nobody answers: not forced", "etcd-1", 3,
+	  NOPRE t_force_no_metadata, PEERS({ 0, K_REFUSED }, { 2, K_ABSENT }), NOLIST,
+	  EI_ACT_RESTART, "no member answered", NULL, "--force-new-cluster", NULL, NULL, 0, NULL },
+	{ "force request, WAL metadata unreadable: not forced", "etcd-1", 3, NOPRE
+	  t_force_no_metadata, PEERS({ 0, K_ETCD_PEER }, { 2, K_REFUSED }), LIST(healthy3),
+	  EI_ACT_RESTART, "could not be read", NULL, "--force-new-cluster", NULL, NULL, 0, NULL },
+
+	/* The plan says what run does: a change goes through a started voter. */
+	{ "trusted list without us from a learner only: wait, not join", "etcd-4", 3, NOPRE NULL,
+	  PEERS({ 0, K_REFUSED }, { 1, K_REFUSED }, { 2, K_REFUSED }, { 3, K_ETCD }),
+	  LIST(learner3_started), EI_ACT_WAIT,
+	  "adding ourselves: the member list of cluster c1 is current", "no started voter answered",
+	  NULL, NULL, NULL, -1, "" },
+	{ "the same with a voter answering: join through it", "etcd-4", 3, NOPRE NULL,
+	  PEERS({ 0, K_ETCD }, { 1, K_REFUSED }, { 2, K_REFUSED }, { 3, K_ETCD }),
+	  LIST(learner3_started), EI_ACT_JOIN, "adding ourselves as a learner", NULL, NULL, NULL,
+	  NULL, -1, C(0) },
+	{ "our old member, only a learner answers: wait, not replace", "etcd-1", 3, NOPRE NULL,
+	  PEERS({ 0, K_REFUSED }, { 2, K_REFUSED }, { 3, K_ETCD }), LIST(learner3_started),
+	  EI_ACT_WAIT, "replacing our old member: ", "no started voter answered", NULL, NULL, NULL,
+	  -1, "" },
+	{ "our old member, a voter answers: replace through it", "etcd-1", 3, NOPRE NULL,
+	  PEERS({ 0, K_REFUSED }, { 2, K_ETCD }, { 3, K_ETCD }), LIST(learner3_started),
+	  EI_ACT_REPLACE, "data is lost", NULL, NULL, NULL, NULL, -1, C(2) },
+};
+
+static void run_xrows(void)
+{
+	for (size_t i = 0; i < N(xrows); i++) {
+		const struct xrow *r = &xrows[i];
+		struct ei_config cfg;
+		struct fixture x;
+		struct ei_plan plan;
+		struct ei_err err = { 0 };
+		unsigned failed = tap_failed;
+		int rc;
+
+		config_for(&cfg, r->name, r->size, false);
+		if (r->pre)
+			r->pre(&cfg);
+		build(&x, &cfg, r->peers, r->n_peers, r->list, r->n_list, 0xc1);
+		add_host(&x, "etcd-0.etcd", "10.0.0.10");
+		add_host(&x, "etcd-1.etcd", "10.0.0.11");
+		add_host(&x, "etcd-2.etcd", "10.0.0.12");
+		if (r->tweak)
+			r->tweak(&cfg, &x);
+		rc = ei_plan_decide(&cfg, &x.f, &plan, &err);
+		tap_ok(rc == 0 && plan.action == r->action, "%s: %s", r->what,
+		       ei_action_name(plan.action));
+		if (r->reason_has)
+			tap_ok(strstr(plan.reason, r->reason_has) != NULL, "%s: reason says \"%s\"",
+			       r->what, r->reason_has);
+		if (r->reason_has2)
+			tap_ok(strstr(plan.reason, r->reason_has2) != NULL,
+			       "%s: reason says \"%s\"", r->what, r->reason_has2);
+		if (r->reason_lacks)
+			tap_ok(strstr(plan.reason, r->reason_lacks) == NULL,
+			       "%s: reason does not say \"%s\"", r->what, r->reason_lacks);
+		if (r->alert_has)
+			tap_ok(strstr(plan.alert, r->alert_has) != NULL, "%s: alert says \"%s\"",
+			       r->what, r->alert_has);
+		else
+			tap_ok(!plan.alert[0], "%s: no alert", r->what);
+		if (r->notice_has && r->notice_has[0])
+			tap_ok(strstr(plan.notice, r->notice_has) != NULL, "%s: notice says \"%s\"",
+			       r->what, r->notice_has);
+		else if (r->notice_has)
+			tap_ok(!plan.notice[0], "%s: no notice", r->what);
+		if (r->force >= 0)
+			tap_ok(plan.force_new_cluster == (r->force == 1),
+			       "%s: force-new-cluster %s", r->what,
+			       r->force == 1 ? "taken" : "not taken");
+		if (r->via)
+			tap_streq(plan.via_url, r->via, "%s: via", r->what);
+		if (tap_failed != failed)
+			printf("#   reason: %s\n#   alert: %s\n#   notice: %s\n", plan.reason,
+			       plan.alert, plan.notice);
+		ei_plan_free(&plan);
+		unbuild(&x);
+	}
+}
+
+/* How a peer is described (diagnose and the wait log): a foreign cluster says so. */
+static void describe_cases(void)
+{
+	struct ei_config cfg;
+	struct fixture x;
+	char buf[600];
+
+	config_for(&cfg, "etcd-0", 3, false);
+	build(&x, &cfg, PEERS({ 1, K_ETCD }), LIST(foreign_at1), 0xc1);
+	t_foreign1(&cfg, &x);
+	ei_plan_describe_peer(&cfg, &x.f, &x.peers[0], buf, sizeof(buf));
+	tap_ok(strncmp(buf, "foreign: a foreign etcd answers at " H(1),
+		       strlen("foreign: a foreign etcd answers at " H(1))) == 0 &&
+		       strstr(buf, "has no member of this set (other-0 (http://10.0.0.11:2380))"),
+	       "describe: a foreign cluster (%s)", buf);
+	unbuild(&x);
+	build(&x, &cfg, PEERS({ 1, K_ETCD }), LIST(healthy3), 0xc1);
+	ei_plan_describe_peer(&cfg, &x.f, &x.peers[0], buf, sizeof(buf));
+	tap_streq(buf, "etcd of cluster c1 (3 members, from its gateway)",
+		  "describe: this set's cluster (control)");
+	unbuild(&x);
+	/* A foreign member's address needs a host entry to be the peer asked: without it the
+	 * list is no evidence at all (unknown), never foreign. */
+	build(&x, &cfg, PEERS({ 1, K_ETCD }), LIST(foreign_at1), 0xc1);
+	x.peers[0].members.responder_id = 0xf1;
+	ei_plan_describe_peer(&cfg, &x.f, &x.peers[0], buf, sizeof(buf));
+	tap_ok(strncmp(buf, "unknown: ", 9) == 0 && strstr(buf, "is not the peer asked"),
+	       "describe: a stranger's list not at the address asked is unknown (%s)", buf);
+	unbuild(&x);
+}
+
 int main(void)
 {
 	tap_init();
 	run_rows();
 	special_cases();
+	run_xrows();
+	describe_cases();
 	return tap_done();
 }

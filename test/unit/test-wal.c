@@ -1,9 +1,11 @@
 /* Unit tests for lib/wal.c: the WAL metadata decoder on synthetic WAL bytes (built by
  * walbuild.h, which follows etcd's wal/encoder.go): valid heads, every way a head can
- * be broken, and which of them are no WAL at all. */
+ * be broken, and which of them are no WAL at all; and how far a segment's raft log
+ * reaches (ei_wal_scan_position). */
 #include "wal.h"
 #include "tap.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -382,9 +384,232 @@ static void test_decoder(void)
 	       "test encoder's CRC-32C matches the check value");
 }
 
+/* ---- raft position of a segment ----------------------------------------- */
+
+/* The first segment as etcd writes it: crc, metadata, the snapshot record, entries of
+ * terms 2, 2, 3 at indexes 5..7, and the HardState (term 3, commit 6). */
+static void p_full(struct wb *w)
+{
+	wb_head(w, 0xa1, 0xc1); /* crc, metadata, snapshot {0, 0} */
+	wb_snapshot(w, 4, 2);
+	wb_entry(w, 2, 5);
+	wb_entry(w, 2, 6);
+	wb_entry(w, 3, 7);
+	wb_state(w, 3, 0xa1, 6);
+}
+
+static void p_full_tail(struct wb *w)
+{
+	p_full(w);
+	w->len += 4096; /* the zeroed preallocated tail */
+}
+
+static void p_torn_entry(struct wb *w)
+{
+	unsigned char e[64];
+
+	p_full(w);
+	wb_torn(w, 2, e, mk_entry(e, 4, 8, "put k v2"));
+	w->len += 512;
+}
+
+static void p_torn_state(struct wb *w)
+{
+	unsigned char hs[64];
+
+	p_full(w);
+	wb_torn(w, 3, hs, mk_hardstate(hs, 4, 0xa1, 9));
+}
+
+/* Records after a torn one are not read (etcd stops there too). */
+static void p_after_torn(struct wb *w)
+{
+	unsigned char e[64];
+
+	p_full(w);
+	wb_torn(w, 2, e, mk_entry(e, 4, 8, "put k v2"));
+	wb_entry(w, 5, 9);
+	wb_state(w, 5, 0xa1, 9);
+}
+
+/* A zeroed frame ends the segment: whatever follows is not read. */
+static void p_after_zeros(struct wb *w)
+{
+	p_full(w);
+	w->len += 64;
+	wb_entry(w, 9, 99);
+	wb_state(w, 9, 0xa1, 99);
+}
+
+/* A frame that runs past the end (the write cut short): the rest stands. */
+static void p_cut_frame(struct wb *w)
+{
+	p_full(w);
+	wb_entry(w, 4, 8);
+	w->len -= 5;
+}
+
+/* A member that campaigned alone raised its HardState's term, not any entry's. */
+static void p_state_term99(struct wb *w)
+{
+	wb_head(w, 0xa1, 0xc1);
+	wb_snapshot(w, 4, 2);
+	wb_entry(w, 2, 5);
+	wb_entry(w, 2, 6);
+	wb_entry(w, 3, 7);
+	wb_state(w, 99, 0xa1, 6);
+}
+
+/* A new leader overwrote the uncommitted tail: the last entry's index counts. */
+static void p_overwritten(struct wb *w)
+{
+	p_full(w);
+	wb_entry(w, 4, 7);
+	wb_entry(w, 5, 6);
+}
+
+/* A later segment (wal.go cut): the chain's CRC so far, metadata, the HardState it was
+ * cut at, then entries. */
+static void p_later_segment(struct wb *w)
+{
+	unsigned char md[64];
+
+	w->rolling = 0x5eed1234;
+	wb_record(w, 4, NULL, 0, false);
+	wb_record(w, 1, md, mk_metadata(md, 0xa1, 0xc1, false, false), false);
+	wb_state(w, 7, 0xa1, 1040);
+	wb_entry(w, 7, 1041);
+	wb_entry(w, 8, 1042);
+	wb_state(w, 8, 0xa1, 1041);
+}
+
+/* A segment that starts from a snapshot and has no entry yet. */
+static void p_snapshot_only(struct wb *w)
+{
+	wb_head(w, 0xa1, 0xc1);
+	wb_snapshot(w, 1000, 7);
+	wb_state(w, 7, 0xa1, 1000);
+}
+
+static void p_fresh(struct wb *w)
+{
+	wb_head(w, 0xa1, 0xc1);
+	w->len += 4096;
+}
+
+static void p_no_metadata(struct wb *w)
+{
+	wb_record(w, 4, NULL, 0, false);
+	wb_entry(w, 2, 5);
+	wb_entry(w, 3, 6);
+	wb_state(w, 3, 0xa1, 6);
+}
+
+static void p_torn_metadata(struct wb *w)
+{
+	unsigned char md[64];
+
+	wb_record(w, 4, NULL, 0, false);
+	wb_torn(w, 1, md, mk_metadata(md, 0xa1, 0xc1, false, false));
+	wb_entry(w, 2, 5);
+}
+
+static void p_zeros(struct wb *w)
+{
+	w->len = 4096;
+}
+
+static void test_position(void)
+{
+	static const struct {
+		const char *name;
+		void (*build)(struct wb *);
+		int ok; /* 0: EI_E_PARSE expected */
+		uint64_t term, index, commit;
+		size_t records;
+	} cases[] = {
+	    {"crc, metadata, snapshots, entries 5..7 (terms 2,2,3), HardState commit 6", p_full, 1,
+	     3, 7, 6, 8},
+	    {"the same with the zeroed tail", p_full_tail, 1, 3, 7, 6, 8},
+	    {"a torn last entry (bad CRC) is not counted", p_torn_entry, 1, 3, 7, 6, 8},
+	    {"a torn last HardState is not counted", p_torn_state, 1, 3, 7, 6, 8},
+	    {"records after a torn one are not read", p_after_torn, 1, 3, 7, 6, 8},
+	    {"the zero tail ends the scan", p_after_zeros, 1, 3, 7, 6, 8},
+	    {"a frame running past the end ends the scan", p_cut_frame, 1, 3, 7, 6, 8},
+	    {"a HardState's own term 99 does not raise the term", p_state_term99, 1, 3, 7, 6, 8},
+	    {"an overwritten tail: the last entry's index, the highest term", p_overwritten, 1, 5,
+	     6, 6, 10},
+	    {"a later segment: the chain from the previous CRC", p_later_segment, 1, 8, 1042, 1041,
+	     6},
+	    {"a snapshot and no entry: the snapshot's position", p_snapshot_only, 1, 7, 1000, 1000,
+	     5},
+	    {"a fresh WAL: nothing yet", p_fresh, 1, 0, 0, 0, 3},
+	    {"no metadata record", p_no_metadata, 0, 0, 0, 0, 0},
+	    {"a metadata record with a bad CRC", p_torn_metadata, 0, 0, 0, 0, 0},
+	    {"empty", b_empty, 0, 0, 0, 0, 0},
+	    {"zeros", p_zeros, 0, 0, 0, 0, 0},
+	    {"garbage", b_garbage, 0, 0, 0, 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct wb w;
+		struct ei_wal_position pos;
+		struct ei_err err = {0};
+		int rc;
+
+		memset(&w, 0, sizeof(w));
+		cases[i].build(&w);
+		memset(&pos, 0xee, sizeof(pos));
+		rc = ei_wal_scan_position(w.b, w.len, &pos, &err);
+		if (cases[i].ok) {
+			tap_ok(rc == 0 && pos.term == cases[i].term &&
+				       pos.index == cases[i].index && pos.commit == cases[i].commit,
+			       "position: %s: term %" PRIu64 ", index %" PRIu64 ", commit %" PRIu64
+			       " (got %" PRIu64 ", %" PRIu64 ", %" PRIu64 "%s%s)",
+			       cases[i].name, cases[i].term, cases[i].index, cases[i].commit,
+			       pos.term, pos.index, pos.commit, rc ? ": " : "", rc ? err.msg : "");
+			tap_ok(pos.records == cases[i].records,
+			       "position: %s: %zu records read (got %zu)", cases[i].name,
+			       cases[i].records, pos.records);
+		} else {
+			tap_ok(rc == EI_E_PARSE &&
+				       strstr(err.msg, "head (CRC and metadata records)"),
+			       "position: %s is refused (%s)", cases[i].name, err.msg);
+		}
+	}
+
+	/* Every prefix of a full segment scans without an over-read, and never reaches
+	 * further than the whole (run under ASan to make this bite). */
+	{
+		static struct wb w;
+		unsigned ok = 0, bad = 0, beyond = 0;
+
+		memset(&w, 0, sizeof(w));
+		p_full(&w);
+		for (size_t n = 0; n <= w.len; n++) {
+			unsigned char *copy = malloc(n ? n : 1);
+			struct ei_wal_position pos;
+
+			memcpy(copy, w.b, n);
+			if (ei_wal_scan_position(copy, n, &pos, NULL) == 0) {
+				ok++;
+				beyond += pos.term > 3 || pos.index > 7 || pos.commit > 6;
+			} else {
+				bad++;
+			}
+			free(copy);
+		}
+		tap_ok(ok + bad == w.len + 1 && ok > 0 && bad > 0 && beyond == 0,
+		       "position: every prefix scans or is refused, never beyond the whole (%u ok, "
+		       "%u refused, %u beyond)",
+		       ok, bad, beyond);
+	}
+}
+
 int main(void)
 {
 	tap_init();
 	test_decoder();
+	test_position();
 	return tap_done();
 }

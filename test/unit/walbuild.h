@@ -153,4 +153,84 @@ static inline void wb_head(struct wb *w, uint64_t node, uint64_t cluster)
 	wb_record(w, 5, snap, sizeof(snap), false);
 }
 
+/* raftpb.Entry {Type = 1; Term = 2; Index = 3; Data = 4}, as gogoproto writes it (Type
+ * always, EntryNormal = 0; Data when there is some). */
+static inline size_t mk_entry(unsigned char *p, uint64_t term, uint64_t index, const char *data)
+{
+	size_t n = 0;
+
+	n += put_tag(p + n, 1, 0);
+	n += put_varint(p + n, 0);
+	n += put_tag(p + n, 2, 0);
+	n += put_varint(p + n, term);
+	n += put_tag(p + n, 3, 0);
+	n += put_varint(p + n, index);
+	if (data)
+		n += put_len_field(p + n, 4, data, strlen(data));
+	return n;
+}
+
+/* raftpb.HardState {term = 1; vote = 2; commit = 3}. */
+static inline size_t mk_hardstate(unsigned char *p, uint64_t term, uint64_t vote, uint64_t commit)
+{
+	size_t n = 0;
+
+	n += put_tag(p + n, 1, 0);
+	n += put_varint(p + n, term);
+	n += put_tag(p + n, 2, 0);
+	n += put_varint(p + n, vote);
+	n += put_tag(p + n, 3, 0);
+	n += put_varint(p + n, commit);
+	return n;
+}
+
+/* walpb.Snapshot {index = 1; term = 2}. */
+static inline size_t mk_snapshot(unsigned char *p, uint64_t index, uint64_t term)
+{
+	size_t n = 0;
+
+	n += put_tag(p + n, 1, 0);
+	n += put_varint(p + n, index);
+	n += put_tag(p + n, 2, 0);
+	n += put_varint(p + n, term);
+	return n;
+}
+
+/* Record types (wal.go): metadataType = 1, entryType, stateType, crcType, snapshotType. */
+static inline void wb_entry(struct wb *w, uint64_t term, uint64_t index)
+{
+	unsigned char e[64];
+
+	wb_record(w, 2, e, mk_entry(e, term, index, "put k v"), false);
+}
+
+static inline void wb_state(struct wb *w, uint64_t term, uint64_t vote, uint64_t commit)
+{
+	unsigned char hs[64];
+
+	wb_record(w, 3, hs, mk_hardstate(hs, term, vote, commit), false);
+}
+
+static inline void wb_snapshot(struct wb *w, uint64_t index, uint64_t term)
+{
+	unsigned char sn[64];
+
+	wb_record(w, 5, sn, mk_snapshot(sn, index, term), false);
+}
+
+/* A torn last write: a whole frame whose record fails its CRC (one bit off), as when
+ * the machine stopped mid-write; the chain is not advanced (etcd never wrote it). */
+static inline void wb_torn(struct wb *w, int64_t type, const unsigned char *data, size_t dlen)
+{
+	unsigned char rec[4096];
+	size_t n = 0;
+
+	n += put_tag(rec + n, 1, 0);
+	n += put_varint(rec + n, (uint64_t)type);
+	n += put_tag(rec + n, 2, 0);
+	n += put_varint(rec + n, crc32c(w->rolling, data, dlen) ^ 1);
+	n += put_len_field(rec + n, 3, data, dlen);
+	wb_frame(w, rec, n, -1);
+}
+
 #endif
