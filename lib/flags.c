@@ -8,9 +8,33 @@
 
 enum flag_kind { FLAG_DERIVED, FLAG_DEFAULT };
 
-static const char *const refused_flags[] = {
-	"config-file", "discovery", "discovery-srv", "discovery-srv-name", "discovery-endpoints",
-	"discovery-token",
+/* Why a membership flag is refused: etcd-init computes the membership itself. */
+#define WHY_MEMBERSHIP "not supported with etcd-init, which computes the cluster membership itself (remove it)"
+/* Why --force-new-cluster is refused: what is after "--" is the template every pod gets. */
+#define WHY_FORCE "refused: in a StatefulSet every pod of the template gets it, and a member restarted with it makes itself a one-member cluster while the others lose their quorum; to restore a cluster whose quorum is lost for good, remove it and run `kubectl exec <pod> -- etcd-init force-new-cluster` in the one pod whose data to keep"
+
+/* Flags that change a member's identity or the membership and that no shared template
+ * may carry (the identity flags etcd-init sets itself are checked below, with their
+ * values). Refused in every spelling etcd's flag package (Go's "flag") accepts after
+ * "--": -x, --x, -x=v, --x=v (a bool flag takes no separate value), and as ETCD_X
+ * whenever the variable exists, whatever its value, even empty:
+ *  - a value that parses as true puts every pod of the set into the one-member mode;
+ *  - one that does not parse makes etcd exit at start;
+ *  - "false", "0" or "" look harmless but are not: etcd-init passes --force-new-cluster
+ *    itself for the one-shot request (forcereq.h), and etcd (pkg/flags verifyEnv) exits
+ *    when the variable of a flag given on its command line exists at all, so the request
+ *    could never be carried out; after "--", a --force-new-cluster=false would come after
+ *    ours and win (the last one counts), silently. */
+static const struct {
+	const char *flag, *why;
+} refused_flags[] = {
+	{ "config-file", WHY_MEMBERSHIP },
+	{ "discovery", WHY_MEMBERSHIP },
+	{ "discovery-srv", WHY_MEMBERSHIP },
+	{ "discovery-srv-name", WHY_MEMBERSHIP },
+	{ "discovery-endpoints", WHY_MEMBERSHIP },
+	{ "discovery-token", WHY_MEMBERSHIP },
+	{ "force-new-cluster", WHY_FORCE },
 };
 
 /* ETCD_FOO_BAR for foo-bar (etcd's flags.FlagToEnv). */
@@ -57,12 +81,13 @@ int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei
 	char name[128], env[160];
 
 	for (size_t i = 0; i < sizeof(refused_flags) / sizeof(refused_flags[0]); i++) {
-		flag_env_name(refused_flags[i], env, sizeof(env));
-		if (user_args_have(cfg, refused_flags[i]) || ei_env_get(envp, env))
-			return ei_err_set(err, EI_E_USAGE,
-					  "--%s / %s: not supported with etcd-init, which computes the "
-					  "cluster membership itself (remove it)",
-					  refused_flags[i], env);
+		const char *v;
+
+		if (user_args_have(cfg, refused_flags[i].flag))
+			return ei_err_set(err, EI_E_USAGE, "--%s after --: %s", refused_flags[i].flag, refused_flags[i].why);
+		flag_env_name(refused_flags[i].flag, env, sizeof(env));
+		if ((v = ei_env_get(envp, env)))
+			return ei_err_set(err, EI_E_USAGE, "%s=%.40s in the environment: %s", env, v, refused_flags[i].why);
 	}
 	/* What the decision rests on must agree before anything is done: a conflict found
 	 * only when building etcd's command line would come after a membership change. */
@@ -223,6 +248,15 @@ int ei_flags_build(const struct ei_config *cfg, const struct ei_plan *plan, char
 				     plan->initial_cluster_state, err);
 		if (!r)
 			r = add_flag(&b, cfg, envp, FLAG_DERIVED, "initial-cluster-token", cfg->token, err);
+	}
+	/* The one-shot request (forcereq.h), decided by plan.c: never from the user's args or
+	 * environment (ei_flags_check_overrides refuses both, so nothing passes it twice). */
+	if (!r && plan->force_new_cluster) {
+		if (user_args_have(cfg, "force-new-cluster") ||
+		    ei_env_get(envp, "ETCD_FORCE_NEW_CLUSTER"))
+			r = ei_err_set(err, EI_E_USAGE, "--force-new-cluster or ETCD_FORCE_NEW_CLUSTER is set by the user: %s", WHY_FORCE);
+		else
+			add_arg(&b, "--force-new-cluster");
 	}
 	for (size_t i = 0; !r && i < cfg->n_etcd_args; i++)
 		add_arg(&b, cfg->etcd_args[i]);

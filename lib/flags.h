@@ -10,7 +10,11 @@
  *  - settings with a default here (listen, advertise-client and metrics URLs) are left
  *    out when the user sets ETCD_X or passes --x after "--": the user's value wins;
  *  - --config-file and the discovery flags are refused: with them etcd ignores or
- *    rejects the flags that carry the decision. */
+ *    rejects the flags that carry the decision;
+ *  - --force-new-cluster (and ETCD_FORCE_NEW_CLUSTER, whatever its value) is refused:
+ *    every pod of a StatefulSet shares the template; recovery is the one-shot request
+ *    of one chosen pod (forcereq.h), and etcd-init alone passes the flag then
+ *    (plan->force_new_cluster). */
 #ifndef EI_FLAGS_H
 #define EI_FLAGS_H
 
@@ -30,7 +34,8 @@ struct ei_etcd_command {
 int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei_err *err);
 
 /* Assemble the command for plan (RESTART, BOOTSTRAP, START_EXISTING or a JOIN whose
- * initial cluster is final). Returns 0, EI_E_USAGE, EI_E_NOMEM. */
+ * initial cluster is final); with plan->force_new_cluster, "--force-new-cluster" comes
+ * after etcd-init's own flags and before the user's. Returns 0, EI_E_USAGE, EI_E_NOMEM. */
 int ei_flags_build(const struct ei_config *cfg, const struct ei_plan *plan, char **envp,
 		   const char *etcd_path, struct ei_etcd_command *out, struct ei_err *err);
 

@@ -39,6 +39,134 @@ static char *joined(const struct ei_etcd_command *c)
 	"--initial-advertise-peer-urls=http://etcd-1.etcd.ns.svc.cluster.local:2380 "             \
 	"--listen-metrics-urls=http://0.0.0.0:8080"
 
+/* Identity and membership flags after "--" and in the environment: every spelling Go's
+ * flag package accepts is refused (exit 2), naming what was found; other flags pass. */
+static void check_refusals(void)
+{
+	static const struct {
+		const char *arg, *env; /* one of them */
+		const char *want;      /* a substring of the message; NULL: accepted */
+	} cases[] = {
+		{ "--force-new-cluster", NULL, "--force-new-cluster after --" },
+		{ "-force-new-cluster", NULL, "--force-new-cluster after --" },
+		{ "--force-new-cluster=true", NULL, "--force-new-cluster after --" },
+		{ "--force-new-cluster=false", NULL, "--force-new-cluster after --" },
+		{ "-force-new-cluster=1", NULL, "--force-new-cluster after --" },
+		{ "--force-new-cluster=0", NULL, "--force-new-cluster after --" },
+		{ "--force-new-cluster=T", NULL, "--force-new-cluster after --" },
+		{ NULL, "ETCD_FORCE_NEW_CLUSTER=true", "ETCD_FORCE_NEW_CLUSTER=true in the environment" },
+		{ NULL, "ETCD_FORCE_NEW_CLUSTER=1", "ETCD_FORCE_NEW_CLUSTER=1" },
+		{ NULL, "ETCD_FORCE_NEW_CLUSTER=false", "ETCD_FORCE_NEW_CLUSTER=false" },
+		{ NULL, "ETCD_FORCE_NEW_CLUSTER=0", "ETCD_FORCE_NEW_CLUSTER=0" },
+		{ NULL, "ETCD_FORCE_NEW_CLUSTER=", "ETCD_FORCE_NEW_CLUSTER= in the environment" },
+		{ NULL, "ETCD_FORCE_NEW_CLUSTER=yes", "ETCD_FORCE_NEW_CLUSTER=yes" },
+		{ "--discovery=https://discovery.etcd.io/x", NULL, "--discovery after --" },
+		{ "-discovery-srv", NULL, "--discovery-srv after --" },
+		{ "--discovery-srv-name=x", NULL, "--discovery-srv-name after --" },
+		{ "--discovery-endpoints=http://d:2379", NULL, "--discovery-endpoints after --" },
+		{ "--discovery-token=t", NULL, "--discovery-token after --" },
+		{ NULL, "ETCD_DISCOVERY=https://discovery.etcd.io/x", "ETCD_DISCOVERY=" },
+		{ NULL, "ETCD_DISCOVERY_ENDPOINTS=http://d:2379", "ETCD_DISCOVERY_ENDPOINTS=" },
+		{ "--config-file=/etc/etcd.yaml", NULL, "--config-file after --" },
+		{ "--initial-cluster=etcd-0=http://a:2380", NULL, "--initial-cluster after --" },
+		{ "-initial-cluster-state=new", NULL, "--initial-cluster-state after --" },
+		{ "--initial-cluster-token=x", NULL, "--initial-cluster-token after --" },
+		{ "--initial-advertise-peer-urls=http://x:2380", NULL, "--initial-advertise-peer-urls after --" },
+		{ "-name", NULL, "--name after --" },
+		{ "--data-dir=/other", NULL, "--data-dir after --" },
+		{ "--wal-dir=/other", NULL, "--wal-dir after --" },
+		{ NULL, "ETCD_INITIAL_CLUSTER=etcd-0=http://a:2380", "ETCD_INITIAL_CLUSTER is computed" },
+		/* Not identity: they pass. */
+		{ "--unsafe-no-fsync", NULL, NULL },
+		{ "--force-new-cluster-bump=1", NULL, NULL },
+		{ "--snapshot-count=10000", NULL, NULL },
+		{ "force-new-cluster", NULL, NULL },
+		{ NULL, "ETCD_UNSAFE_NO_FSYNC=true", NULL },
+	};
+	struct ei_config cfg;
+	struct ei_err err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *args[] = { (char *)cases[i].arg };
+		char *envp[] = { (char *)cases[i].env, NULL };
+		int r;
+
+		config_with_args(&cfg, args, cases[i].arg ? 1 : 0);
+		memset(&err, 0, sizeof(err));
+		r = ei_flags_check_overrides(&cfg, envp, &err);
+		if (!cases[i].want)
+			tap_ok(r == 0, "%s: accepted (%s)", cases[i].arg ? cases[i].arg : cases[i].env,
+			       err.msg);
+		else
+			tap_ok(r == EI_E_USAGE && strstr(err.msg, cases[i].want),
+			       "%s: refused: %s", cases[i].arg ? cases[i].arg : cases[i].env, err.msg);
+	}
+	/* The force-new-cluster refusal says why and what to do instead. */
+	{
+		char *args[] = { (char *)"--force-new-cluster" };
+		char *envp[] = { NULL };
+
+		config_with_args(&cfg, args, 1);
+		ei_flags_check_overrides(&cfg, envp, &err);
+		tap_ok(strstr(err.msg, "one-member cluster") && strstr(err.msg, "quorum") &&
+			       strstr(err.msg, "etcd-init force-new-cluster"),
+		       "the message says why and names the one-shot route: %s", err.msg);
+		tap_ok(strlen(err.msg) < sizeof(err.msg) - 1, "the message is not cut off");
+	}
+	{
+		char *envp[] = { (char *)"ETCD_FORCE_NEW_CLUSTER=true", NULL };
+
+		config_with_args(&cfg, NULL, 0);
+		ei_flags_check_overrides(&cfg, envp, &err);
+		tap_ok(strstr(err.msg, "etcd-init force-new-cluster") && strlen(err.msg) < sizeof(err.msg) - 1,
+		       "the variable's message names the route too, whole");
+	}
+}
+
+/* plan->force_new_cluster: the flag once, after etcd-init's flags, before the user's. */
+static void check_force_emission(void)
+{
+	char *no_env[] = { NULL };
+	char *user_args[] = { (char *)"--snapshot-count=10000" };
+	char *env_force[] = { (char *)"ETCD_FORCE_NEW_CLUSTER=false", NULL };
+	char *user_force[] = { (char *)"--force-new-cluster=false" };
+	struct ei_plan restart = { .action = EI_ACT_RESTART };
+	struct ei_plan forced = { .action = EI_ACT_RESTART, .force_new_cluster = true };
+	struct ei_etcd_command cmd;
+	struct ei_config cfg;
+	struct ei_err err = { 0 };
+	char *s;
+
+	config_with_args(&cfg, NULL, 0);
+	tap_ok(ei_flags_build(&cfg, &forced, no_env, "etcd", &cmd, &err) == 0, "forced restart builds");
+	s = joined(&cmd);
+	tap_streq(s, BASE " --force-new-cluster", "forced restart: --force-new-cluster last");
+	free(s);
+	ei_flags_free(&cmd);
+
+	config_with_args(&cfg, user_args, 1);
+	tap_ok(ei_flags_build(&cfg, &forced, no_env, "etcd", &cmd, &err) == 0, "forced with args");
+	s = joined(&cmd);
+	tap_streq(s, BASE " --force-new-cluster --snapshot-count=10000",
+		  "forced restart: before the user's arguments");
+	free(s);
+	ei_flags_free(&cmd);
+
+	tap_ok(ei_flags_build(&cfg, &restart, no_env, "etcd", &cmd, &err) == 0, "plain restart");
+	s = joined(&cmd);
+	tap_ok(!strstr(s, "force-new-cluster"), "no request: no --force-new-cluster: %s", s);
+	free(s);
+	ei_flags_free(&cmd);
+
+	config_with_args(&cfg, NULL, 0);
+	tap_ok(ei_flags_build(&cfg, &forced, env_force, "etcd", &cmd, &err) == EI_E_USAGE &&
+		       strstr(err.msg, "ETCD_FORCE_NEW_CLUSTER"),
+	       "forced with the variable set: refused, never passed twice: %s", err.msg);
+	config_with_args(&cfg, user_force, 1);
+	tap_ok(ei_flags_build(&cfg, &forced, no_env, "etcd", &cmd, &err) == EI_E_USAGE,
+	       "forced with the flag after --: refused (a later =false would win): %s", err.msg);
+}
+
 int main(void)
 {
 	char *no_env[] = { NULL };
@@ -163,5 +291,8 @@ int main(void)
 	tap_ok(ei_flags_check_overrides(&cfg, no_env, &err) == EI_E_USAGE &&
 		       strstr(err.msg, "--name after --"),
 	       "check: --name after --: %s", err.msg);
+
+	check_refusals();
+	check_force_emission();
 	return tap_done();
 }
