@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +16,26 @@
 #include "log.h"
 #include "sig.h"
 
+extern char **environ;
+
 static int check_executable(const char *path, struct ei_err *err)
 {
 	struct stat st;
+	int e;
 
 	if (stat(path, &st) < 0) {
-		ei_err_set(err, EI_E_EXEC, "etcd binary %s: %s", path, strerror(errno));
-		err->sys_errno = errno == ENOENT || errno == ENOTDIR ? ENOENT : errno;
+		e = errno;
+		ei_err_set(err, EI_E_EXEC, "etcd binary %s: %s (expected an executable etcd file: set --etcd or ETCD_BIN)", path, strerror(e));
+		err->sys_errno = e == ENOENT || e == ENOTDIR ? ENOENT : e;
 		return EI_E_EXEC;
 	}
-	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0) {
-		ei_err_set(err, EI_E_EXEC, "etcd binary %s is not an executable file (set --etcd)",
-			   path);
+	if (!S_ISREG(st.st_mode)) {
+		ei_err_set(err, EI_E_EXEC, "etcd binary %s is %s, not a regular file (expected an executable etcd file: set --etcd or ETCD_BIN)", path, S_ISDIR(st.st_mode) ? "a directory" : "something else");
+		err->sys_errno = EACCES;
+		return EI_E_EXEC;
+	}
+	if (access(path, X_OK) < 0) {
+		ei_err_set(err, EI_E_EXEC, "etcd binary %s is not executable (mode %04o, owner uid %u; this process runs as uid %u): expected an executable etcd file: set --etcd or ETCD_BIN", path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)geteuid());
 		err->sys_errno = EACCES;
 		return EI_E_EXEC;
 	}
@@ -61,7 +71,7 @@ int ei_exec_find_etcd(const char *configured, char **envp, char *path, size_t le
 		}
 		if (search_path(configured, path_env, path, len))
 			return check_executable(path, err);
-		ei_err_set(err, EI_E_EXEC, "--etcd/ETCD_BIN: %s not found on PATH", configured);
+		ei_err_set(err, EI_E_EXEC, "--etcd/ETCD_BIN: %s not found on PATH (expected an executable etcd file: a path, or a name on PATH)", configured);
 		err->sys_errno = ENOENT;
 		return EI_E_EXEC;
 	}
@@ -74,6 +84,43 @@ int ei_exec_find_etcd(const char *configured, char **envp, char *path, size_t le
 		   "etcd not found in /usr/local/bin or on PATH (set --etcd or ETCD_BIN)");
 	err->sys_errno = ENOENT;
 	return EI_E_EXEC;
+}
+
+int ei_exec_check_etcd(const char *configured, char **envp, struct ei_err *err)
+{
+	char path[PATH_MAX];
+	struct ei_err found = { 0 };
+
+	if (ei_exec_find_etcd(configured, envp, path, sizeof(path), &found) == 0)
+		return 0;
+	return ei_err_set(err, EI_E_USAGE, "%s; checked at start, nothing was done", found.msg);
+}
+
+/* Whether entry is NAME=... for one of names. */
+static bool env_named(const char *entry, const char *const *names)
+{
+	for (; *names; names++) {
+		size_t n = strlen(*names);
+
+		if (strncmp(entry, *names, n) == 0 && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+void ei_exec_scrub_env(const char *const *names)
+{
+	char **in = environ, **out = environ;
+
+	if (!in)
+		return;
+	for (; *in; in++) {
+		if (env_named(*in, names))
+			explicit_bzero(*in, strlen(*in));
+		else
+			*out++ = *in;
+	}
+	*out = NULL;
 }
 
 /* Close fds >= 3 so etcd starts with 0-2 only (catatonit close_fds_ge_than). */

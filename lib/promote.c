@@ -12,10 +12,14 @@
 
 #include "datadir.h"
 #include "etcdclient.h"
+#include "exec.h"
 #include "gather.h"
 #include "log.h"
 
 #define TICK_MS 100
+
+/* etcd auth settings in the environment, which only the promoter's client needs. */
+static const char *const credential_vars[] = { "ETCDCTL_PASSWORD", "ETCDCTL_USER", NULL };
 /* A first start that has not written its WAL within this time has failed; etcd has
  * exited and the pod is gone long before (this only bounds the process). */
 #define MARKER_WATCH_MS (60u * 60u * 1000u)
@@ -136,6 +140,12 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 		ei_log_error("promoter: cannot start", "error=%s", err.msg);
 		promote = false;
 	}
+	/* The client holds its own copy of the credentials now (it authenticates again with
+	 * it when its token expires); nothing else here needs them. This process outlives
+	 * the exec as etcd's child, and a fork inherits the environment block that
+	 * /proc/<pid>/environ shows (proc(5)): ETCDCTL_PASSWORD and ETCDCTL_USER go, wiped
+	 * in place (cfg->auth_password pointed into it and reads "" from here on). */
+	ei_exec_scrub_env(credential_vars);
 	if (promote)
 		ei_log_info("promoter: waiting for our learner to catch up, then promoting it",
 			    "member=%" PRIx64, w->promote_id);

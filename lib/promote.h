@@ -8,7 +8,11 @@
  *    etcd has written its WAL (datadir.h): the marker must mean "a first start that never
  *    got to its WAL", never "a member whose WAL was lost later".
  * As a child of etcd, which does not reap it, the exited process stays as one zombie
- * entry until etcd exits. */
+ * entry until etcd exits.
+ * Secrets: it inherits the launcher's non-dumpable state (no core dump, cmd/main.c);
+ * its etcd client copies the password first, then ETCDCTL_PASSWORD and ETCDCTL_USER are
+ * removed from its environment and wiped (ei_exec_scrub_env), so
+ * /proc/<pid>/environ of the aftercare process holds no credential. */
 #ifndef EI_PROMOTE_H
 #define EI_PROMOTE_H
 
