@@ -1,8 +1,10 @@
 /* etcd-init: the container entrypoint of an etcd pod. main() wires lib/ together:
  * signals first, then configuration, then the launcher; it alone picks the exit code. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <ares.h>
@@ -12,6 +14,8 @@
 #include "diagnose.h"
 #include "ei-version.h"
 #include "err.h"
+#include "exec.h"
+#include "forcereq.h"
 #include "leave.h"
 #include "log.h"
 #include "loop.h"
@@ -54,12 +58,24 @@ int main(int argc, char **argv)
 	struct ei_loop *loop = NULL;
 	struct ei_err err = { 0 };
 	char hostname[256];
-	int rc;
+	int rc, dumpable_errno = 0;
 
 	/* pid_namespaces(7): as PID 1 only handled signals are delivered; block them
 	 * before anything else (and before any thread exists), read them via signalfd. */
 	if (ei_sig_block(&err) < 0)
 		return fail(&err);
+	/* No core dump while a secret is in memory, which is from the first instruction on
+	 * (ETCDCTL_PASSWORD in the environment; later the password file, etcd's auth token,
+	 * the service-account token): a core (core(5)) goes to the node's disk or to the
+	 * node's core_pattern pipe, which a container shares with the host. prctl(2)
+	 * PR_SET_DUMPABLE 0 stops every core dump whatever RLIMIT_CORE and core_pattern say
+	 * (and makes /proc/<pid>/environ, mem... root's, proc(5)). fork keeps it (the
+	 * aftercare process holds the password too); execve(2) sets it back to 1 for etcd,
+	 * unless etcd is set-user-ID, set-group-ID or has file capabilities (then it is
+	 * /proc/sys/fs/suid_dumpable), so nothing is restored before the exec, and
+	 * RLIMIT_CORE is never changed: etcd gets the pod's limit as it was. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		dumpable_errno = errno;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	if (gethostname(hostname, sizeof(hostname)) == 0)
@@ -81,6 +97,8 @@ int main(int argc, char **argv)
 		return EI_EXIT_OK;
 	}
 	ei_log_setup(cfg.log_format, cfg.log_level, NULL);
+	if (dumpable_errno)
+		ei_log_warn("cannot turn core dumps off (a crash could write secrets to a core file)", "error=%s", strerror(dumpable_errno));
 
 	/* libcurl's and c-ares' global state is taken and released with each client and
 	 * resolver (lib/etcdclient.c, lib/dns.c), after the signal mask is set and before
@@ -90,8 +108,17 @@ int main(int argc, char **argv)
 	if (cfg.command == EI_CMD_RUN)
 		ei_log_info("etcd-init starting", "version=%s name=%s pid=%d", EI_VERSION, cfg.name,
 			    (int)getpid());
+	/* Fail fast: a missing etcd is found now, not after the wait for DNS and peers;
+	 * plan only shows what run would do, with the path it would use. */
+	if (cfg.command == EI_CMD_RUN && ei_exec_check_etcd(cfg.etcd_bin, environ, &err) < 0) {
+		ei_loop_destroy(loop);
+		return fail(&err);
+	}
 
 	switch (cfg.command) {
+	case EI_CMD_FORCE_NEW_CLUSTER:
+		rc = ei_forcereq_command(&cfg, stdout, &err);
+		break;
 	case EI_CMD_LEAVE:
 		rc = ei_leave(&cfg, loop, environ, &err);
 		break;

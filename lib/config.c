@@ -83,7 +83,7 @@ struct raw {
 
 void ei_config_usage(FILE *out)
 {
-	fputs("Usage: etcd-init [run|plan|leave|diagnose] [options] [-- etcd-args...]\n"
+	fputs("Usage: etcd-init [run|plan|leave|diagnose|force-new-cluster] [options] [-- etcd-args...]\n"
 	      "\n"
 	      "Start an etcd member of a StatefulSet: wait for DNS, decide whether to bootstrap,\n"
 	      "restart, join or replace, make the membership change, then exec etcd.\n"
@@ -96,6 +96,10 @@ void ei_config_usage(FILE *out)
 	      "                          member and move its data aside; otherwise nothing\n"
 	      "  diagnose                a table of every peer (DNS, answers, member, health),\n"
 	      "                          the data dir, the certificates and the decision; read-only\n"
+	      "  force-new-cluster       quorum lost for good: ask this pod (the one whose data to\n"
+	      "                          keep; kubectl exec, with its etcd-init's settings) to\n"
+	      "                          start etcd once with --force-new-cluster; the others then\n"
+	      "                          join it. Writes <data-dir>/.etcd-init-force-new-cluster\n"
 	      "\n"
 	      "Options (environment fallback in brackets; the flag wins):\n"
 	      "  --name NAME             pod name <set>-<ordinal> [HOSTNAME] (default: gethostname)\n"
@@ -134,6 +138,8 @@ void ei_config_usage(FILE *out)
 	      "\n"
 	      "A new cluster is bootstrapped only when every other peer has said, through the\n"
 	      "etcd-init status on its peer port, that it has no data; silence is never a no.\n"
+	      "Refused after -- and as ETCD_* variables: the flags etcd-init sets, --config-file,\n"
+	      "the discovery flags and --force-new-cluster (use the force-new-cluster command).\n"
 	      "\n"
 	      "Exit codes: 2 usage or an unusable data dir, 3 gave up waiting, 4 membership\n"
 	      "change failed, 5 refused (a volume or peers it is unsafe to act on), 126/127 etcd\n"
@@ -315,7 +321,8 @@ static int parse_options(struct raw *raw, struct ei_config *cfg, int argc, char 
 	return optind;
 }
 
-/* The optional command word before the options: "run" or "plan". Returns how
+/* The optional command word before the options (run, plan, leave, diagnose,
+ * force-new-cluster). Returns how
  * many arguments it took (0 or 1). */
 static int parse_command(struct ei_config *cfg, int argc, char **argv, struct ei_err *err)
 {
@@ -335,10 +342,11 @@ static int parse_command(struct ei_config *cfg, int argc, char **argv, struct ei
 		cfg->command = EI_CMD_DIAGNOSE;
 		return 1;
 	}
-	return ei_err_set(err, EI_E_USAGE,
-			  "\"%s\": unknown command (expected run, plan, leave or diagnose; etcd "
-			  "arguments go after --)",
-			  argv[1]);
+	if (strcmp(argv[1], "force-new-cluster") == 0) {
+		cfg->command = EI_CMD_FORCE_NEW_CLUSTER;
+		return 1;
+	}
+	return ei_err_set(err, EI_E_USAGE, "\"%s\": unknown command (expected run, plan, leave, diagnose or force-new-cluster; etcd arguments go after --)", argv[1]);
 }
 
 static void apply_env_fallbacks(struct raw *raw, char **envp)
@@ -380,11 +388,15 @@ static void apply_env_fallbacks(struct raw *raw, char **envp)
 	raw->k8s_port = env_value(envp, "KUBERNETES_SERVICE_PORT");
 }
 
-/* etcd auth: a user, and a password from a file, ETCDCTL_PASSWORD, or etcdctl's
- * "user:password" form of ETCDCTL_USER. The password is never copied into messages. */
+/* etcd auth: a user, and a password from a file or ETCDCTL_PASSWORD. The password is
+ * never copied into messages. etcdctl's "user:password" form is refused in both places:
+ * in --auth-user the password would be in /proc/1/cmdline (readable by every process of
+ * the pod, proc(5)) and in the pod spec's command and preStop hook; in ETCDCTL_USER it
+ * is a secret in a variable everything treats as a name. One place for the password,
+ * which etcd-init keeps out of etcd's environment and out of its aftercare's. */
 static int validate_auth(struct ei_config *cfg, const struct raw *raw, struct ei_err *err)
 {
-	const char *user = raw->auth_user, *colon;
+	const char *user = raw->auth_user;
 	size_t n;
 
 	if (!user) {
@@ -396,8 +408,11 @@ static int validate_auth(struct ei_config *cfg, const struct raw *raw, struct ei
 								  : "ETCDCTL_PASSWORD");
 		return 0;
 	}
-	colon = strchr(user, ':');
-	n = colon ? (size_t)(colon - user) : strlen(user);
+	if (strchr(user, ':') && !strcmp(raw->auth_user_from, "--auth-user"))
+		return ei_err_set(err, EI_E_USAGE, "--auth-user holds a password (user:password): refused, it would show in /proc/1/cmdline and in the pod's command and preStop hook; give the user alone (--auth-user root) and the password in a file (--auth-password-file) or in ETCDCTL_PASSWORD");
+	if (strchr(user, ':'))
+		return ei_err_set(err, EI_E_USAGE, "ETCDCTL_USER holds a password (etcdctl's user:password form): refused; keep the user name alone in ETCDCTL_USER and put the password in ETCDCTL_PASSWORD (from a Secret) or in a file (--auth-password-file), where etcd-init reads it");
+	n = strlen(user);
 	if (n == 0 || n >= sizeof(cfg->auth_user))
 		return ei_err_set(err, EI_E_USAGE, "%s: the user name is empty or too long",
 				  raw->auth_user_from);
@@ -411,8 +426,6 @@ static int validate_auth(struct ei_config *cfg, const struct raw *raw, struct ei
 			return r;
 	} else if (raw->auth_password) {
 		cfg->auth_password = raw->auth_password;
-	} else if (colon) {
-		cfg->auth_password = colon + 1;
 	} else {
 		return ei_err_set(err, EI_E_USAGE,
 				  "%s=%s but no password: set --auth-password-file (a file holding "

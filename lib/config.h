@@ -14,7 +14,15 @@
 #include "log.h"
 #include "tlsconf.h"
 
-enum ei_command { EI_CMD_RUN, EI_CMD_PLAN, EI_CMD_LEAVE, EI_CMD_DIAGNOSE, EI_CMD_HELP, EI_CMD_VERSION };
+enum ei_command {
+	EI_CMD_RUN,
+	EI_CMD_PLAN,
+	EI_CMD_LEAVE,
+	EI_CMD_DIAGNOSE,
+	EI_CMD_FORCE_NEW_CLUSTER, /* the one-shot request (forcereq.h) */
+	EI_CMD_HELP,
+	EI_CMD_VERSION,
+};
 enum ei_output { EI_OUTPUT_TEXT, EI_OUTPUT_JSON };
 
 #define EI_DEFAULT_WAIT_TIMEOUT_S 600u
@@ -40,7 +48,8 @@ struct ei_config {
 	unsigned cert_warn_days;          /* warn when a certificate expires within this */
 	char auth_user[128];              /* etcd auth; "" when none */
 	char auth_password_file[PATH_MAX];
-	const char *auth_password;        /* borrowed from the environment, or NULL; never printed */
+	const char *auth_password;        /* borrowed from the environment (ETCDCTL_PASSWORD), or
+					   * NULL; never printed */
 	/* leave: the desired replica count from --replicas (-1: ask the Kubernetes API at
 	 * KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT with the service account). */
 	long replicas;

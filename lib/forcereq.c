@@ -156,6 +156,9 @@ static int refuse(const struct ei_config *cfg, const struct ei_datadir_facts *d,
 		return ei_err_set(err, EI_E_USAGE, "force-new-cluster: no WAL in %s: this volume holds no member's data, so there is nothing to start a cluster from; nothing was written. Run it in the pod whose volume holds the data to keep, with the --data-dir (%s) and --wal-dir of its etcd-init", d->wal_dir, cfg->data_dir);
 	if (d->not_a_wal)
 		return ei_err_set(err, EI_E_USAGE, "force-new-cluster: %s is not a WAL (%s): etcd cannot start a cluster from it; nothing was written", d->first_wal, d->metadata_error);
+	/* plan.c takes a request only on a WAL whose member and cluster ID it can read. */
+	if (!d->has_metadata)
+		return ei_err_set(err, EI_E_USAGE, "force-new-cluster: the WAL in %s has no readable member and cluster ID (%s): etcd-init would never take the request; nothing was written", d->wal_dir, d->metadata_error);
 	return 0;
 }
 
@@ -178,13 +181,11 @@ int ei_forcereq_command(const struct ei_config *cfg, FILE *out, struct ei_err *e
 		return r;
 	ei_forcereq_path(cfg->data_dir, path, sizeof(path));
 	fprintf(out, "force-new-cluster: request %s %s\n", again ? "written again (it was already there) to" : "written to", path);
-	if (d.has_metadata)
-		fprintf(out, "  this volume: member %" PRIx64 " of cluster %" PRIx64 ", WAL in %s\n", d.member_id, d.cluster_id, d.wal_dir);
-	else
-		fprintf(out, "  this volume: WAL in %s (its member and cluster ID could not be read: %s)\n", d.wal_dir, d.metadata_error);
+	fprintf(out, "  this volume: member %" PRIx64 " of cluster %" PRIx64 ", WAL in %s\n", d.member_id, d.cluster_id, d.wal_dir);
 	fprintf(out, "What happens next:\n");
-	fprintf(out, "  1. The etcd-init of %s takes the request: on its next round if it is waiting (quorum lost, no trusted member list), otherwise on the pod's next start (kubectl delete pod %s restarts it).\n", cfg->name, cfg->name);
+	fprintf(out, "  1. The etcd-init of %s takes the request: on its next round if it is waiting, otherwise on the pod's next start (kubectl delete pod %s restarts it).\n", cfg->name, cfg->name);
 	fprintf(out, "  2. It starts etcd on this volume with --force-new-cluster: a one-member cluster with this member's data. The request is consumed (removed) as etcd is started with it: it happens once, and later starts are plain restarts.\n");
+	fprintf(out, "     It is taken only while no current member list of this cluster answers (quorum lost); if the quorum is alive, it is not taken and is dropped when etcd starts.\n");
 	fprintf(out, "  3. The other members must then join it: on their next start etcd-init replaces or rejoins them (a volume with old data has it moved aside, never deleted). Delete a pod that does not restart by itself.\n");
 	return 0;
 }

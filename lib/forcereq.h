@@ -7,8 +7,9 @@
  * `kubectl exec <pod> -- etcd-init force-new-cluster` leaves a request on that one pod's
  * volume, <data-dir>/.etcd-init-force-new-cluster; that pod's etcd-init takes it (plan.c:
  * a WAL, a request and no trusted member list) and consumes it just before it execs
- * etcd with the flag, so it happens once. The file is on the volume, so it outlives the
- * pod; its one line says who asked and when (UTC), for the log.
+ * etcd with the flag, so it happens once (run.c drops a request that was not taken
+ * whenever etcd starts). The file is on the volume, so it outlives the pod; its one line
+ * says who asked and when (UTC), for the log.
  *
  * Every function takes the data dir (--data-dir); none blocks on the network. */
 #ifndef EI_FORCEREQ_H
@@ -48,8 +49,9 @@ int ei_forcereq_consume(const char *data_dir, struct ei_err *err);
 
 /* The command `etcd-init force-new-cluster`: refuses (EI_E_USAGE, nothing written) when
  * the data dir has no WAL (cfg->wal_dir, else <data-dir>/member/wal: nothing to start a
- * cluster from) or its WAL is not one; otherwise writes the request and prints to out
- * what happens next. Returns 0, EI_E_USAGE or EI_E_SYS. */
+ * cluster from), its WAL is not one, or its member and cluster ID cannot be read (plan.c
+ * never takes a request then); otherwise writes the request and prints to out what
+ * happens next. Returns 0, EI_E_USAGE or EI_E_SYS. */
 int ei_forcereq_command(const struct ei_config *cfg, FILE *out, struct ei_err *err);
 
 #endif

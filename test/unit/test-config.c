@@ -3,6 +3,7 @@
 #include "tap.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 
 #define MAX_ARGS 32
 
@@ -297,11 +298,25 @@ int main(void)
 		char *nopw_env[] = { (char *)"HOSTNAME=etcd-0", (char *)"ETCDCTL_USER=root", NULL };
 		char pw[64];
 
-		tap_ok(parse(&cfg, &err, colon_env, NULL, NULL, NULL) == 0 &&
-			       !strcmp(cfg.auth_user, "root") &&
-			       ei_config_password(&cfg, pw, sizeof(pw), &err) == 0 &&
-			       !strcmp(pw, "s3cret"),
-		       "ETCDCTL_USER=user:password");
+		/* A password inside the user setting is refused, naming where it was and
+		 * where to put it instead, and never echoed. */
+		tap_ok(parse(&cfg, &err, colon_env, NULL, NULL, NULL) == EI_E_USAGE &&
+			       strstr(err.msg, "ETCDCTL_USER holds a password") &&
+			       strstr(err.msg, "ETCDCTL_PASSWORD") && !strstr(err.msg, "s3cret"),
+		       "ETCDCTL_USER=user:password: refused: %s", err.msg);
+		tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0", "--auth-user",
+			     "root:s3cret", NULL) == EI_E_USAGE &&
+			       strstr(err.msg, "--auth-user holds a password") &&
+			       strstr(err.msg, "/proc/1/cmdline") &&
+			       strstr(err.msg, "--auth-password-file") &&
+			       strstr(err.msg, "ETCDCTL_PASSWORD") && !strstr(err.msg, "s3cret"),
+		       "--auth-user user:password: refused: %s", err.msg);
+		tap_ok(parse(&cfg, &err, pw_env, NULL, NULL, "leave", "--auth-user", "root:s3cret",
+			     NULL) == EI_E_USAGE,
+		       "--auth-user user:password: refused for leave (the preStop command) too");
+		tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "--name", "etcd-0", "--auth-user",
+			     "root:", "--auth-password-file", "/x", NULL) == EI_E_USAGE,
+		       "--auth-user root: (an empty password after the colon): refused");
 		tap_ok(parse(&cfg, &err, pw_env, NULL, NULL, NULL) == 0 &&
 			       ei_config_password(&cfg, pw, sizeof(pw), &err) == 0 &&
 			       !strcmp(pw, "s3cret"),
@@ -322,6 +337,27 @@ int main(void)
 			     "x", NULL) == EI_E_USAGE &&
 			       strstr(err.msg, "--cert-warn-days"),
 		       "--cert-warn-days x: %s", err.msg);
+	}
+
+	/* The force-new-cluster command: a command word, with the usual settings. */
+	tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "force-new-cluster", "--name", "etcd-2",
+		     "--data-dir", "/var/lib/etcd", NULL) == 0 &&
+		       cfg.command == EI_CMD_FORCE_NEW_CLUSTER && !strcmp(cfg.data_dir, "/var/lib/etcd"),
+	       "force-new-cluster: the command");
+	tap_ok(parse(&cfg, &err, no_env, NULL, NULL, "force-new-clusters", NULL) == EI_E_USAGE &&
+		       strstr(err.msg, "force-new-cluster;"),
+	       "an unknown command lists force-new-cluster: %s", err.msg);
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		ei_config_usage(out);
+		fclose(out);
+		tap_ok(text && strstr(text, "[run|plan|leave|diagnose|force-new-cluster]") &&
+			       strstr(text, "  force-new-cluster  ") && strstr(text, "--force-new-cluster"),
+		       "--help shows the command and the refused flag");
+		free(text);
 	}
 
 	/* Duration and integer parsers. */
