@@ -286,7 +286,7 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 		if (ordinal + 1 > extent && ordinal < EI_MAX_PEERS)
 			extent = ordinal + 1;
 	}
-	for (unsigned i = 0; i < extent && i <= EI_MAX_PEERS; i++) {
+	for (unsigned i = 0; i < extent && i < EI_MAX_PEERS; i++) {
 		char fqdn[EI_DNS_NAME_MAX];
 		struct ei_peer *p;
 

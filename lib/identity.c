@@ -319,14 +319,16 @@ bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host,
 
 bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsigned *ordinal)
 {
-	char fqdn[EI_DOMAIN_MAX + 1];
+	char fqdn[EI_DOMAIN_MAX + 1], search[3][EI_DOMAIN_MAX + 1];
 	size_t set_len = strlen(id->set), host_len = strlen(host), nd = 0;
 	unsigned long v = 0;
 
 	if (ei_identity_ordinal_of_host(id, host, ordinal))
 		return true;
-	if (host_len > 0 && host[host_len - 1] == '.')
-		return false; /* absolute: only the full peer host, checked above */
+	/* Short forms exist only for the StatefulSet's names, and an absolute name is
+	 * never completed. */
+	if (id->peer_host[0] || (host_len > 0 && host[host_len - 1] == '.'))
+		return false;
 	if (strncmp(host, id->set, set_len) != 0 || host[set_len] != '-')
 		return false;
 	while (host[set_len + 1 + nd] >= '0' && host[set_len + 1 + nd] <= '9' && nd < 6)
@@ -334,9 +336,19 @@ bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsign
 	if (nd == 0 || nd > 5 || (nd > 1 && host[set_len + 1] == '0'))
 		return false;
 	ei_identity_fqdn(id, (unsigned)v, fqdn, sizeof(fqdn));
-	/* A leading part of the peer host, cut at a dot. */
-	if (strncmp(fqdn, host, host_len) != 0 || (fqdn[host_len] != '.' && fqdn[host_len] != '\0'))
-		return false;
-	*ordinal = (unsigned)v;
-	return true;
+	/* The search list of a ClusterFirst pod (etcd-facts §5): host + "." + one of these
+	 * must be the peer host. */
+	snprintf(search[0], sizeof(search[0]), "%s.svc.%s", id->ns, id->domain);
+	snprintf(search[1], sizeof(search[1]), "svc.%s", id->domain);
+	snprintf(search[2], sizeof(search[2]), "%s", id->domain);
+	for (int i = 0; i < 3; i++) {
+		size_t sl = strlen(search[i]);
+
+		if (host_len + 1 + sl == strlen(fqdn) && strncmp(fqdn, host, host_len) == 0 &&
+		    fqdn[host_len] == '.' && strcmp(fqdn + host_len + 1, search[i]) == 0) {
+			*ordinal = (unsigned)v;
+			return true;
+		}
+	}
+	return false;
 }

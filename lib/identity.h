@@ -78,10 +78,11 @@ const char *ei_addr_not_peer(const char *addr);
 void ei_identity_srv_name(const struct ei_identity *id, bool ssl, char *buf, size_t len);
 
 /* If host names a member of this set, store its ordinal and return true: the peer
- * host of ordinal i (ei_identity_fqdn), or a leading part of it that the pod's search
- * list completes ("etcd-0.etcd" and "etcd-0.etcd.ns" for
- * etcd-0.etcd.ns.svc.cluster.local, as the official manifest spells peer URLs). Any
- * other name (another service's, another namespace's, an IP address) is not of this set. */
+ * host of ordinal i (ei_identity_fqdn), or, for the StatefulSet's names, a short form
+ * that a ClusterFirst pod's search list (<ns>.svc.<domain>, svc.<domain>, <domain>)
+ * completes to it: "etcd-0.etcd", "etcd-0.etcd.ns" and "etcd-0.etcd.ns.svc" for
+ * etcd-0.etcd.ns.svc.cluster.local, as the official manifest spells peer URLs. Any other
+ * name (another service's, another namespace's, an IP address) is not of this set. */
 bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsigned *ordinal);
 
 /* If host is the peer host of ordinal i of this set, store i and return true. */

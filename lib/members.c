@@ -134,7 +134,7 @@ static int check_text(const char *s, size_t len, const char *ctx, const char *ke
 	if (strlen(s) != len)
 		return ei_err_set(err, EI_E_PARSE, "%s.%s holds a NUL character", ctx, key);
 	if (strpbrk(s, ",="))
-		return ei_err_set(err, EI_E_PARSE, "%s.%s holds a ',' or '=', which would inject entries into --initial-cluster: %.80s", ctx, key, s);
+		return ei_err_set(err, EI_E_PARSE, "%s.%s holds a ',' or '=' (member names and URLs become --initial-cluster's name=url,... entries): %.80s", ctx, key, s);
 	return 0;
 }
 

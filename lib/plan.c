@@ -123,7 +123,7 @@ struct judged {
 	enum peer_kind kind;
 	bool gw_valid, pl_valid;
 	const struct ei_member_list *list; /* the gateway list if valid, else the peer API's */
-	char why[480];                     /* UNKNOWN: what was wrong */
+	char why[1024];                    /* UNKNOWN, FOREIGN: what was wrong */
 };
 
 bool ei_plan_gateway_valid(const struct ei_facts *f, const struct ei_peer *p, char *why,
@@ -202,7 +202,7 @@ static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, ch
 static void judge(const struct ei_config *cfg, const struct ei_facts *f, const struct ei_peer *p,
 		  struct judged *j)
 {
-	char bad[400] = "", a[300];
+	char bad[900] = "", a[300];
 	bool st_valid;
 
 	memset(j, 0, sizeof(*j));
@@ -217,7 +217,7 @@ static void judge(const struct ei_config *cfg, const struct ei_facts *f, const s
 		return;
 	}
 	{
-		char bad_gw[160] = "", bad_pl[160] = "";
+		char bad_gw[400] = "", bad_pl[400] = "";
 
 		j->gw_valid = ei_plan_gateway_valid(f, p, bad_gw, sizeof(bad_gw));
 		j->pl_valid = peer_api_valid(f, p, bad_pl, sizeof(bad_pl));
@@ -512,6 +512,8 @@ static unsigned set_extent(const struct ei_config *cfg, const struct evidence *e
 	}
 	for (size_t i = 0; i < f->n_peers; i++) {
 		const struct ei_peer *p = &f->peers[i];
+		/* Every list that came back, evidence or not: a member it names may hold data,
+		 * and counting one too many only makes us wait (never act). */
 		const struct ei_member_list *lists[2] = { &p->members, &p->peer_members };
 
 		if (p->ordinal >= 0 && p->in_srv && (unsigned)p->ordinal + 1 > extent) {
@@ -557,7 +559,9 @@ static void set_notice(const struct ei_config *cfg, const struct evidence *e, st
 {
 	const struct ei_facts *f = e->f;
 
-	if (f->replicas_source == EI_REPLICAS_NONE || f->replicas_source == EI_REPLICAS_API_DENIED)
+	/* The set's size matters to a pod that may bootstrap (no WAL). */
+	if (!f->datadir.has_wal &&
+	    (f->replicas_source == EI_REPLICAS_NONE || f->replicas_source == EI_REPLICAS_API_DENIED))
 		ei_msg_add(out->notice, sizeof(out->notice), "; ",
 			   "the set's size is known only from --initial-cluster-size=%u (%s): if members at ordinal %u and above hold data, they are waited for only while DNS or a member list shows them. Tell etcd-init the size: let its service account get this StatefulSet (the manifests' Role) or pass --replicas N (REPLICAS)",
 			   cfg->initial_cluster_size,

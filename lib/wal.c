@@ -377,7 +377,9 @@ int ei_wal_scan_position(const unsigned char *buf, size_t len, struct ei_wal_pos
 			break;
 		}
 	}
-	if (!head)
+	if (!head) {
+		memset(out, 0, sizeof(*out));
 		return ei_err_set(err, EI_E_PARSE, "the WAL segment's head (CRC and metadata records) could not be read");
+	}
 	return 0;
 }

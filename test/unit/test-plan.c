@@ -554,12 +554,15 @@ static const struct member_spec served_by5[] = {
 	{ 0xa5, "etcd-5", P(5), C(5), false },
 };
 
+/* The peer of that ordinal; a case that names one its row does not have is a broken
+ * test: stop. */
 static struct ei_peer *peer_at(struct fixture *x, int ordinal)
 {
 	for (size_t i = 0; i < x->f.n_peers; i++)
 		if (x->peers[i].ordinal == ordinal)
 			return &x->peers[i];
-	return NULL;
+	fprintf(stderr, "Bail out! test-plan: no peer of ordinal %d in this case\n", ordinal);
+	abort();
 }
 
 /* A WAL of member 0xa1 of cluster 0xc1 (etcd-1's). */
