@@ -127,8 +127,11 @@ void ei_config_usage(FILE *out)
 	      "  --auth-user USER        etcd auth user, root for membership changes [ETCDCTL_USER]\n"
 	      "  --auth-password-file F  a file holding its password [ETCDCTL_PASSWORD: the value]\n"
 	      "  --cert-warn-days N      warn when a certificate expires within N days (30)\n"
-	      "  --replicas N            leave: the desired replica count (default: ask the\n"
-	      "                          Kubernetes API for the StatefulSet's spec.replicas)\n"
+	      "  --replicas N            [REPLICAS] the set's desired size (default: ask the\n"
+	      "                          Kubernetes API for the StatefulSet's spec.replicas).\n"
+	      "                          run/plan/diagnose: every member below it must vouch\n"
+	      "                          before a bootstrap; leave: who is scaled away. Set it\n"
+	      "                          where there is no API (docker-compose)\n"
 	      "  --service-account-dir D leave: token and ca.crt for the Kubernetes API\n"
 	      "                          (/var/run/secrets/kubernetes.io/serviceaccount)\n"
 	      "  --output text|json      output of plan (text)\n"
@@ -371,6 +374,8 @@ static void apply_env_fallbacks(struct raw *raw, char **envp)
 	}
 	if (!raw->size)
 		raw->size = env_value(envp, "INITIAL_CLUSTER_SIZE");
+	if (!raw->replicas)
+		raw->replicas = env_value(envp, "REPLICAS");
 	if (!raw->data_dir)
 		raw->data_dir = env_value(envp, "ETCD_DATA_DIR");
 	if (!raw->wal_dir)
@@ -620,7 +625,7 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 	if (raw->replicas) {
 		if (!ei_parse_uint(raw->replicas, 0, 100000, &v))
 			return ei_err_set(err, EI_E_USAGE,
-					  "--replicas: \"%s\" is not a replica count (expected 0-100000)",
+					  "--replicas/REPLICAS: \"%s\" is not a replica count (expected 0-100000)",
 					  raw->replicas);
 		cfg->replicas = (long)v;
 	}

@@ -144,6 +144,11 @@ static void print_datadir(FILE *out, const struct ei_config *cfg,
 			d->cluster_id, d->wal_dir);
 	else
 		fprintf(out, "WAL in %s, metadata unreadable (%s)", d->wal_dir, d->metadata_error);
+	if (d->has_position)
+		fprintf(out, "; raft term %" PRIu64 ", commit index %" PRIu64, d->position.term,
+			d->position.commit);
+	if (d->force_request)
+		fprintf(out, "; a force-new-cluster request waits for the next start");
 	if (d->first_start_marker)
 		fprintf(out, "; first-start marker %s present", EI_FIRST_START_MARKER);
 	if (d->wal_elsewhere[0])
@@ -174,11 +179,18 @@ static void print_text(FILE *out, const struct ei_diag_facts *in, const struct e
 	fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size %u); "
 		"pods are %s\n", cfg->name, cfg->id.ordinal, cfg->id.set, cfg->initial_cluster_size,
 		pods);
+	if (f->replicas >= 0)
+		fprintf(out, "set size: %ld (%s)\n", f->replicas, ei_replicas_source_name(f->replicas_source));
+	else
+		fprintf(out, "set size: unknown (%s%s%s): the initial size %u stands in\n",
+			ei_replicas_source_name(f->replicas_source), f->replicas_error[0] ? ": " : "",
+			f->replicas_error, cfg->initial_cluster_size);
 	if (cfg->id.peer_host[0])
 		fprintf(out, "SRV not asked (--peer-host)\n\n");
 	else
-		fprintf(out, "SRV %s: %s, %zu targets\n\n", in->srv_name ? in->srv_name : "-",
-			ei_dns_status_name(f->srv_status), f->n_srv_targets);
+		fprintf(out, "SRV %s: %s, %zu targets%s%s\n\n", in->srv_name ? in->srv_name : "-",
+			ei_dns_status_name(f->srv_status), f->n_srv_targets,
+			f->n_srv_strangers ? "; not of this set, never asked: " : "", f->srv_strangers);
 	for (size_t k = 0; k < N_COLS; k++)
 		width[k] = strlen(headers[k]);
 	for (size_t i = 0; i < t->n; i++) {
@@ -218,6 +230,8 @@ static void print_text(FILE *out, const struct ei_diag_facts *in, const struct e
 	fprintf(out, "decision: %s: %s\n", ei_action_name(in->plan->action), in->plan->reason);
 	if (in->plan->alert[0])
 		fprintf(out, "alert: %s\n", in->plan->alert);
+	if (in->plan->notice[0])
+		fprintf(out, "notice: %s\n", in->plan->notice);
 }
 
 /* ---------------------------------------------------------------- JSON */

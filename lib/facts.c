@@ -39,3 +39,15 @@ void ei_answer_describe(const struct ei_answer *a, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s: %s", ei_outcome_name(a->outcome), a->detail);
 }
+
+const char *ei_replicas_source_name(enum ei_replicas_source s)
+{
+	switch (s) {
+	case EI_REPLICAS_FLAG: return "--replicas";
+	case EI_REPLICAS_API: return "the StatefulSet's spec.replicas";
+	case EI_REPLICAS_API_DENIED: return "the Kubernetes API refuses to tell";
+	case EI_REPLICAS_API_FAILED: return "the Kubernetes API did not answer";
+	case EI_REPLICAS_NONE:
+	default: return "neither --replicas nor a Kubernetes API";
+	}
+}

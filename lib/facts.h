@@ -101,6 +101,9 @@ struct ei_facts {
 	size_t n_hosts;
 };
 
+/* "--replicas", "the StatefulSet's spec.replicas", "no replica count", ... for output. */
+const char *ei_replicas_source_name(enum ei_replicas_source s);
+
 /* Free what the facts own (and zero them). */
 void ei_facts_free(struct ei_facts *f);
 

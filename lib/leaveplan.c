@@ -388,10 +388,12 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 		    replicas, who, cluster);
 		return;
 	}
-	if (self->is_learner)
-		snprintf(summary, sizeof(summary), "it is a learner and does not count for quorum");
-	else if (!quorum_kept(cfg, f, replicas, v.list, self, summary, sizeof(summary), out))
+	/* Our own learner is counted as a voter-to-be: this pod's promoter may promote it
+	 * while leave runs, and then its removal is a voter's. */
+	if (!quorum_kept(cfg, f, replicas, v.list, self, summary, sizeof(summary), out))
 		return;
+	if (self->is_learner)
+		ei_msg_add(summary, sizeof(summary), "; ", "it is a learner, counted as a voter-to-be (its promoter may promote it meanwhile)");
 	if (!(via = pick_via(f, v.list, self))) {
 		out->action = EI_LEAVE_WAIT;
 		snprintf(

@@ -133,6 +133,20 @@ static void print_json(FILE *out, const struct ei_config *cfg, const struct ei_g
 	json_object_object_add(o, "reason", jstr(plan->reason));
 	if (plan->alert[0])
 		json_object_object_add(o, "alert", jstr(plan->alert));
+	if (plan->notice[0])
+		json_object_object_add(o, "notice", jstr(plan->notice));
+	if (plan->force_new_cluster)
+		json_object_object_add(o, "force_new_cluster", json_object_new_boolean(true));
+	{
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "source", jstr(ei_replicas_source_name(f->replicas_source)));
+		if (f->replicas >= 0)
+			json_object_object_add(r, "replicas", json_object_new_int64(f->replicas));
+		if (f->replicas_error[0])
+			json_object_object_add(r, "error", jstr(f->replicas_error));
+		json_object_object_add(o, "set_size", r);
+	}
 	json_object_object_add(o, "etcd_args",
 			       cmd ? strings_json(cmd->argv, cmd->argc) : json_object_new_array());
 	json_object_object_add(o, "name", jstr(cfg->name));
@@ -148,6 +162,13 @@ static void print_json(FILE *out, const struct ei_config *cfg, const struct ei_g
 
 	json_object_object_add(d, "wal_dir", jstr(f->datadir.wal_dir));
 	json_object_object_add(d, "has_wal", json_object_new_boolean(f->datadir.has_wal));
+	json_object_object_add(d, "force_new_cluster_request",
+			       json_object_new_boolean(f->datadir.force_request));
+	if (f->datadir.has_position) {
+		json_object_object_add(d, "raft_term", json_object_new_int64((int64_t)f->datadir.position.term));
+		json_object_object_add(d, "raft_commit_index",
+				       json_object_new_int64((int64_t)f->datadir.position.commit));
+	}
 	if (f->datadir.has_metadata) {
 		hex(buf, sizeof(buf), f->datadir.member_id);
 		json_object_object_add(d, "member_id", jstr(buf));
@@ -189,9 +210,13 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 	if (!f->datadir.has_wal)
 		fprintf(out, "no WAL in %s%s\n", f->datadir.wal_dir,
 			f->datadir.has_snap_db ? " (member/snap/db exists)" : "");
+	else if (f->datadir.has_metadata && f->datadir.has_position)
+		fprintf(out, "WAL of member %" PRIx64 " in cluster %" PRIx64 ", raft term %" PRIu64 ", commit index %" PRIu64 "%s\n",
+			f->datadir.member_id, f->datadir.cluster_id, f->datadir.position.term,
+			f->datadir.position.commit, f->datadir.force_request ? "; a force-new-cluster request is waiting" : "");
 	else if (f->datadir.has_metadata)
-		fprintf(out, "WAL of member %" PRIx64 " in cluster %" PRIx64 "\n",
-			f->datadir.member_id, f->datadir.cluster_id);
+		fprintf(out, "WAL of member %" PRIx64 " in cluster %" PRIx64 " (raft position unknown: %s)\n",
+			f->datadir.member_id, f->datadir.cluster_id, f->datadir.position_error);
 	else
 		fprintf(out, "WAL present, metadata unreadable (%s)\n", f->datadir.metadata_error);
 	fprintf(out, "own name    %s: %s", g->own.name, ei_dns_status_name(g->own.status));
@@ -199,9 +224,17 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 		fprintf(out, "%s%s", i ? "," : " ", g->own.addrs[i]);
 	fprintf(out, " (pod addresses %s: %s)\n", g->own_addrs[0] ? g->own_addrs : "none",
 		g->own_ok ? "matches" : "does not match");
+	fprintf(out, "set size    ");
+	if (f->replicas >= 0)
+		fprintf(out, "%ld (%s)\n", f->replicas, ei_replicas_source_name(f->replicas_source));
+	else
+		fprintf(out, "unknown (%s%s%s): the initial size %u stands in\n",
+			ei_replicas_source_name(f->replicas_source), f->replicas_error[0] ? ": " : "",
+			f->replicas_error, cfg->initial_cluster_size);
 	if (g->srv_name[0])
-		fprintf(out, "SRV         %s: %s, %zu targets\n", g->srv_name,
-			ei_dns_status_name(f->srv_status), f->n_srv_targets);
+		fprintf(out, "SRV         %s: %s, %zu targets%s%s\n", g->srv_name,
+			ei_dns_status_name(f->srv_status), f->n_srv_targets,
+			f->n_srv_strangers ? "; not of this set, never asked: " : "", f->srv_strangers);
 	else
 		fprintf(out, "SRV         not asked (--peer-host %s)\n", cfg->id.peer_host);
 	for (size_t i = 0; i < f->n_peers; i++) {
@@ -224,6 +257,10 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 		}
 	}
 	fprintf(out, "decision    %s\nreason      %s\n", ei_action_name(plan->action), plan->reason);
+	if (plan->alert[0])
+		fprintf(out, "alert       %s\n", plan->alert);
+	if (plan->notice[0])
+		fprintf(out, "notice      %s\n", plan->notice);
 	if (cmd) {
 		fputs("etcd        ", out);
 		for (size_t i = 0; i < cmd->argc; i++)

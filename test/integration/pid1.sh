@@ -30,7 +30,7 @@ ok "logged the signal" log_has 0 'signal=SIGTERM'
 # SIGTERM while waiting for peers (own name resolves, nobody else does).
 dns_publish 0
 launch 0
-ok "waiting for peers" wait_for 15 log_has 0 'a bootstrap needs every other peer'
+ok "waiting for peers" wait_for 15 log_has 0 'a bootstrap needs every other member of the set'
 sigterm_within_1s "waiting for peers"
 
 # The exec'd process's state: a single-member cluster exec's the fake etcd, started by
