@@ -262,7 +262,8 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 	}
 	if (join(path, sizeof(path), data_dir, EI_FORCEREQ_FILE, err) < 0)
 		return EI_E_SYS;
-	out->force_request = lstat(path, &st) == 0;
+	/* A regular file only, as forcereq.h reads it (consume cannot unlink a directory). */
+	out->force_request = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 	if ((r = scan_wal_dir(out->wal_dir, &out->has_wal, best, any, last, err)) < 0)
 		return r;
 

@@ -225,7 +225,8 @@ static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err 
 		f->replicas = cfg->replicas;
 		return 0;
 	}
-	if (!cfg->k8s_host[0] || cfg->id.peer_host[0]) {
+	/* leave asks the API itself, once a round (leave.c). */
+	if (!cfg->k8s_host[0] || cfg->id.peer_host[0] || cfg->command == EI_CMD_LEAVE) {
 		f->replicas_source = EI_REPLICAS_NONE;
 		return 0;
 	}

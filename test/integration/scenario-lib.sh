@@ -109,3 +109,47 @@ dns_queries_from()
 {
 	grep -cF " $(pod_ip "$1") " "$EI_RUN/unbound.log"
 }
+
+# k8s_api_start: the Kubernetes API's HTTPS stand-in (test/tools/k8s-api, $K8S_API) on the
+# bridge address, with its own CA and a service account in $k8s/sa (token, ca.crt,
+# namespace); sets k8s (its dir) and api_port, and defines state LINE... (the stand-in's
+# state, replaced whole: it reads it on every request). It starts with "replicas 3".
+k8s_api_start()
+{
+	[[ -x ${K8S_API:-} ]] || bail_out "K8S_API is not an executable"
+	k8s=$EI_RUN/k8s
+	mkdir -p "$k8s/sa"
+	{
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+			-subj "/CN=cluster-ca" -keyout "$k8s/ca.key" -out "$k8s/ca.crt" &&
+			openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+				-subj "/CN=kube-apiserver" -keyout "$k8s/server.key" -out "$k8s/server.csr" &&
+			printf '%s\n' "subjectAltName=IP:$EI_BRIDGE_IP,DNS:kubernetes.default.svc" \
+				"extendedKeyUsage=serverAuth" "keyUsage=critical,digitalSignature" >"$k8s/server.ext" &&
+			openssl x509 -req -in "$k8s/server.csr" -CA "$k8s/ca.crt" -CAkey "$k8s/ca.key" \
+				-CAcreateserial -days 2 -extfile "$k8s/server.ext" -out "$k8s/server.crt"
+	} 2>>"$k8s/openssl.log" || bail_out "openssl failed: $(tail -3 "$k8s/openssl.log")"
+	local token api_pid
+	token=k8s-test-token-$(openssl rand -hex 24)
+	printf '%s\n' "$token" >"$k8s/api-token"
+	printf '%s' "$token" >"$k8s/sa/token"
+	cp "$k8s/ca.crt" "$k8s/sa/ca.crt"
+	printf '%s' "$EI_NAMESPACE" >"$k8s/sa/namespace"
+	state "replicas 3" "mode ok"
+	: >"$k8s/count"
+	"$K8S_API" --listen "$EI_BRIDGE_IP:0" --cert "$k8s/server.crt" --key "$k8s/server.key" \
+		--token-file "$k8s/api-token" --state-file "$k8s/state" --count-file "$k8s/count" \
+		--ready-file "$k8s/ready" >>"$k8s/api.out" 2>>"$k8s/api.log" &
+	api_pid=$!
+	EI_TEARDOWN_HOOKS+=("kill $api_pid 2>/dev/null; wait $api_pid 2>/dev/null")
+	wait_for 10 test -s "$k8s/ready" || bail_out "k8s-api did not start: $(tail -5 "$k8s/api.log")"
+	api_port=$(<"$k8s/ready")
+	diag "k8s-api on $EI_BRIDGE_IP:$api_port"
+}
+
+# state LINE...: the API stand-in's state (k8s_api_start).
+state()
+{
+	printf '%s\n' "$@" "name $EI_SET" "namespace $EI_NAMESPACE" >"$k8s/state.tmp" &&
+		mv "$k8s/state.tmp" "$k8s/state"
+}
