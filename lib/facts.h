@@ -93,7 +93,8 @@ struct ei_facts {
 	char srv_strangers[512];
 	size_t n_own_addrs;          /* this pod's addresses (not loopback) */
 	char own_addrs[EI_MAX_OWN_ADDRS][INET6_ADDRSTRLEN];
-	enum ei_dns_status srv_status;
+	enum ei_dns_status srv_status;   /* both SRV names together (gather.c find_srv) */
+	char srv_names[2 * EI_DNS_NAME_MAX + 8]; /* the names asked, for messages */
 	size_t n_srv_targets;
 	struct ei_peer *peers;       /* n_peers (at most EI_MAX_PEERS), malloc'd */
 	size_t n_peers;

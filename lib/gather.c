@@ -247,6 +247,49 @@ static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err 
 	return 0;
 }
 
+/* The SRV set: both _etcd-server-ssl._tcp and _etcd-server._tcp of the service, as
+ * etcd's own discovery combines them (etcd-facts §4), the one of our peer scheme first.
+ * The answer is complete only when neither lookup failed: found when either has
+ * targets, not found when both have none. */
+static int find_srv(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,
+		    struct ei_dns_srv_target **targets, size_t *n, struct ei_err *err)
+{
+	const struct ei_config *cfg = g->cfg;
+	bool ssl = strcmp(cfg->id.peer_scheme, "https") == 0;
+	enum ei_dns_status st[2];
+	struct ei_dns_srv_target *t[2] = { NULL, NULL };
+	size_t nt[2] = { 0, 0 };
+	char names[2][EI_DNS_NAME_MAX];
+	int r = 0;
+
+	ei_identity_srv_name(&cfg->id, ssl, names[0], sizeof(names[0]));
+	ei_identity_srv_name(&cfg->id, !ssl, names[1], sizeof(names[1]));
+	snprintf(g->srv_name, sizeof(g->srv_name), "%s", names[0]);
+	snprintf(f->srv_names, sizeof(f->srv_names), "%s and %s", names[0], names[1]);
+	for (int i = 0; i < 2 && r == 0; i++)
+		r = ei_dns_srv(dns, names[i], ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, &st[i], &t[i],
+			       &nt[i], err);
+	if (r == 0) {
+		if (st[0] == EI_DNS_FAILED || st[1] == EI_DNS_FAILED)
+			f->srv_status = EI_DNS_FAILED;
+		else if (st[0] == EI_DNS_FOUND || st[1] == EI_DNS_FOUND)
+			f->srv_status = EI_DNS_FOUND;
+		else
+			f->srv_status = EI_DNS_NOTFOUND;
+		*targets = calloc(nt[0] + nt[1] + 1, sizeof(**targets));
+		if (!*targets) {
+			r = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		} else {
+			memcpy(*targets, t[0], nt[0] * sizeof(**targets));
+			memcpy(*targets + nt[0], t[1], nt[1] * sizeof(**targets));
+			*n = nt[0] + nt[1];
+		}
+	}
+	free(t[0]);
+	free(t[1]);
+	return r;
+}
+
 /* Step 2: the set's members (every ordinal below the initial size, the replica count
  * and the highest SRV target of the set) and the SRV set, resolved. SRV targets that
  * are not names of this set are noted and never asked. */
@@ -267,10 +310,7 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 		return r;
 	/* With --peer-host (docker-compose) there is no SRV set to ask for. */
 	if (!cfg->id.peer_host[0]) {
-		ei_identity_srv_name(&cfg->id, strcmp(cfg->id.peer_scheme, "https") == 0,
-				     g->srv_name, sizeof(g->srv_name));
-		r = ei_dns_srv(dns, g->srv_name, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS,
-			       &f->srv_status, &targets, &n, err);
+		r = find_srv(g, dns, f, &targets, &n, err);
 		if (r < 0)
 			goto out;
 	}
@@ -421,11 +461,10 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 			struct ei_peer *p;
 			unsigned port, ordinal;
 
-			/* Only names of this set; not ourselves (we never ask ourselves), and not a pod asked already. */
+			/* Not ourselves (we never ask ourselves), and not a pod asked already. */
 			if (!mem->n_client_urls || !mem->n_peer_urls ||
 			    !ei_url_parts(mem->client_urls[0], scheme, sizeof(scheme), host,
 					  sizeof(host), &port) ||
-			    !ei_identity_set_host(&cfg->id, host, &ordinal) ||
 			    !(h = ei_facts_host(f, host)) || h->status != EI_DNS_FOUND ||
 			    strcmp(host, g->own.name) == 0 || ei_facts_is_own_addr(f, h->addrs[0]) ||
 			    asked_at(f, h->addrs[0], url_port(scheme, port), true))
@@ -433,7 +472,7 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 			if (!(p = add_peer(f, host)) || p->client_url[0])
 				continue;
 			p->from_list = true;
-			p->ordinal = (int)ordinal;
+			p->ordinal = ei_identity_set_host(&cfg->id, host, &ordinal) ? (int)ordinal : -1;
 			p->dns = EI_DNS_FOUND;
 			p->n_addrs = h->n_addrs;
 			memcpy(p->addrs, h->addrs, sizeof(p->addrs));

@@ -580,16 +580,14 @@ static int bootstrap_vouched(const struct ei_config *cfg, const struct evidence 
 			     struct ei_plan *out)
 {
 	const struct ei_facts *f = e->f;
-	char waits[1200] = "", refuse[600] = "", how[300], srv[EI_DNS_NAME_MAX];
+	char waits[1500] = "", refuse[600] = "", how[300];
 	unsigned extent = set_extent(cfg, e, how, sizeof(how));
 	size_t asked = 0;
 
 	/* A failed or empty SRV answer is no evidence that the set has no other member. */
 	if (!cfg->id.peer_host[0] && f->srv_status != EI_DNS_FOUND) {
-		ei_identity_srv_name(&cfg->id, strcmp(cfg->id.peer_scheme, "https") == 0, srv,
-				     sizeof(srv));
-		ei_msg_add(waits, sizeof(waits), "; ", "the SRV lookup of %s %s: the set's members are unknown", srv,
-			   f->srv_status == EI_DNS_NOTFOUND ? "found no records" : "failed (SERVFAIL, refused or timed out)");
+		ei_msg_add(waits, sizeof(waits), "; ", "the SRV lookup of %s %s: the set's members are unknown", f->srv_names,
+			   f->srv_status == EI_DNS_NOTFOUND ? "found no records" : "failed (SERVFAIL, refused or timed out on one of them)");
 	}
 	if (f->replicas_source == EI_REPLICAS_API_FAILED)
 		ei_msg_add(waits, sizeof(waits), "; ", "the Kubernetes API did not tell the set's size: %s", f->replicas_error);

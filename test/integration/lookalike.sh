@@ -68,7 +68,7 @@ publish 1
 log_mark 1
 run 1
 ok "etcd-1: an error line names the look-alike, both positions and the way back" \
-	wait_for 30 new_log_has 1 "level=error msg=\"no automatic step can restore this cluster\" detail=\"cluster [0-9a-f]+ is younger than this member.s data: its raft log reaches term [0-9]+, index [0-9]+ .*our WAL \\(member [0-9a-f]+\\) term [0-9]+, commit index [0-9]+.*NOT moved aside.*force-new-cluster"
+	wait_for 60 new_log_has 1 "level=error msg=\"no automatic step can restore this cluster\" detail=\"cluster [0-9a-f]+ is younger than this member.s data: its raft log reaches term [0-9]+, index [0-9]+ .*our WAL \\(member [0-9a-f]+\\) term [0-9]+, commit index [0-9]+.*NOT moved aside.*force-new-cluster"
 ok "etcd-1 decides to wait" new_log_has 1 'msg="decision" action=wait .*younger than this member'
 sleep 5
 nok "etcd-1 never decided rejoin, moved nothing" \

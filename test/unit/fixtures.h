@@ -87,6 +87,9 @@ static inline void facts_for(struct ei_facts *f, struct ei_peer *peers, struct e
 	/* A complete SRV answer, and a WAL (when the caller says there is one) whose raft
 	 * log reaches term 3, commit index 50: behind the clusters of peer_for's etcds. */
 	f->srv_status = EI_DNS_FOUND;
+	snprintf(f->srv_names, sizeof(f->srv_names), "%s",
+		 "_etcd-server._tcp.etcd.ns.svc.cluster.local and "
+		 "_etcd-server-ssl._tcp.etcd.ns.svc.cluster.local");
 	f->replicas = -1;
 	f->datadir.has_position = true;
 	f->datadir.position.term = 3;

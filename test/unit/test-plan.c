@@ -853,10 +853,10 @@ static const struct xrow xrows[] = {
 	/* The SRV answer must be known. */
 	{ "SRV lookup failed, the others vouch: wait", "etcd-0", 3, NOPRE t_srv_failed,
 	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_WAIT,
-	  "the SRV lookup of " SRV_NAME " failed", NULL, NULL, NULL, NULL, -1, NULL },
+	  "the SRV lookup of " SRV_NAME " and _etcd-server-ssl._tcp.etcd.ns.svc.cluster.local failed", NULL, NULL, NULL, NULL, -1, NULL },
 	{ "SRV lookup found nothing, the others vouch: wait", "etcd-0", 3, NOPRE t_srv_notfound,
 	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_WAIT,
-	  "the SRV lookup of " SRV_NAME " found no records", NULL, NULL, NULL, NULL, -1, NULL },
+	  "the SRV lookup of " SRV_NAME " and _etcd-server-ssl._tcp.etcd.ns.svc.cluster.local found no records", NULL, NULL, NULL, NULL, -1, NULL },
 	{ "SRV found, the others vouch: bootstrap", "etcd-0", 3, NOPRE NULL,
 	  PEERS({ 1, K_INIT }, { 2, K_INIT }), NOLIST, EI_ACT_BOOTSTRAP, "2 other members", NULL,
 	  "SRV", NULL, NULL, -1, NULL },
