@@ -66,6 +66,22 @@ dns_publish 4
 EI_POD_ENV=(ETCDCTL_USER=root "ETCDCTL_PASSWORD=$secret")
 launch 4
 EI_POD_ENV=()
+# The learner's promoter (the aftercare process etcd-init forks before the exec) keeps
+# its own copy of the credentials and none in its environment (/proc/<pid>/environ).
+promoter()
+{
+	local p c
+	p=$(pod_pid1 4) || return 1
+	for c in $(pgrep -P "$p"); do
+		[[ $(cat "/proc/$c/comm" 2>/dev/null) == etcd-init ]] && echo "$c" && return 0
+	done
+	return 1
+}
+ok "the learner's promoter runs" wait_for 30 promoter
+sleep 0.3
+c=$(promoter) && env4=$(tr '\0' ' ' <"/proc/$c/environ")
+ok "the promoter's environment was read" test -n "${env4:-}"
+unlike "${env4:-}" "$secret|ETCDCTL_PASSWORD|ETCDCTL_USER" "the promoter's environment has no credential"
 ok "join with ETCDCTL_USER/ETCDCTL_PASSWORD: 5 voters" wait_voters 5 150
 pid=$(pod_pid1 4)
 unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret" "etcd's command line has no password (4)"
