@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "forcereq.h"
 #include "wal.h"
 
@@ -346,18 +347,9 @@ int ei_datadir_clear_first_start(const char *data_dir, struct ei_err *err)
 
 static int fsync_dir(const char *dir, struct ei_err *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = ei_file_fsync_dir(dir);
 
-	if (fd < 0)
-		return ei_err_sys(err, errno, "open %s to fsync it", dir);
-	if (fsync(fd) < 0) {
-		int e = errno;
-
-		close(fd);
-		return ei_err_sys(err, e, "fsync %s", dir);
-	}
-	close(fd);
-	return 0;
+	return r < 0 ? ei_err_sys(err, -r, "fsync the directory %s", dir) : 0;
 }
 
 /* rename(2) that never replaces: RENAME_NOREPLACE, or on filesystems without it an

@@ -41,3 +41,15 @@ int ei_file_read_all(int fd, char *buf, size_t cap, size_t *len)
 	*len = n;
 	return 0;
 }
+
+int ei_file_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}

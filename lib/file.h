@@ -16,4 +16,8 @@ int ei_file_open(const char *path);
  * when the file holds cap bytes or more; on failure buf is wiped. */
 int ei_file_read_all(int fd, char *buf, size_t cap, size_t *len);
 
+/* fsync(2) a directory, so that a rename or unlink in it survives a crash. Returns 0 or
+ * -errno. */
+int ei_file_fsync_dir(const char *dir);
+
 #endif

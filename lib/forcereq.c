@@ -53,18 +53,9 @@ int ei_forcereq_read(const char *data_dir, char *buf, size_t len, struct ei_err 
 
 static int fsync_dir(const char *dir, struct ei_err *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = ei_file_fsync_dir(dir);
 
-	if (fd < 0)
-		return ei_err_sys(err, errno, "open %s to fsync it", dir);
-	if (fsync(fd) < 0) {
-		int e = errno;
-
-		close(fd);
-		return ei_err_sys(err, e, "fsync %s", dir);
-	}
-	close(fd);
-	return 0;
+	return r < 0 ? ei_err_sys(err, -r, "fsync the directory %s", dir) : 0;
 }
 
 /* The request's one line: who asked (uid, host, pid; no user name: the static binary

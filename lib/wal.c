@@ -156,30 +156,43 @@ static uint32_t crc32c_update(uint32_t crc, const unsigned char *p, size_t len)
 	return ~crc;
 }
 
-/* etcdserverpb.Metadata {uint64 NodeID = 1; uint64 ClusterID = 2}. */
-static int metadata_decode(const struct wal_record *rec, uint64_t *member_id, uint64_t *cluster_id,
-			   struct ei_err *err)
+/* Varint fields a and b of a message (0 when absent; last value wins); *why says what
+ * was wrong when it returns -1. */
+static int two_varints(const unsigned char *p, size_t len, uint64_t fa, uint64_t *a, uint64_t fb,
+		       uint64_t *b, const char **why)
 {
-	struct pb_reader r = {rec->data, rec->data_len, 0};
-	uint64_t node = 0, cluster = 0;
-	const char *why = NULL;
+	struct pb_reader r = {p, len, 0};
 
+	*a = *b = 0;
 	while (r.off < r.len) {
 		uint64_t field, val;
 		unsigned wire;
 		const unsigned char *data;
 		size_t dlen;
 
-		if (pb_field(&r, &field, &wire, &val, &data, &dlen, &why) < 0)
-			return ei_err_set(err, EI_E_PARSE, "WAL metadata: %s", why);
-		if ((field == 1 || field == 2) && wire != PB_VARINT)
-			return ei_err_set(err, EI_E_PARSE,
-					  "WAL metadata: NodeID or ClusterID is not a varint");
-		if (field == 1)
-			node = val;
-		else if (field == 2)
-			cluster = val;
+		if (pb_field(&r, &field, &wire, &val, &data, &dlen, why) < 0)
+			return -1;
+		if ((field == fa || field == fb) && wire != PB_VARINT) {
+			*why = "a field that must be a varint is not a varint";
+			return -1;
+		}
+		if (field == fa)
+			*a = val;
+		else if (field == fb)
+			*b = val;
 	}
+	return 0;
+}
+
+/* etcdserverpb.Metadata {uint64 NodeID = 1; uint64 ClusterID = 2}. */
+static int metadata_decode(const struct wal_record *rec, uint64_t *member_id, uint64_t *cluster_id,
+			   struct ei_err *err)
+{
+	uint64_t node, cluster;
+	const char *why = NULL;
+
+	if (two_varints(rec->data, rec->data_len, 1, &node, 2, &cluster, &why) < 0)
+		return ei_err_set(err, EI_E_PARSE, "WAL metadata: %s", why);
 	/* etcd never assigns ID 0 (raft.None, types.ID), so a zero or absent ID
 	 * means a record we do not understand. */
 	if (node == 0)
@@ -283,32 +296,6 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 }
 
 
-/* Varint fields a and b of a message (0 when absent; last value wins). */
-static int two_varints(const unsigned char *p, size_t len, uint64_t fa, uint64_t *a, uint64_t fb,
-		       uint64_t *b)
-{
-	struct pb_reader r = {p, len, 0};
-	const char *why = NULL;
-
-	*a = *b = 0;
-	while (r.off < r.len) {
-		uint64_t field, val;
-		unsigned wire;
-		const unsigned char *data;
-		size_t dlen;
-
-		if (pb_field(&r, &field, &wire, &val, &data, &dlen, &why) < 0)
-			return -1;
-		if ((field == fa || field == fb) && wire != PB_VARINT)
-			return -1;
-		if (field == fa)
-			*a = val;
-		else if (field == fb)
-			*b = val;
-	}
-	return 0;
-}
-
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
@@ -354,19 +341,19 @@ int ei_wal_scan_position(const unsigned char *buf, size_t len, struct ei_wal_pos
 			break;
 		case WAL_ENTRY_TYPE:
 			/* raftpb.Entry: Term = 2, Index = 3. */
-			if (two_varints(rec.data, rec.data_len, 2, &a, 3, &b) == 0) {
+			if (two_varints(rec.data, rec.data_len, 2, &a, 3, &b, &why) == 0) {
 				out->term = max_u64(out->term, a);
 				out->index = b;
 			}
 			break;
 		case WAL_STATE_TYPE:
 			/* raftpb.HardState: commit = 3 (its term = 1 is not evidence). */
-			if (two_varints(rec.data, rec.data_len, 1, &a, 3, &b) == 0)
+			if (two_varints(rec.data, rec.data_len, 1, &a, 3, &b, &why) == 0)
 				out->commit = max_u64(out->commit, b);
 			break;
 		case WAL_SNAPSHOT_TYPE:
 			/* walpb.Snapshot: index = 1, term = 2; a snapshot is committed. */
-			if (two_varints(rec.data, rec.data_len, 1, &a, 2, &b) == 0) {
+			if (two_varints(rec.data, rec.data_len, 1, &a, 2, &b, &why) == 0) {
 				out->term = max_u64(out->term, b);
 				out->commit = max_u64(out->commit, a);
 				if (a > out->index)

@@ -9,15 +9,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
 ei_env_setup
 
-pod_create 0
-dns_publish 0
-launch 0 --initial-cluster-size 1
-ok "etcd-0 bootstraps a one-member cluster" wait_healthy "0" 60
-for n in 1 2; do pod_create "$n"; dns_publish "$n"; done
-launch 1 --initial-cluster-size 1
-launch 2 --initial-cluster-size 1
-ok "scaled to 3 voters" wait_voters 3 120
-ok "a key is written" put_key k v 0
+scaled_from_one
 cid=$(cluster_id 0)
 old0=$(member_id 0)
 

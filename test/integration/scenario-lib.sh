@@ -153,3 +153,21 @@ state()
 	printf '%s\n' "$@" "name $EI_SET" "namespace $EI_NAMESPACE" >"$k8s/state.tmp" &&
 		mv "$k8s/state.tmp" "$k8s/state"
 }
+
+# scaled_from_one: a set bootstrapped by etcd-0 alone (--initial-cluster-size 1) and
+# scaled to 3 (etcd-1 and etcd-2 join), holding the key k=v.
+scaled_from_one()
+{
+	local n
+	pod_create 0
+	dns_publish 0
+	launch 0 --initial-cluster-size 1
+	ok "etcd-0 bootstraps a one-member cluster" wait_healthy "0" 60
+	for n in 1 2; do
+		pod_create "$n"
+		dns_publish "$n"
+		launch "$n" --initial-cluster-size 1
+	done
+	ok "scaled to 3 voters" wait_voters 3 120
+	ok "a key is written" put_key k v 0
+}

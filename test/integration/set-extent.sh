@@ -16,17 +16,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
 ei_env_setup
 
-pod_create 0
-dns_publish 0
-launch 0 --initial-cluster-size 1
-ok "etcd-0 bootstraps a one-member cluster" wait_healthy "0" 60
-for n in 1 2; do
-	pod_create "$n"
-	dns_publish "$n"
-	launch "$n" --initial-cluster-size 1
-done
-ok "scaled to 3 voters" wait_voters 3 120
-ok "a key is written" put_key k v 0
+scaled_from_one
 
 # full_restart: every pod stops, etcd-0's volume is lost, pods 1-2 are not in DNS yet
 # (their volumes are recorded, to check that nothing touches them).
