@@ -38,7 +38,7 @@ if ! meson compile -C "$builddir" >>"$builddir.log" 2>&1; then
 fi
 
 # --verbose: every TAP line as it comes, so a scenario shows its steps while it runs
-# (the scenarios run one at a time).
+# (two scenarios at a time: their lines interleave, each prefixed by meson).
 echo "run-tests: running the tests (unit, integration, docker, then each scenario on etcd 3.4, 3.5, 3.6)"
 meson test -C "$builddir" --verbose --num-processes 2 "$@"
 status=$?
