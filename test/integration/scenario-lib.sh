@@ -112,8 +112,8 @@ dns_queries_from()
 
 # k8s_api_start: the Kubernetes API's HTTPS stand-in (test/tools/k8s-api, $K8S_API) on the
 # bridge address, with its own CA and a service account in $k8s/sa (token, ca.crt,
-# namespace); sets k8s (its dir) and api_port, and defines state LINE... (the stand-in's
-# state, replaced whole: it reads it on every request). It starts with "replicas 3".
+# namespace); sets k8s (its dir), token (the service account's) and api_port. Its state
+# is set with state LINE...; it starts with "replicas 3".
 k8s_api_start()
 {
 	[[ -x ${K8S_API:-} ]] || bail_out "K8S_API is not an executable"
@@ -129,7 +129,7 @@ k8s_api_start()
 			openssl x509 -req -in "$k8s/server.csr" -CA "$k8s/ca.crt" -CAkey "$k8s/ca.key" \
 				-CAcreateserial -days 2 -extfile "$k8s/server.ext" -out "$k8s/server.crt"
 	} 2>>"$k8s/openssl.log" || bail_out "openssl failed: $(tail -3 "$k8s/openssl.log")"
-	local token api_pid
+	local api_pid
 	token=k8s-test-token-$(openssl rand -hex 24)
 	printf '%s\n' "$token" >"$k8s/api-token"
 	printf '%s' "$token" >"$k8s/sa/token"
