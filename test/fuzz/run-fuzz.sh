@@ -41,7 +41,8 @@ fi
 diag() { tail -n "${2:-25}" "$1" | sed 's/^/#   /'; }
 
 mkdir -p "$(dirname "$build")"
-log=$build.log
+# build-fuzz.setup.log: beside the build dir (it survives a failed setup), ignored by git.
+log=$build.setup.log
 if [[ ! -f $build/build.ninja ]]; then
 	echo "# configuring $build (clang, -Dfuzz=true; log: $log)"
 	if ! CC=clang meson setup "$build" "$src" -Dfuzz=true -Dbuildtype=debugoptimized >"$log" 2>&1; then
