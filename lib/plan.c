@@ -837,8 +837,7 @@ static int younger_than_wal(const struct evidence *e, const struct view *v, stru
 	return 0;
 }
 
-static int decide_with_wal(const struct ei_config *cfg, const struct evidence *e,
-			   struct ei_plan *out, struct ei_err *err)
+static int decide_with_wal(const struct evidence *e, struct ei_plan *out, struct ei_err *err)
 {
 	const struct ei_facts *f = e->f;
 	const struct ei_datadir_facts *d = &f->datadir;
@@ -945,7 +944,6 @@ static int decide_with_wal(const struct ei_config *cfg, const struct evidence *e
 		out->action = EI_ACT_WAIT;
 		return 0;
 	}
-	(void)cfg;
 	out->action = EI_ACT_REJOIN;
 	snprintf(out->reason, sizeof(out->reason),
 		 "the WAL is of member %" PRIx64 " of this cluster (%" PRIx64
@@ -1198,7 +1196,7 @@ int ei_plan_decide(const struct ei_config *cfg, const struct ei_facts *facts, st
 	for (size_t i = 0; i < facts->n_peers; i++)
 		judge(cfg, facts, &facts->peers[i], &e->peer[i]);
 	if (facts->datadir.has_wal)
-		r = decide_with_wal(cfg, e, out, err);
+		r = decide_with_wal(e, out, err);
 	else
 		r = decide_without_wal(cfg, e, out, err);
 	set_notice(cfg, e, out);
