@@ -172,19 +172,15 @@ static void print_text(FILE *out, const struct ei_diag_facts *in, const struct e
 	const struct ei_facts *f = in->facts;
 	char c[N_COLS][CELL_MAX];
 	size_t width[N_COLS];
-	char pods[EI_DOMAIN_MAX + 8];
+	char pods[EI_DOMAIN_MAX + 8], size[700];
 	bool notes = false;
 
 	ei_identity_host_of(&cfg->id, "<name>", pods, sizeof(pods));
 	fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size %u); "
 		"pods are %s\n", cfg->name, cfg->id.ordinal, cfg->id.set, cfg->initial_cluster_size,
 		pods);
-	if (f->replicas >= 0)
-		fprintf(out, "set size: %ld (%s)\n", f->replicas, ei_replicas_source_name(f->replicas_source));
-	else
-		fprintf(out, "set size: unknown (%s%s%s): the initial size %u stands in\n",
-			ei_replicas_source_name(f->replicas_source), f->replicas_error[0] ? ": " : "",
-			f->replicas_error, cfg->initial_cluster_size);
+	ei_report_set_size(cfg, f, size, sizeof(size));
+	fprintf(out, "set size: %s\n", size);
 	if (cfg->id.peer_host[0])
 		fprintf(out, "SRV not asked (--peer-host)\n\n");
 	else

@@ -193,11 +193,22 @@ static void print_json(FILE *out, const struct ei_config *cfg, const struct ei_g
 	json_object_put(o);
 }
 
+void ei_report_set_size(const struct ei_config *cfg, const struct ei_facts *f, char *buf,
+			size_t len)
+{
+	if (f->replicas >= 0)
+		snprintf(buf, len, "%ld (%s)", f->replicas, ei_replicas_source_name(f->replicas_source));
+	else
+		snprintf(buf, len, "unknown (%s%s%s): the initial size %u stands in",
+			 ei_replicas_source_name(f->replicas_source), f->replicas_error[0] ? ": " : "",
+			 f->replicas_error, cfg->initial_cluster_size);
+}
+
 static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_gather *g,
 		       const struct ei_facts *f, const struct ei_plan *plan,
 		       const struct ei_etcd_command *cmd)
 {
-	char peer[EI_URL_MAX], client[EI_URL_MAX];
+	char peer[EI_URL_MAX], client[EI_URL_MAX], size[700];
 
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, peer, sizeof(peer));
 	ei_identity_client_url(&cfg->id, cfg->id.ordinal, client, sizeof(client));
@@ -224,13 +235,8 @@ static void print_text(FILE *out, const struct ei_config *cfg, const struct ei_g
 		fprintf(out, "%s%s", i ? "," : " ", g->own.addrs[i]);
 	fprintf(out, " (pod addresses %s: %s)\n", g->own_addrs[0] ? g->own_addrs : "none",
 		g->own_ok ? "matches" : "does not match");
-	fprintf(out, "set size    ");
-	if (f->replicas >= 0)
-		fprintf(out, "%ld (%s)\n", f->replicas, ei_replicas_source_name(f->replicas_source));
-	else
-		fprintf(out, "unknown (%s%s%s): the initial size %u stands in\n",
-			ei_replicas_source_name(f->replicas_source), f->replicas_error[0] ? ": " : "",
-			f->replicas_error, cfg->initial_cluster_size);
+	ei_report_set_size(cfg, f, size, sizeof(size));
+	fprintf(out, "set size    %s\n", size);
 	if (g->srv_name[0])
 		fprintf(out, "SRV         %s: %s, %zu targets%s%s\n", g->srv_name,
 			ei_dns_status_name(f->srv_status), f->n_srv_targets,
