@@ -208,43 +208,60 @@ static void prepare_peer(const struct ei_config *cfg, const struct ei_facts *f, 
 			    (const char(*)[INET6_ADDRSTRLEN])p->addrs, p->n_addrs);
 }
 
-/* Step 1b: the set's desired replica count: --replicas, else the StatefulSet's
- * spec.replicas from the Kubernetes API (as leave reads it), one request a round. */
-static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+int ei_gather_replicas(const struct ei_config *cfg, struct ei_loop *loop,
+		       enum ei_replicas_source *source, long *replicas, char *error,
+		       size_t error_len, struct ei_err *err)
 {
-	const struct ei_config *cfg = g->cfg;
 	struct ei_k8s_target t = { cfg->k8s_host, cfg->k8s_port, cfg->sa_dir, cfg->id.ns,
 				   cfg->id.set };
 	struct ei_k8s_answer ans;
 	struct ei_err kerr = { 0 };
 	int r;
 
-	f->replicas = -1;
+	*replicas = -1;
+	error[0] = '\0';
 	if (cfg->replicas >= 0) {
-		f->replicas_source = EI_REPLICAS_FLAG;
-		f->replicas = cfg->replicas;
+		*source = EI_REPLICAS_FLAG;
+		*replicas = cfg->replicas;
 		return 0;
 	}
-	/* leave asks the API itself, once a round (leave.c). */
-	if (!cfg->k8s_host[0] || cfg->id.peer_host[0] || cfg->command == EI_CMD_LEAVE) {
-		f->replicas_source = EI_REPLICAS_NONE;
+	if (!cfg->k8s_host[0]) {
+		*source = EI_REPLICAS_NONE;
 		return 0;
 	}
-	r = ei_k8s_statefulset_replicas(g->loop, &t, &ans, &kerr);
+	ei_log_debug("asking the Kubernetes API for the desired replica count",
+		     "host=%s port=%s namespace=%s statefulset=%s", cfg->k8s_host, cfg->k8s_port,
+		     cfg->id.ns, cfg->id.set);
+	r = ei_k8s_statefulset_replicas(loop, &t, &ans, &kerr);
 	if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_SYS) {
 		*err = kerr;
 		return r;
 	}
 	if (r == 0) {
-		f->replicas_source = EI_REPLICAS_API;
-		f->replicas = ans.replicas;
+		*source = EI_REPLICAS_API;
+		*replicas = ans.replicas;
 		return 0;
 	}
 	/* k8s.h: EI_E_USAGE is what configuration must fix (no token, 401, 403, 404); the
 	 * rest (no answer, TLS, 5xx, a malformed object) may be better next round. */
-	f->replicas_source = r == EI_E_USAGE ? EI_REPLICAS_API_DENIED : EI_REPLICAS_API_FAILED;
-	snprintf(f->replicas_error, sizeof(f->replicas_error), "%s", kerr.msg);
+	*source = r == EI_E_USAGE ? EI_REPLICAS_API_DENIED : EI_REPLICAS_API_FAILED;
+	snprintf(error, error_len, "%s", kerr.msg);
 	return 0;
+}
+
+/* Step 1b: the set's size for this round's facts (ei_gather_replicas). With --peer-host
+ * there is no StatefulSet to ask; leave has asked already this round (leave.c). */
+static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+{
+	const struct ei_config *cfg = g->cfg;
+
+	if (cfg->replicas < 0 && (cfg->id.peer_host[0] || cfg->command == EI_CMD_LEAVE)) {
+		f->replicas_source = EI_REPLICAS_NONE;
+		f->replicas = -1;
+		return 0;
+	}
+	return ei_gather_replicas(cfg, g->loop, &f->replicas_source, &f->replicas,
+				  f->replicas_error, sizeof(f->replicas_error), err);
 }
 
 /* The SRV set: both _etcd-server-ssl._tcp and _etcd-server._tcp of the service, as

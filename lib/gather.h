@@ -57,6 +57,16 @@ void ei_gather_destroy(struct ei_gather *g);
  * addresses (g->own_ok). Returns 0, EI_E_SIGNAL, EI_E_SYS. */
 int ei_gather_own_name(struct ei_gather *g, struct ei_err *err);
 
+/* The set's desired replica count: --replicas, else the StatefulSet's spec.replicas from
+ * the Kubernetes API (KUBERNETES_SERVICE_HOST and the service account), one GET. *source
+ * says where it came from (facts.h); *replicas is -1 unless FLAG or API; error gets what
+ * the API said when it is API_DENIED (no token, 401, 403, 404) or API_FAILED (no answer,
+ * TLS, 429/5xx, not a StatefulSet), and NONE means there is no API to ask. Returns 0,
+ * EI_E_SIGNAL, EI_E_NOMEM, EI_E_SYS. */
+int ei_gather_replicas(const struct ei_config *cfg, struct ei_loop *loop,
+		       enum ei_replicas_source *source, long *replicas, char *error,
+		       size_t error_len, struct ei_err *err);
+
 /* One round (top of file). Fills facts (free with ei_facts_free, also on error).
  * Returns 0, EI_E_USAGE (the data dir), EI_E_SIGNAL, EI_E_SYS, EI_E_NOMEM. */
 int ei_gather_round(struct ei_gather *g, struct ei_facts *facts, struct ei_err *err);

@@ -21,7 +21,6 @@
 
 #include "failpoint.h"
 #include "gather.h"
-#include "k8s.h"
 #include "leaveplan.h"
 #include "log.h"
 
@@ -43,44 +42,21 @@ struct leave {
 	bool gathering; /* g is set up */
 };
 
-/* The desired replica count of our StatefulSet: --replicas, else the Kubernetes API
- * (one request a round; its failure is "unknown", and why says how to fix it). */
+/* The desired replica count of our StatefulSet (ei_gather_replicas: --replicas, else the
+ * Kubernetes API; one request a round). Its failure is "unknown", and why says how to
+ * fix it. */
 static int get_replicas(struct leave *l, long *replicas, char *why, size_t len, struct ei_err *err)
 {
-	const struct ei_config *cfg = l->cfg;
-	struct ei_k8s_target t = {cfg->k8s_host, cfg->k8s_port, cfg->sa_dir, cfg->id.ns,
-				  cfg->id.set};
-	struct ei_k8s_answer ans;
-	struct ei_err kerr = {0};
+	enum ei_replicas_source source;
 	int r;
 
-	*replicas = -1;
-	why[0] = '\0';
-	if (cfg->replicas >= 0) {
-		*replicas = cfg->replicas;
-		return 0;
-	}
-	if (!cfg->k8s_host[0]) {
+	r = ei_gather_replicas(l->cfg, l->loop, &source, replicas, why, len, err);
+	if (r == 0 && source == EI_REPLICAS_NONE)
 		snprintf(
 		    why, len,
 		    "KUBERNETES_SERVICE_HOST is not set and --replicas was not given: run leave "
 		    "as the pod's preStop hook, where Kubernetes sets it, or pass --replicas N");
-		return 0;
-	}
-	ei_log_debug("asking the Kubernetes API for the desired replica count",
-		     "host=%s port=%s namespace=%s statefulset=%s", cfg->k8s_host, cfg->k8s_port,
-		     cfg->id.ns, cfg->id.set);
-	r = ei_k8s_statefulset_replicas(l->loop, &t, &ans, &kerr);
-	if (r == 0) {
-		*replicas = ans.replicas;
-		return 0;
-	}
-	if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_SYS) {
-		*err = kerr;
-		return r;
-	}
-	snprintf(why, len, "%s", kerr.msg);
-	return 0;
+	return r;
 }
 
 /* Our own etcd, asked its questions like any peer: at this pod's addresses under our
