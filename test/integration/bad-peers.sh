@@ -38,8 +38,6 @@ asked_twice()
 	ip=$(pod_ip 0)
 	(($(log_new 2 | grep -cE "from=${ip//./\\.}:[0-9]+ request=\"GET /etcd-init/v1/status ") >= 2))
 }
-# The pod's PID 1 is still etcd-init (etcd was never exec'd).
-is_etcd_init() { [[ $(readlink "/proc/$(pod_pid1 "$1")/exe") == "$(readlink -f "$ETCD_INIT")" ]]; }
 
 # The 20 MB bound is for the real binary. AddressSanitizer (run-tests.sh --sanitize)
 # keeps freed memory in quarantine (up to 256 MB) and adds its shadow: there the figure

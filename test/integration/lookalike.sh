@@ -15,19 +15,16 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
 ei_env_setup
 
-tmpl='{name}.compose.test'
-host() { printf '%s-%s.compose.test\n' "$EI_SET" "$1"; }
-publish() { dns_add "$(host "$1"). 5 IN A $(pod_ip "$1")"; }
+tmpl=$compose_tmpl
 run() { launch "$1" --peer-host "$tmpl" --initial-cluster-size 1 "${@:2}"; }
-is_etcd_init() { [[ $(readlink "/proc/$(pod_pid1 "$1")/exe") == "$(readlink -f "$ETCD_INIT")" ]]; }
 
 pod_create 0
-publish 0
+compose_publish 0
 run 0
 ok "etcd-0 bootstraps a one-member cluster" wait_healthy "0" 60
 for n in 1 2; do
 	pod_create "$n"
-	publish "$n"
+	compose_publish "$n"
 	run "$n"
 done
 ok "scaled to 3 voters" wait_voters 3 120
@@ -37,7 +34,7 @@ cid=$(cluster_id 0)
 for n in 0 1 2; do pod_stop "$n"; done
 pod_wipe 0
 for n in 1 2; do
-	dns_remove "$(host "$n")"
+	dns_remove "$(compose_host "$n")"
 	volume_manifest "$(pod_data "$n")" >"$EI_RUN/manifest-$n"
 done
 
@@ -45,7 +42,7 @@ done
 log_mark 0
 run 0 --replicas 3
 ok "replicas: etcd-0 waits for etcd-1 and etcd-2, naming them" \
-	wait_for 20 new_log_has 0 "action=wait .*\\(3, from --replicas 3\\).*$(host 1 | sed 's/\./\\./g'): does not resolve.*$(host 2 | sed 's/\./\\./g'): does not resolve"
+	wait_for 20 new_log_has 0 "action=wait .*\\(3, from --replicas 3\\).*$(compose_host 1 | sed 's/\./\\./g'): does not resolve.*$(compose_host 2 | sed 's/\./\\./g'): does not resolve"
 sleep 5
 nok "replicas: etcd-0 decided nothing but wait" \
 	grep -Eq 'action=(bootstrap|join|start-existing|replace|rejoin)|msg="starting etcd"' "$(log_new_file 0)"
@@ -64,7 +61,7 @@ is "$(cluster_id 0)" "$cid" "the look-alike has the old cluster's ID"
 is "$(get_key k 0)" "" "and none of its data"
 
 # 3. etcd-1 comes back with its WAL.
-publish 1
+compose_publish 1
 log_mark 1
 run 1
 ok "etcd-1: an error line names the look-alike, both positions and the way back" \

@@ -10,10 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
 ei_env_setup
 
-tmpl='{name}.compose.test'
-host() { printf '%s-%s.compose.test\n' "$EI_SET" "$1"; }
-# publish N: pod N's A record under the template's name only (no SRV, no cluster.local).
-publish() { dns_add "$(host "$1"). 5 IN A $(pod_ip "$1")"; }
+tmpl=$compose_tmpl
 
 for n in 0 1 2; do
 	pod_create "$n"
@@ -21,13 +18,13 @@ for n in 0 1 2; do
 done
 sleep 1
 for n in 0 1 2; do
-	publish "$n"
+	compose_publish "$n"
 	sleep 0.5
 done
 ok "3 members healthy" wait_healthy "0 1 2" 90
 ok "3 voters" wait_voters 3 60
 peer_urls=$(member_list_json 0 | jq -r '[.members[].peerURLs[]] | sort | join(" ")')
-is "$peer_urls" "http://$(host 0):2380 http://$(host 1):2380 http://$(host 2):2380" \
+is "$peer_urls" "http://$(compose_host 0):2380 http://$(compose_host 1):2380 http://$(compose_host 2):2380" \
 	"the peer URLs are the template's hosts"
 # A pod whose record comes last may find the others already bootstrapping with it in
 # their initial cluster: it starts as its unstarted member (start-existing).
@@ -41,7 +38,7 @@ like "$plan" 'decision +restart' "plan: restart"
 
 # A fourth member: a learner, then a voter.
 pod_create 3
-publish 3
+compose_publish 3
 launch 3 --peer-host "$tmpl"
 ok "the 4th member joins: 4 voters" wait_voters 4 150
 ok "member 3 decided join" log_has 3 'action=join'

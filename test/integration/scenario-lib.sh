@@ -171,3 +171,15 @@ scaled_from_one()
 	ok "scaled to 3 voters" wait_voters 3 120
 	ok "a key is written" put_key k v 0
 }
+
+# The docker-compose mode in the harness (--peer-host): every member's host is
+# "<name>.compose.test" (docker-compose itself uses "{name}"), A records only.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+compose_tmpl='{name}.compose.test'
+compose_host() { printf '%s-%s.compose.test\n' "$EI_SET" "$1"; }
+# compose_publish N: pod N's A record under the template's name only (no SRV, no
+# cluster.local).
+compose_publish() { dns_add "$(compose_host "$1"). 5 IN A $(pod_ip "$1")"; }
+
+# is_etcd_init N: pod N's PID 1 is still etcd-init (etcd was never exec'd).
+is_etcd_init() { [[ $(readlink "/proc/$(pod_pid1 "$1")/exe") == "$(readlink -f "$ETCD_INIT")" ]]; }
