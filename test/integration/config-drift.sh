@@ -71,7 +71,7 @@ odd_first()
 	shift 3
 	start_round
 	launch 2 "$@"
-	ok "$what: pod 2 waits" wait_for 10 log_line 2 'action=wait'
+	ok "$what: pod 2 waits" wait_for 30 log_line 2 'action=wait'
 	sleep 1 # its backoff grows: it does not look again in the instant pods 0/1 live
 	launch 0
 	launch 1
@@ -99,7 +99,7 @@ odd_last()
 	start_round
 	launch 0
 	launch 1
-	ok "$what: pods 0 and 1 wait" wait_for 10 eval 'log_line 0 action=wait && log_line 1 action=wait'
+	ok "$what: pods 0 and 1 wait" wait_for 30 eval 'log_line 0 action=wait && log_line 1 action=wait'
 	launch 2 "$@"
 	st=$(pod_wait_exit 2 45)
 	is "$st" 5 "$what: pod 2 refuses (exit 5)"
