@@ -14,10 +14,13 @@
  * itself (run's rejoin). */
 #include "leave.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "failpoint.h"
 #include "gather.h"
@@ -307,6 +310,48 @@ static int rounds(struct leave *l, struct ei_err *err)
 	}
 }
 
+/* The container's log is PID 1's stderr. Kubernetes shows an exec hook's output only
+ * when the hook fails, so without a copy there nobody could see why a member was
+ * removed or kept: leave's events go to both. Only when PID 1 is this container's
+ * etcd (or etcd-init still waiting), so that leave run by hand on a host never writes
+ * into the host init's console; not when PID 1's stderr is already ours. Without
+ * access (another user), the events stay on our stderr alone. */
+static FILE *container_log(void)
+{
+	char comm[32] = "";
+	struct stat ours, theirs;
+	FILE *f;
+	int fd;
+
+	if (getpid() == 1)
+		return NULL;
+	f = fopen("/proc/1/comm", "re");
+	if (!f)
+		return NULL;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	if (strcmp(comm, "etcd") != 0 && strcmp(comm, "etcd-init") != 0)
+		return NULL;
+	fd = open("/proc/1/fd/2", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &theirs) < 0 ||
+	    (fstat(STDERR_FILENO, &ours) == 0 && ours.st_dev == theirs.st_dev &&
+	     ours.st_ino == theirs.st_ino)) {
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "a");
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
 /* The preStop entry point (leave.h): bounded by the shorter of --wait-timeout and
  * LEAVE_MAX_WAIT_S, so the hook ends inside the pod's grace period with its reason. */
 int ei_leave(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
@@ -319,6 +364,8 @@ int ei_leave(const struct ei_config *cfg, struct ei_loop *loop, char **envp, str
 		       ? cfg->wait_timeout_s
 		       : LEAVE_MAX_WAIT_S;
 	l.deadline = ei_clock_ms() + (uint64_t)l.wait_s * 1000u;
+	/* Kept open to the end: main logs the final error, if any, after we return. */
+	ei_log_copy_to(container_log());
 	ei_log_info("leave: deciding whether this pod is scaled away",
 		    "name=%s ordinal=%u max_wait=%us", cfg->name, cfg->id.ordinal, l.wait_s);
 	r = rounds(&l, err);

@@ -17,6 +17,7 @@
 static enum ei_log_format log_format = EI_LOG_TEXT;
 static enum ei_log_level log_max = EI_LOG_INFO;
 static FILE *log_out;
+static FILE *log_copy;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -25,6 +26,11 @@ void ei_log_setup(enum ei_log_format format, enum ei_log_level max_level, FILE *
 	log_format = format;
 	log_max = max_level;
 	log_out = out;
+}
+
+void ei_log_copy_to(FILE *copy)
+{
+	log_copy = copy;
 }
 
 bool ei_log_enabled(enum ei_log_level level)
@@ -281,26 +287,10 @@ static const char *json_key(const char *key, char *buf, size_t len)
 	return key;
 }
 
-void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)
+/* One event, formatted, to one stream. */
+static void write_event(FILE *out, const char *ts, enum ei_log_level level, const char *msg,
+			const struct pair *pairs, size_t n)
 {
-	static struct pair pairs[LOG_MAX_PAIRS];
-	int saved_errno = errno;
-	FILE *out = log_out ? log_out : stderr;
-	size_t n = 0;
-	char ts[40];
-	va_list ap;
-
-	if (level > log_max) {
-		errno = saved_errno;
-		return;
-	}
-	if (kvfmt && *kvfmt) {
-		va_start(ap, kvfmt);
-		n = format_pairs(pairs, LOG_MAX_PAIRS, kvfmt, &ap, saved_errno);
-		va_end(ap);
-	}
-	format_timestamp(ts, sizeof(ts));
-
 	if (log_format == EI_LOG_JSON) {
 		json_object *obj = json_object_new_object();
 
@@ -331,5 +321,28 @@ void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)
 		fputc('\n', out);
 	}
 	fflush(out);
+}
+
+void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)
+{
+	static struct pair pairs[LOG_MAX_PAIRS];
+	int saved_errno = errno;
+	size_t n = 0;
+	char ts[40];
+	va_list ap;
+
+	if (level > log_max) {
+		errno = saved_errno;
+		return;
+	}
+	if (kvfmt && *kvfmt) {
+		va_start(ap, kvfmt);
+		n = format_pairs(pairs, LOG_MAX_PAIRS, kvfmt, &ap, saved_errno);
+		va_end(ap);
+	}
+	format_timestamp(ts, sizeof(ts));
+	write_event(log_out ? log_out : stderr, ts, level, msg, pairs, n);
+	if (log_copy)
+		write_event(log_copy, ts, level, msg, pairs, n);
 	errno = saved_errno;
 }

@@ -26,6 +26,10 @@ enum ei_log_format { EI_LOG_TEXT, EI_LOG_JSON };
  * Not thread-safe; call once from main before logging. */
 void ei_log_setup(enum ei_log_format format, enum ei_log_level max_level, FILE *out);
 
+/* Also write every event to copy (NULL: no copy), in the same format: leave sends its
+ * events to the container's log too (cmd/main.c). Not thread-safe; call from main. */
+void ei_log_copy_to(FILE *copy);
+
 /* Log one event. kvfmt may be NULL or "" for no context. msg may hold anything
  * (it is quoted and escaped like a value). */
 void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)

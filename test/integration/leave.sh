@@ -80,6 +80,7 @@ n0=$(requests)
 leave 4
 is "$rc" 0 "replicas 5, ordinal 4 (a rolling restart): exit 0"
 ok "it says why: not a scale-down" grep -q 'action=stay .*not a scale-down' "$leave_log"
+ok "the pod's own log says it too" grep -q 'msg="leave decision" action=stay .*not a scale-down' "$(pod_dir 4)/log"
 is "$(($(requests) - n0))" 1 "it asked the API once"
 
 state "replicas 3" "mode ok"
@@ -142,6 +143,10 @@ for n in 3 4; do
 	ok "etcd-$n: leave decided to remove it" grep -q 'action=remove ' "$f"
 	ok "etcd-$n: leave logged the removal before making it" \
 		grep -q 'removing this member from the cluster' "$f"
+	# Kubernetes drops a successful hook's output: the container's log (PID 1's stderr)
+	# gets leave's events too.
+	ok "etcd-$n: the pod's own log has leave's decision" \
+		grep -q 'msg="leave decision" action=remove ' "$(pod_dir "$n")/log"
 	if grep -q 'msg="member removed"' "$f"; then
 		ok "etcd-$n: 'member removed' comes after 'removing'" \
 			logged_before "$f" 'removing this member from the cluster' 'msg="member removed"'

@@ -166,6 +166,33 @@ int main(void)
 	tap_ok(errno == EAGAIN, "errno preserved");
 	free(out);
 
+	/* The copy (leave's events in the container's log) gets the same line, and only
+	 * while it is set. */
+	{
+		char *cbuf = NULL, *cout;
+		size_t clen = 0;
+		FILE *copy = open_memstream(&cbuf, &clen);
+
+		f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+		ei_log_copy_to(copy);
+		ei_log(EI_LOG_INFO, "leave decision", "action=%s", "stay");
+		ei_log(EI_LOG_DEBUG, "not printed", NULL);
+		ei_log_copy_to(NULL);
+		ei_log(EI_LOG_INFO, "after", NULL);
+		out = capture_end(f, &buf);
+		fclose(copy);
+		cout = cbuf;
+		tap_ok(strstr(cout, "msg=\"leave decision\" action=stay\n") != NULL,
+		       "the copy has the event: %s", line(cout));
+		tap_ok(strncmp(out, cout, strlen(cout)) == 0, "the same line in both");
+		tap_ok(strstr(out, "after") && !strstr(cout, "after"), "no copy once unset");
+		tap_ok(!strstr(cout, "not printed"), "the copy follows the level");
+		free(out);
+		free(cout);
+		buf = NULL;
+		len = 0;
+	}
+
 	tap_ok(ei_log_format_parse("json", &fmt) && fmt == EI_LOG_JSON, "parse json");
 	tap_ok(ei_log_format_parse("text", &fmt) && fmt == EI_LOG_TEXT, "parse text");
 	tap_ok(!ei_log_format_parse("yaml", &fmt), "reject yaml");
