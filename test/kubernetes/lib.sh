@@ -1,0 +1,279 @@
+# shellcheck shell=bash
+# Helpers for the scenarios in test/kubernetes/scenarios/: TAP output, kubectl on the
+# test cluster, bounded waits, etcdctl in a pod. Sourced; needs KUBECONFIG (from
+# `eval "$(test/kubernetes/setup.sh)"`; run.sh does it).
+#
+#   source "$(dirname "$0")/../lib.sh"
+#   ns_create cold-start          # namespace ei-cold-start, deleted on exit
+#   overlay_apply                 # the etcd-init StatefulSet (overlay/), image 3.6
+#   ok "3 pods Ready" wait_ready 3 180
+#   done_testing
+#
+# The TAP helpers are those of test/integration/lib.sh (same names, same output), which
+# cannot be sourced here (it sets up network namespaces). Do not `set -e` in a scenario.
+
+_k8s_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+EI_K8S_BIN=${EI_K8S_BIN:-${EI_CACHE:-/var/cache/etcd-init}/kubernetes/bin}
+EI_NS=${EI_NS:-}
+# The selector of the etcd-init pods (docker/kubernetes/base).
+EI_SELECTOR=app.kubernetes.io/name=etcd
+
+# ---------------------------------------------------------------- TAP
+
+_TAP_N=0
+_TAP_FAILED=0
+
+# diag TEXT...: TAP diagnostics, one "# " line per line of text.
+diag()
+{
+	local line
+	while IFS= read -r line; do
+		printf '# %s\n' "$line"
+	done <<<"$*"
+}
+
+# The namespace's pods, events and each pod's last log lines, as diagnostics (called
+# on every failed check; once per scenario at most, it is long).
+_diag_done=false
+_diag_namespace()
+{
+	local p
+	[[ -n $EI_NS ]] && ! $_diag_done || return 0
+	_diag_done=true
+	diag "--- pods in $EI_NS"
+	diag "$(k get pods -o wide 2>&1)"
+	diag "--- events"
+	diag "$(k get events --sort-by=.lastTimestamp 2>&1 | tail -n 25)"
+	for p in $(k get pods -o name 2>/dev/null); do
+		diag "--- last 25 log lines of ${p#pod/}"
+		diag "$(k logs "$p" --tail 25 2>&1)"
+	done
+}
+
+# tap_ok STATUS DESC: "ok N - DESC" when STATUS is 0, else "not ok N - DESC".
+tap_ok()
+{
+	local status=$1
+	shift
+	_TAP_N=$((_TAP_N + 1))
+	if [[ $status == 0 ]]; then
+		printf 'ok %d - %s\n' "$_TAP_N" "$*"
+		return 0
+	fi
+	printf 'not ok %d - %s\n' "$_TAP_N" "$*"
+	_TAP_FAILED=$((_TAP_FAILED + 1))
+	_diag_namespace
+	return 1
+}
+
+# ok DESC CMD ARGS...: runs CMD (its output goes to the diagnostics only when it
+# fails) and reports ok/not ok. Returns CMD's status.
+ok()
+{
+	local desc=$1 out rc
+	shift
+	out=$(mktemp /tmp/ei-k8s-ok.XXXXXX)
+	"$@" >"$out" 2>&1 </dev/null && rc=0 || rc=$?
+	if ((rc == 0)); then
+		tap_ok 0 "$desc"
+	else
+		_TAP_N=$((_TAP_N + 1))
+		_TAP_FAILED=$((_TAP_FAILED + 1))
+		printf 'not ok %d - %s\n' "$_TAP_N" "$desc"
+		printf '#   command (exit %d): %s\n' "$rc" "$*"
+		tail -n 30 "$out" | sed 's/^/#   /'
+		_diag_namespace
+	fi
+	rm -f "$out"
+	return "$rc"
+}
+
+# is GOT WANT DESC
+is()
+{
+	if [[ $1 == "$2" ]]; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3" || true
+		diag "         got: '$1'"
+		diag "    expected: '$2'"
+		return 1
+	fi
+}
+
+# like GOT ERE DESC: GOT matches the extended regular expression (bash =~).
+like()
+{
+	if [[ $1 =~ $2 ]]; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3" || true
+		diag "                  '$1'"
+		diag "    doesn't match '$2'"
+		return 1
+	fi
+}
+
+# skip_all REASON: the whole script is skipped (before any test ran).
+skip_all()
+{
+	printf '1..0 # SKIP %s\n' "$*"
+	exit 0
+}
+
+# bail_out REASON: stop the whole scenario.
+bail_out()
+{
+	printf 'Bail out! %s\n' "$*"
+	_diag_namespace
+	exit 1
+}
+
+# done_testing: prints the plan and exits 1 if any check failed (the namespace is
+# deleted on exit).
+done_testing()
+{
+	printf '1..%d\n' "$_TAP_N"
+	if ((_TAP_FAILED > 0)); then
+		diag "failed $_TAP_FAILED of $_TAP_N"
+		exit 1
+	fi
+	exit 0
+}
+
+# ---------------------------------------------------------------- the cluster
+
+[[ -n ${KUBECONFIG:-} && -f ${KUBECONFIG:-} ]] ||
+	bail_out "KUBECONFIG is not set: eval \"\$(test/kubernetes/setup.sh)\" first (run.sh does)"
+[[ -x $EI_K8S_BIN/kubectl ]] || bail_out "no $EI_K8S_BIN/kubectl: run test/kubernetes/build.sh"
+
+# k ARGS...: kubectl on the test cluster, in the scenario's namespace when there is one.
+k()
+{
+	if [[ -n $EI_NS ]]; then
+		"$EI_K8S_BIN/kubectl" --namespace "$EI_NS" "$@"
+	else
+		"$EI_K8S_BIN/kubectl" "$@"
+	fi
+}
+
+now_s() { date +%s; }
+
+# ns_create NAME: the scenario's own namespace ei-NAME (an earlier one of that name is
+# deleted first), set as EI_NS; deleted when the script exits.
+ns_create()
+{
+	EI_NS=ei-$1
+	"$EI_K8S_BIN/kubectl" delete namespace "$EI_NS" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1
+	"$EI_K8S_BIN/kubectl" create namespace "$EI_NS" >/dev/null || bail_out "cannot create namespace $EI_NS"
+	trap ns_delete EXIT
+}
+
+# ns_delete: deletes EI_NS and waits (up to 120 s) until it is gone, its volumes with it
+# (reclaimPolicy Delete). EI_KEEP=1 keeps it.
+ns_delete()
+{
+	[[ -n $EI_NS ]] || return 0
+	if [[ ${EI_KEEP:-} == 1 ]]; then
+		diag "EI_KEEP=1: namespace $EI_NS kept"
+		return 0
+	fi
+	"$EI_K8S_BIN/kubectl" delete namespace "$EI_NS" --wait=true --timeout=120s >/dev/null 2>&1 ||
+		diag "namespace $EI_NS not gone within 120 s"
+	# The claims' volumes are deleted by the controller manager once the claims are.
+	wait_for 60 _no_released_pv || diag "volumes of $EI_NS still there after 60 s"
+}
+
+_no_released_pv() { ! "$EI_K8S_BIN/kubectl" get pv -o jsonpath='{.items[*].spec.claimRef.namespace}' | grep -qw -- "$EI_NS"; }
+
+# wait_for SECONDS CMD ARGS...: CMD every second until it succeeds, at most SECONDS.
+wait_for()
+{
+	local limit=$1 start
+	shift
+	start=$(now_s)
+	until "$@" >/dev/null 2>&1; do
+		(($(now_s) - start < limit)) || return 1
+		sleep 1
+	done
+}
+
+# overlay_render [TAG]: the test overlay (overlay/) as YAML, with the image
+# localhost/etcd-init:TAG (default 3.6; images.sh makes 3.6 and 3.5).
+overlay_render()
+{
+	local tag=${1:-3.6}
+	"$EI_K8S_BIN/kubectl" kustomize "$_k8s_lib_dir/overlay" |
+		sed "s|image: localhost/etcd-init:3.6\$|image: localhost/etcd-init:$tag|"
+}
+
+# overlay_apply [TAG]: applies it in EI_NS.
+overlay_apply() { overlay_render "$@" | k apply -f -; }
+
+# ready_count [SELECTOR]: how many pods (default: the etcd-init pods) are Ready.
+ready_count()
+{
+	k get pods -l "${1:-$EI_SELECTOR}" \
+		-o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null |
+		grep -c '^True$'
+}
+
+# wait_ready N SECONDS [SELECTOR]: until exactly N pods are Ready; on timeout prints
+# the pods.
+wait_ready()
+{
+	local n=$1 limit=$2 sel=${3:-$EI_SELECTOR} start
+	start=$(now_s)
+	until [[ $(ready_count "$sel") == "$n" ]]; do
+		if (($(now_s) - start >= limit)); then
+			echo "$(ready_count "$sel") of $n pods Ready after $limit s"
+			k get pods -l "$sel" -o wide
+			return 1
+		fi
+		sleep 1
+	done
+}
+
+# wait_gone POD SECONDS: until the pod no longer exists.
+wait_gone()
+{
+	local pod=$1 limit=$2 start
+	start=$(now_s)
+	while k get pod "$pod" >/dev/null 2>&1; do
+		if (($(now_s) - start >= limit)); then
+			echo "pod $pod still there after $limit s"
+			return 1
+		fi
+		sleep 1
+	done
+}
+
+# restart_counts [SELECTOR]: "pod=restarts" per pod, one a line.
+restart_counts()
+{
+	k get pods -l "${1:-$EI_SELECTOR}" \
+		-o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount}{"\n"}{end}'
+}
+
+# etcdctl_in POD ARGS...: etcdctl inside the pod (/usr/local/bin/etcdctl; the 3.6 image
+# has no shell). The manifest sets ETCDCTL_ENDPOINTS (the pod's own client URL), so no
+# --endpoints: etcdctl 3.6 refuses a flag its environment also sets. To ask another
+# member, use etcdctl_at.
+etcdctl_in()
+{
+	local pod=$1
+	shift
+	k exec "$pod" -c etcd -- /usr/local/bin/etcdctl --command-timeout=10s "$@"
+}
+
+# etcdctl_at POD ARGS...: the host's etcdctl 3.6 (test/setup.sh) against the pod's IP
+# (the host routes to the pod network), for when the pod's own etcdctl will not do.
+etcdctl_at()
+{
+	local pod=$1 ip
+	shift
+	ip=$(k get pod "$pod" -o jsonpath='{.status.podIP}') || return 1
+	[[ -n $ip ]] || { echo "pod $pod has no IP" >&2; return 1; }
+	env -u ETCDCTL_ENDPOINTS "${EI_ETCDCTL36_BIN:-${EI_CACHE:-/var/cache/etcd-init}/etcd-3.6.16/etcdctl}" \
+		--endpoints "http://$ip:2379" --command-timeout=10s "$@"
+}
