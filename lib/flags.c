@@ -171,6 +171,14 @@ static void add_arg(struct argv_builder *b, const char *s)
 	b->argv[++b->argc] = NULL;
 }
 
+bool ei_flags_metrics_ours(const struct ei_config *cfg, char **envp)
+{
+	char env[64];
+
+	flag_env_name("listen-metrics-urls", env, sizeof(env));
+	return !ei_env_get(envp, env) && !user_args_have(cfg, "listen-metrics-urls");
+}
+
 /* Add --flag=value unless the user's environment or arguments already say it. */
 static int add_flag(struct argv_builder *b, const struct ei_config *cfg, char **envp,
 		    enum flag_kind kind, const char *flag, const char *value, struct ei_err *err)

@@ -18,6 +18,7 @@
 #ifndef EI_FLAGS_H
 #define EI_FLAGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -32,6 +33,10 @@ struct ei_etcd_command {
 /* Check the user's ETCD_* environment and the arguments after "--" against the
  * rules above, before anything is done. Returns 0 or EI_E_USAGE. */
 int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei_err *err);
+
+/* Whether etcd-init sets etcd's --listen-metrics-urls (to cfg->metrics_port): false when
+ * the user does (ETCD_LISTEN_METRICS_URLS, or the flag after "--"). */
+bool ei_flags_metrics_ours(const struct ei_config *cfg, char **envp);
 
 /* Assemble the command for plan (RESTART, BOOTSTRAP, START_EXISTING or a JOIN whose
  * initial cluster is final); with plan->force_new_cluster, "--force-new-cluster" comes

@@ -39,6 +39,7 @@ struct run {
 	char **envp;
 	struct ei_gather g;
 	struct ei_server *server;       /* NULL when the peer port could not be bound */
+	struct ei_server *probes;       /* the metrics port's probes; NULL when not ours */
 	struct ei_init_status status;   /* what the server says */
 	uint64_t deadline;              /* 0: wait forever */
 	int backoff_ms;
@@ -68,6 +69,8 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 	struct ei_err err = { 0 };
 	char *json;
 
+	if (r->probes && ei_server_set_status(r->probes, reason, &err) < 0)
+		ei_log_warn("cannot update the text served to the probes", "error=%s", err.msg);
 	if (!r->server)
 		return;
 	if (d) {
@@ -83,6 +86,25 @@ static void publish_status(struct run *r, const struct ei_datadir_facts *d, cons
 		ei_log_warn("cannot update the status served to peers", "error=%s",
 			    json ? err.msg : "out of memory");
 	free(json);
+}
+
+/* Answer the kubelet's probes on the metrics port until the exec (server.h, PROBES):
+ * only when etcd-init sets etcd's metrics URL (else the port is the user's to say). */
+static void start_probes(struct run *r)
+{
+	const struct ei_config *cfg = r->cfg;
+	struct ei_err err = { 0 };
+
+	if (!ei_flags_metrics_ours(cfg, r->envp))
+		return;
+	if (ei_server_start(&r->probes, r->loop, cfg->metrics_port, EI_SERVER_PROBES, NULL,
+			    &err) < 0) {
+		ei_log_warn("cannot answer the probes on the metrics port while waiting", "error=%s",
+			    err.msg);
+		return;
+	}
+	ei_log_info("answering probes on the metrics port while waiting", "port=%u live=%s",
+		    cfg->metrics_port, EI_PROBE_LIVE_PATH);
 }
 
 /* What to do when etcd's gateway refuses our client certificate's CommonName (auth
@@ -163,7 +185,8 @@ static void start_server(struct run *r, const struct ei_datadir_facts *d)
 			     sizeof(r->status.peer_url));
 	r->status.initial_cluster_size = cfg->initial_cluster_size;
 	snprintf(r->status.token, sizeof(r->status.token), "%s", cfg->token);
-	if (ei_server_start(&r->server, r->loop, cfg->id.peer_port,
+	start_probes(r);
+	if (ei_server_start(&r->server, r->loop, cfg->id.peer_port, EI_SERVER_STATUS,
 			    cfg->tls.peer_tls ? &peer_tls : NULL, &err) < 0) {
 		/* Our own decisions do not need it; our peers will wait for us (unknown is
 		 * never "no"), and etcd would fail to bind a port that is really taken. */
@@ -178,6 +201,11 @@ static void start_server(struct run *r, const struct ei_datadir_facts *d)
 
 static void stop_server(struct run *r)
 {
+	if (r->probes) {
+		ei_log_debug("probe answers stopped", "requests=%lu", ei_server_requests(r->probes));
+		ei_server_stop(r->probes);
+		r->probes = NULL;
+	}
 	if (!r->server)
 		return;
 	ei_log_debug("status server closed", "requests=%lu", ei_server_requests(r->server));

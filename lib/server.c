@@ -32,7 +32,8 @@ struct ei_server {
 	struct ei_loop *loop;
 	struct MHD_Daemon *daemon;
 	int epoll_fd;
-	char *status; /* the JSON served */
+	enum ei_server_role role;
+	char *status; /* the JSON served (STATUS), or what etcd-init waits for (PROBES) */
 	unsigned long requests;
 	bool tls;
 	char *cert_pem, *key_pem, *ca_pem; /* handed to libmicrohttpd; kept until stop */
@@ -96,6 +97,23 @@ static bool client_verified(struct MHD_Connection *conn)
 	return true;
 }
 
+/* The metrics port while etcd-init waits: the kubelet's liveness probe gets 200 on
+ * EI_PROBE_LIVE_PATH (etcd-init is alive: its loop answers), every other path 503
+ * (etcd is not running: not ready, not healthy, no metrics), each with what etcd-init
+ * waits for. */
+static enum MHD_Result answer_probe(struct ei_server *s, struct MHD_Connection *conn,
+				    const char *url, const char *method)
+{
+	char body[1200];
+	bool live = strcmp(url, EI_PROBE_LIVE_PATH) == 0;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
+	snprintf(body, sizeof(body), "%s: etcd-init is waiting, etcd is not running yet: %s\n",
+		 live ? "ok" : "not ready", s->status ? s->status : "starting");
+	return reply(conn, live ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body, "text/plain");
+}
+
 /* MHD_AccessHandlerCallback: called once the request's headers are in. A response
  * queued at once also ends requests that carry a body (MHD then closes the
  * connection instead of reading it). */
@@ -117,6 +135,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
 			  from, sizeof(from));
 	ei_log_debug("status request", "from=%s method=%s path=%s", from, method, url);
+	if (s->role == EI_SERVER_PROBES)
+		return answer_probe(s, conn, url, method);
 	if (s->tls && !client_verified(conn))
 		return reply(conn, MHD_HTTP_FORBIDDEN,
 			     "forbidden: a client certificate signed by the peer CA is required\n",
@@ -230,7 +250,7 @@ static struct MHD_Daemon *start_daemon(struct ei_server *s, int fd)
 }
 
 int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
-		    const struct ei_server_tls *tls, struct ei_err *err)
+		    enum ei_server_role role, const struct ei_server_tls *tls, struct ei_err *err)
 {
 	const union MHD_DaemonInfo *info;
 	struct ei_loop_watch w;
@@ -245,6 +265,7 @@ int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
 	if (!s)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	s->loop = loop;
+	s->role = role;
 	if (tls) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			free(s);

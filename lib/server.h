@@ -20,6 +20,18 @@
 
 struct ei_server;
 
+/* What a server answers:
+ *  - STATUS: the handshake on the peer port, as above;
+ *  - PROBES: the kubelet's probes on etcd's metrics port while etcd-init waits (plain
+ *    HTTP, as etcd serves them): GET EI_PROBE_LIVE_PATH is 200 (etcd-init is alive and
+ *    says what it waits for), any other path 503 with the same text (etcd is not ready,
+ *    not healthy). A pod whose manifest has only a liveness probe (etcd's official one,
+ *    its command swapped) is not killed while it waits; readiness stays false. The
+ *    document set with ei_server_set_status is the text of that wait. */
+enum ei_server_role { EI_SERVER_STATUS, EI_SERVER_PROBES };
+
+#define EI_PROBE_LIVE_PATH "/livez"
+
 /* The peer certificate, its key and the CA that client certificates must verify
  * against (PEM files). */
 struct ei_server_tls {
@@ -30,9 +42,9 @@ struct ei_server_tls {
  * register with the loop; tls NULL: plain HTTP. Returns 0, EI_E_SYS (the port is
  * taken: err says so), or EI_E_USAGE (a TLS file cannot be read or used). */
 int ei_server_start(struct ei_server **out, struct ei_loop *loop, unsigned port,
-		    const struct ei_server_tls *tls, struct ei_err *err);
+		    enum ei_server_role role, const struct ei_server_tls *tls, struct ei_err *err);
 
-/* The document served from now on (copied). Returns 0 or EI_E_NOMEM. */
+/* The document served from now on (copied; PROBES: the text of the wait). Returns 0 or EI_E_NOMEM. */
 int ei_server_set_status(struct ei_server *s, const char *json, struct ei_err *err);
 
 /* Close the listening socket and every connection, leave the loop and free.

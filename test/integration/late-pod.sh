@@ -20,6 +20,12 @@ sleep 7
 nok "no bootstrap on silence (etcd-0)" log_has 0 'action=bootstrap'
 nok "no bootstrap on silence (etcd-1)" log_has 1 'action=bootstrap'
 ok "etcd-0 still waits" pod_running 0
+# The kubelet's probes on the metrics port while it waits (etcd's official manifest has
+# a liveness probe on /livez and no startup probe): alive, not ready, and why.
+probe() { curl -s -o "$EI_RUN/probe.body" -w '%{http_code}' "http://$(pod_ip 0):8080$1"; }
+is "$(probe /livez)" 200 "waiting: /livez answers 200 (the liveness probe does not kill it)"
+like "$(cat "$EI_RUN/probe.body")" 'etcd-init is waiting.*etcd-2\.etcd' "the answer names what it waits for"
+is "$(probe /readyz)" 503 "waiting: /readyz answers 503 (not ready)"
 ok "etcd-0's volume is still empty" test -z "$(ls -A "$(pod_data 0)")"
 ok "etcd-1's volume is still empty" test -z "$(ls -A "$(pod_data 1)")"
 
@@ -31,4 +37,5 @@ is "$(voter_count)" 3 "3 voters"
 is "$(cluster_id 2)" "$(cluster_id 0)" "one cluster"
 ok "a key is written" put_key k v 0
 is "$(get_key k 2)" v "the late member serves the key"
+is "$(probe /health)" 200 "etcd itself answers on the metrics port once it runs (/health: 3.4.23 has no /readyz)"
 done_testing

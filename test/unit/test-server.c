@@ -179,7 +179,7 @@ int main(void)
 	for (int i = 0; i < 10 && r < 0; i++) {
 		port = free_port();
 		memset(&err, 0, sizeof(err));
-		r = port ? ei_server_start(&srv, loop, port, NULL, &err) : EI_E_SYS;
+		r = port ? ei_server_start(&srv, loop, port, EI_SERVER_STATUS, NULL, &err) : EI_E_SYS;
 	}
 	tap_ok(r == 0 && srv, "server starts on 0.0.0.0:%u", port);
 	if (r < 0) {
@@ -287,7 +287,7 @@ int main(void)
 		char want[16];
 
 		snprintf(want, sizeof(want), ":%u", port);
-		r = ei_server_start(&second, loop, port, NULL, &err);
+		r = ei_server_start(&second, loop, port, EI_SERVER_STATUS, NULL, &err);
 		printf("#   %s\n", err.msg);
 		tap_ok(r == EI_E_SYS && !second && strstr(err.msg, want),
 		       "a second start on port %u fails with EI_E_SYS naming the port", port);
@@ -308,6 +308,49 @@ int main(void)
 		close(fd);
 	ei_server_stop(NULL);
 	tap_ok(ei_server_requests(NULL) == 0, "stop and requests accept NULL");
+
+	/* The probes' server on the metrics port: alive on /livez, not ready elsewhere,
+	 * each with what etcd-init waits for. */
+	r = EI_E_SYS;
+	for (int i = 0; i < 10 && r < 0; i++) {
+		port = free_port();
+		memset(&err, 0, sizeof(err));
+		r = port ? ei_server_start(&srv, loop, port, EI_SERVER_PROBES, NULL, &err) : EI_E_SYS;
+	}
+	tap_ok(r == 0 && srv, "the probes' server starts on 0.0.0.0:%u", port);
+	if (srv) {
+		static const struct {
+			const char *request, *status, *body;
+		} probes[] = {
+			{ "GET /livez HTTP/1.1", "HTTP/1.1 200",
+			  "ok: etcd-init is waiting, etcd is not running yet: waiting for etcd-2" },
+			{ "GET /readyz HTTP/1.1", "HTTP/1.1 503",
+			  "not ready: etcd-init is waiting, etcd is not running yet: waiting for etcd-2" },
+			{ "GET /health HTTP/1.1", "HTTP/1.1 503", "not ready: " },
+			{ "GET /metrics HTTP/1.1", "HTTP/1.1 503", "not ready: " },
+			{ "GET /livez/serializable_read HTTP/1.1", "HTTP/1.1 503", "not ready: " },
+			{ "POST /livez HTTP/1.1", "HTTP/1.1 405", "method not allowed" },
+		};
+
+		tap_ok(ei_server_set_status(srv, "waiting for etcd-2", &err) == 0,
+		       "set the text of the wait");
+		for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+			char request[128];
+
+			snprintf(request, sizeof(request),
+				 "%s\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+				 probes[i].request);
+			ans = raw(loop, port, request);
+			tap_ok(ans && strncmp(ans, probes[i].status, strlen(probes[i].status)) == 0 &&
+				       strstr(ans, "\r\n\r\n") &&
+				       strncmp(strstr(ans, "\r\n\r\n") + 4, probes[i].body,
+					       strlen(probes[i].body)) == 0,
+			       "probes: %s -> %s", probes[i].request, probes[i].status);
+			free(ans);
+		}
+		ei_server_stop(srv);
+		srv = NULL;
+	}
 
 	ei_http_req_clear(&req);
 	free(doc1);
