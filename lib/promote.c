@@ -4,11 +4,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "datadir.h"
 #include "etcdclient.h"
@@ -166,9 +171,23 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 			promote_every_ms += 500;
 		promote_in_ms = promote_every_ms;
 	}
+	ei_etcd_client_destroy(client);
+	/* Done, but not gone: this process is etcd's child since the exec, and etcd (PID 1
+	 * in the pod) reaps no child it did not start, so an exit would leave a zombie
+	 * under etcd for the pod's life. It stays, idle, holding nothing (no socket, no
+	 * credential, its memory given back), until etcd exits: the kernel then ends it with
+	 * the PID namespace, or PR_SET_PDEATHSIG (set at the fork) outside one; SIGTERM or
+	 * SIGINT sent to it alone ends it too. */
+	if (err.code != EI_E_SIGNAL) {
+		ei_log_debug("aftercare: done; idle until etcd exits (etcd reaps no child)", NULL);
+#ifdef __GLIBC__
+		malloc_trim(0);
+#endif
+		while (ei_loop_sleep(loop, 3600 * 1000, &err) == 0)
+			;
+	}
 	if (err.code == EI_E_SIGNAL)
 		code = 128 + err.signo;
-	ei_etcd_client_destroy(client);
 	_exit(code);
 }
 
@@ -182,7 +201,12 @@ int ei_aftercare_spawn(const struct ei_config *cfg, struct ei_loop *loop,
 	pid = fork();
 	if (pid < 0)
 		return ei_err_sys(err, errno, "fork (aftercare: learner promotion, first-start marker)");
-	if (pid == 0)
+	if (pid == 0) {
+		/* Ends with etcd when etcd is not PID 1 of a namespace (then nothing else would):
+		 * the parent thread is ours, which becomes etcd's main thread at the exec. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+			ei_log_debug("aftercare: no PR_SET_PDEATHSIG", "error=%s", strerror(errno));
 		aftercare_main(cfg, loop, work);
+	}
 	return (int)pid;
 }

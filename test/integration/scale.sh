@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scale 3 -> 5 with both new pods started at once: they join as learners one at a
 # time ("too many learner members") and both end as voters.
+# shellcheck source-path=SCRIPTDIR disable=SC2119,SC2317 # ei_env_setup: version from the environment; checks called through ok
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/scenario-lib.sh"
@@ -21,4 +22,31 @@ is "$(get_key before-scale 4)" v1 "new member 4 serves the key"
 ok "member 3 joined" log_has 3 'action=join'
 ok "member 4 joined" log_has 4 'action=join'
 ok "a promoter promoted a learner" bash -c "cat $EI_RUN/etcd-3/log $EI_RUN/etcd-4/log | grep -q 'learner promoted to voter'"
+# The aftercare is etcd's child after the exec and etcd reaps no child: once done it
+# stays idle instead of becoming a zombie under etcd.
+# (The children of the pod's PID 1: a zombie has no namespaces left for ip netns pids.)
+zombies()
+{
+	local p st kids
+	read -ra kids < <(cat /proc/"$(pod_pid1 "$1")"/task/*/children)
+	for p in "${kids[@]}"; do
+		st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) || continue
+		[[ $st != Z ]] || printf '%s ' "$p($(cat "/proc/$p/comm" 2>/dev/null))"
+	done
+}
+aftercare_idle()
+{
+	local p kids
+	read -ra kids < <(cat /proc/"$(pod_pid1 "$1")"/task/*/children)
+	for p in "${kids[@]}"; do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == etcd-init ]] || continue
+		[[ $(awk '{print $3}' "/proc/$p/stat") == S ]] && return 0
+	done
+	return 1
+}
+sleep 1
+for n in 3 4; do
+	is "$(zombies "$n")" "" "pod $n: no zombie process under etcd"
+	ok "pod $n: the aftercare is still there, idle" aftercare_idle "$n"
+done
 done_testing
