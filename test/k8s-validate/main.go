@@ -216,23 +216,30 @@ func validate(dir string, tls bool) {
 	check(size > 0 && set.Spec.Replicas != nil && int(*set.Spec.Replicas) == size,
 		"%s: --initial-cluster-size matches replicas", dir)
 
-	// Probes: the startup probe covers etcd-init's wait, then the official liveness.
+	// Probes: etcd's own, on the plain-HTTP metrics port. While etcd-init waits it
+	// answers /livez there itself (200: alive) and /readyz 503, so no startup probe is
+	// needed to keep a waiting pod alive, and none may delay Ready after etcd serves.
 	wait, err := time.ParseDuration(argValue(c.Args, "--wait-timeout"))
 	check(err == nil && wait > 0, "%s: --wait-timeout is set (%v)", dir, err)
-	sp, lp, rp := c.StartupProbe, c.LivenessProbe, c.ReadinessProbe
-	check(sp != nil && sp.HTTPGet != nil && lp != nil && lp.HTTPGet != nil && rp != nil && rp.HTTPGet != nil,
-		"%s: startup, liveness and readiness probes over HTTP", dir)
-	if sp != nil && sp.HTTPGet != nil && lp != nil && lp.HTTPGet != nil && rp != nil && rp.HTTPGet != nil {
-		window := time.Duration(sp.InitialDelaySeconds+sp.PeriodSeconds*sp.FailureThreshold) * time.Second
-		check(window > wait, "%s: the startup probe allows %v, more than the %v wait", dir, window, wait)
+	check(argValue(c.Args, "--metrics-port") == "" && env(c, "ETCD_LISTEN_METRICS_URLS") == "",
+		"%s: etcd-init sets the metrics URL (port 8080), so it answers the probes while it waits", dir)
+	lp, rp := c.LivenessProbe, c.ReadinessProbe
+	check(c.StartupProbe == nil, "%s: no startup probe (etcd-init answers /livez while it waits)", dir)
+	check(lp != nil && lp.HTTPGet != nil && rp != nil && rp.HTTPGet != nil,
+		"%s: liveness and readiness probes over HTTP", dir)
+	if lp != nil && lp.HTTPGet != nil && rp != nil && rp.HTTPGet != nil {
 		onMetrics := true
-		for _, p := range []*corev1.Probe{sp, lp, rp} {
+		for _, p := range []*corev1.Probe{lp, rp} {
 			onMetrics = onMetrics && (p.HTTPGet.Port.String() == "etcd-metrics" || p.HTTPGet.Port.IntValue() == 8080) &&
 				p.HTTPGet.Scheme != corev1.URISchemeHTTPS
 		}
 		check(onMetrics, "%s: every probe on the plain-HTTP metrics port", dir)
 		check(lp.HTTPGet.Path == "/livez" && rp.HTTPGet.Path == "/readyz", "%s: /livez and /readyz", dir)
+		check(rp.PeriodSeconds > 0 && rp.PeriodSeconds <= 2,
+			"%s: readiness every 2 s at most (Ready soon after etcd serves)", dir)
 	}
+	check(env(c, "ETCDCTL_ENDPOINTS") == "",
+		"%s: no ETCDCTL_ENDPOINTS (etcdctl 3.6 then refuses --endpoints; its default 127.0.0.1:2379 is this pod)", dir)
 
 	// leave: the preStop hook, its service account, and get on this set.
 	pre := c.Lifecycle
