@@ -43,6 +43,7 @@ struct ei_peer {
 	bool from_list;             /* known only from a member list (asked in a second step) */
 	enum ei_dns_status dns;
 	char dns_error[128];
+	unsigned unresolved_s;      /* how long its name has not resolved, over rounds */
 	size_t n_addrs;
 	char addrs[EI_DNS_MAX_ADDRS][INET6_ADDRSTRLEN];
 	char not_peer[128];         /* why its address is not a peer's ("" when it is) */

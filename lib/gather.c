@@ -378,6 +378,16 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 		struct ei_peer *p = &f->peers[i];
 
 		p->dns = hosts[i].status;
+		if (p->ordinal >= 0 && p->ordinal < EI_MAX_PEERS) {
+			uint64_t *since = &g->unresolved_since[p->ordinal], now = ei_clock_ms();
+
+			if (p->dns == EI_DNS_FOUND)
+				*since = 0;
+			else if (!*since)
+				*since = now;
+			else
+				p->unresolved_s = (unsigned)((now - *since) / 1000u);
+		}
 		p->n_addrs = hosts[i].n_addrs;
 		memcpy(p->addrs, hosts[i].addrs, sizeof(p->addrs));
 		snprintf(p->dns_error, sizeof(p->dns_error), "%s", hosts[i].error);

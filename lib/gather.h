@@ -40,6 +40,10 @@ struct ei_gather {
 	char own_addrs[512]; /* this pod's addresses, comma-separated, for logs */
 	bool own_ok;         /* own name resolves to one of them */
 	char srv_name[EI_DNS_NAME_MAX];
+	/* Since when each ordinal's name has not resolved (ei_clock_ms; 0: it resolves),
+	 * across rounds: a pod the StatefulSet controller has not created yet is said,
+	 * with how long. */
+	uint64_t unresolved_since[EI_MAX_PEERS];
 };
 
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,

@@ -209,6 +209,12 @@ static void judge(const struct ei_config *cfg, const struct ei_facts *f, const s
 	if (p->dns != EI_DNS_FOUND) {
 		snprintf(j->why, sizeof(j->why), "does not resolve (%s%s%s)",
 			 ei_dns_status_name(p->dns), p->dns_error[0] ? ": " : "", p->dns_error);
+		/* After a delete-and-recreate the StatefulSet controller may take minutes to
+		 * create a pod (its old PVC still "being deleted"); say how long. */
+		if (p->unresolved_s)
+			ei_msg_add(j->why, sizeof(j->why), " ",
+				   "for %us: its pod may not exist yet (kubectl get pod)",
+				   p->unresolved_s);
 		return;
 	}
 	if (p->not_peer[0]) {

@@ -20,6 +20,7 @@
 /* How a peer answers. */
 enum kind {
 	K_ABSENT,      /* DNS: not found */
+	K_ABSENT_LONG, /* DNS: not found, for 42 s of rounds */
 	K_REFUSED,     /* resolves, every question refused */
 	K_INIT,        /* a waiting etcd-init without a WAL, our size and token */
 	K_INIT_WAL,    /* a waiting etcd-init with a WAL of member 0xa<i> of cluster 0xc1 */
@@ -70,10 +71,12 @@ static void build(struct fixture *x, const struct ei_config *cfg, const struct p
 		struct ei_peer *p = &x->peers[x->f.n_peers++];
 		unsigned o = (unsigned)ps[i].ordinal;
 
-		peer_for(p, cfg, o, ps[i].kind != K_ABSENT);
+		peer_for(p, cfg, o, ps[i].kind != K_ABSENT && ps[i].kind != K_ABSENT_LONG);
 		p->initial = o < cfg->initial_cluster_size;
 		p->in_srv = ps[i].srv;
-		if (ps[i].kind == K_ABSENT)
+		if (ps[i].kind == K_ABSENT_LONG)
+			p->unresolved_s = 42;
+		if (ps[i].kind == K_ABSENT || ps[i].kind == K_ABSENT_LONG)
 			continue;
 		strcpy(p->status.detail, "Connection refused");
 		switch (ps[i].kind) {
@@ -133,6 +136,7 @@ static void build(struct fixture *x, const struct ei_config *cfg, const struct p
 			}
 			break;
 		case K_ABSENT:
+		case K_ABSENT_LONG:
 		case K_REFUSED:
 		default:
 			break;
@@ -315,6 +319,9 @@ static const struct row rows[] = {
 	{ "no WAL, a peer does not resolve: wait", "etcd-0", 3, false, false, false, 0, 0,
 	  PEERS({ 1, K_INIT }, { 2, K_ABSENT }), NOLIST,
 	  EI_ACT_WAIT, NULL, 0, false, "etcd-2.etcd.ns.svc.cluster.local: does not resolve", NULL },
+	{ "no WAL, a peer has not resolved for 42 s: wait, saying how long", "etcd-0", 3, false,
+	  false, false, 0, 0, PEERS({ 1, K_INIT }, { 2, K_ABSENT_LONG }), NOLIST, EI_ACT_WAIT, NULL,
+	  0, false, "does not resolve (not-found) for 42s: its pod may not exist yet", NULL },
 	{ "no WAL, a peer name resolves to loopback: wait, not asked", "etcd-0", 3, false, false,
 	  false, 0, 0, PEERS({ 1, K_INIT }, { 2, K_LOOPBACK }), NOLIST,
 	  EI_ACT_WAIT, NULL, 0, false, "127.0.0.1 is loopback, not asked", NULL },
