@@ -18,7 +18,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -219,8 +218,9 @@ func validate(dir string, tls bool) {
 	// Probes: etcd's own, on the plain-HTTP metrics port. While etcd-init waits it
 	// answers /livez there itself (200: alive) and /readyz 503, so no startup probe is
 	// needed to keep a waiting pod alive, and none may delay Ready after etcd serves.
-	wait, err := time.ParseDuration(argValue(c.Args, "--wait-timeout"))
-	check(err == nil && wait > 0, "%s: --wait-timeout is set (%v)", dir, err)
+	// The wait has no end (0): a pod that gave up would come back only after the
+	// kubelet's back-off, later than the peer it waited for.
+	check(argValue(c.Args, "--wait-timeout") == "0", "%s: --wait-timeout=0 (wait as long as it takes)", dir)
 	check(argValue(c.Args, "--metrics-port") == "" && env(c, "ETCD_LISTEN_METRICS_URLS") == "",
 		"%s: etcd-init sets the metrics URL (port 8080), so it answers the probes while it waits", dir)
 	lp, rp := c.LivenessProbe, c.ReadinessProbe
