@@ -28,6 +28,11 @@ tlog=$k8s_top/teardown.log
 mkdir -p "$k8s_top"
 : >"$tlog"
 t0=$SECONDS
+step()
+{
+	log "$*"
+	echo "$(date +%T.%N) $*" >>"$tlog"
+}
 
 # stop NAME: SIGTERM to the PID in pids/NAME.pid (if it is still that program), up to
 # 10 s, then SIGKILL.
@@ -36,7 +41,7 @@ stop()
 	local name=$1 pidf=$k8s_pids/$1.pid pid i
 	[[ -f $pidf ]] || return 0
 	pid=$(<"$pidf")
-	if [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name"; then
+	if [[ -n $pid ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$name"; then
 		kill "$pid" 2>/dev/null
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
@@ -48,7 +53,7 @@ stop()
 }
 
 if [[ -d $k8s_run ]]; then
-	log "stopping the kubelet, removing the pod sandboxes"
+	step "stopping the kubelet, removing the pod sandboxes"
 	stop kubelet
 	if [[ -S $containerd_sock ]] && [[ -f $k8s_pids/containerd.pid ]] && kill -0 "$(<"$k8s_pids/containerd.pid")" 2>/dev/null; then
 		crictl=("$k8s_bin/crictl" --runtime-endpoint "unix://$containerd_sock" --timeout 30s)
@@ -56,7 +61,7 @@ if [[ -d $k8s_run ]]; then
 		((${#sandboxes[@]} == 0)) || "${crictl[@]}" stopp "${sandboxes[@]}" >>"$tlog" 2>&1
 		"${crictl[@]}" rmp -fa >>"$tlog" 2>&1
 	fi
-	log "stopping kube-proxy, the control plane, etcd, containerd"
+	step "stopping kube-proxy, the control plane, etcd, containerd"
 	stop kube-proxy
 	for d in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do
 		stop "$d"
@@ -69,20 +74,21 @@ leftover_pids()
 	local p
 	for p in /proc/[0-9]*; do
 		[[ ${p#/proc/} != "$$" ]] || continue
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -E -- "$k8s_run|$k8s_bin/" && echo "${p#/proc/}"
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -E -- "$k8s_run|$k8s_bin/" && echo "${p#/proc/}"
 	done
 	# The pods' processes: in the kubepods cgroups (cgroup v1 and v2).
 	find /sys/fs/cgroup -path '*kubepods*' -name cgroup.procs -exec cat {} + 2>/dev/null
 }
 mapfile -t pids < <(leftover_pids | sort -u)
 if ((${#pids[@]})); then
-	log "killing ${#pids[@]} leftover processes"
+	step "killing ${#pids[@]} leftover processes"
 	ps -o pid=,args= -p "$(IFS=,; echo "${pids[*]}")" >>"$tlog" 2>&1
 	kill -9 "${pids[@]}" 2>/dev/null
 	sleep 0.5
 fi
 
 # iptables: kube-proxy's own cleanup first, then whatever KUBE-*/CNI-* is left.
+echo "$(date +%T.%N) kube-proxy --cleanup" >>"$tlog"
 if [[ -x $k8s_bin/kube-proxy ]]; then
 	"$k8s_bin/kube-proxy" --cleanup --v=0 >>"$tlog" 2>&1
 fi
@@ -106,11 +112,11 @@ ipt_clean()
 		done < <("$ipt" -t "$t" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}')
 	done
 }
-log "removing the KUBE-* and CNI-* iptables chains and rules"
+step "removing the KUBE-* and CNI-* iptables chains and rules"
 ipt_clean iptables
 ipt_clean ip6tables
 
-log "removing mounts, links, cgroups, paths"
+step "removing mounts, links, cgroups, paths"
 # Mounts: under the run dir and the fixed paths, deepest first.
 mapfile -t mounts < <(awk -v run="$k8s_run" '$2 ~ "^" run "(/|$)" || $2 ~ "^/var/lib/kubelet(/|$)" || $2 ~ "^/run/containerd(/|$)" || $2 ~ "^/tmp/hostpath_pv(/|$)" {print $2}' /proc/mounts | sort -r -u)
 for m in "${mounts[@]}"; do
