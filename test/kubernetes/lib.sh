@@ -178,6 +178,10 @@ ns_delete()
 		diag "EI_KEEP=1: namespace $EI_NS kept"
 		return 0
 	fi
+	# Workloads and claims first, waiting for them: the namespace controller, left to
+	# do it alone, rechecks only after the pods' grace period (75 s here).
+	k delete statefulsets,deployments --all --cascade=foreground --wait=true --timeout=120s >/dev/null 2>&1
+	k delete pods,persistentvolumeclaims --all --wait=true --timeout=120s >/dev/null 2>&1
 	"$EI_K8S_BIN/kubectl" delete namespace "$EI_NS" --wait=true --timeout=120s >/dev/null 2>&1 ||
 		diag "namespace $EI_NS not gone within 120 s"
 	# The claims' volumes are deleted by the controller manager once the claims are.
@@ -225,6 +229,9 @@ wait_ready()
 	local n=$1 limit=$2 sel=${3:-$EI_SELECTOR} start
 	start=$(now_s)
 	until [[ $(ready_count "$sel") == "$n" ]]; do
+		if pods_stuck "$sel"; then
+			return 1
+		fi
 		if (($(now_s) - start >= limit)); then
 			echo "$(ready_count "$sel") of $n pods Ready after $limit s"
 			k get pods -l "$sel" -o wide
@@ -232,6 +239,19 @@ wait_ready()
 		fi
 		sleep 1
 	done
+}
+
+# pods_stuck [SELECTOR]: succeeds (and says which) when a pod waits for something that
+# will not come by itself: an image that is not there, a bad container config.
+pods_stuck()
+{
+	local stuck
+	stuck=$(k get pods -l "${1:-$EI_SELECTOR}" \
+		-o jsonpath='{range .items[*]}{.metadata.name} {.status.containerStatuses[*].state.waiting.reason}{"\n"}{end}' 2>/dev/null |
+		grep -E ' (ErrImageNeverPull|ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerConfigError|CreateContainerError)')
+	[[ -n $stuck ]] || return 1
+	echo "stuck: $stuck (images.sh imports the etcd-init images)"
+	k get pods -l "${1:-$EI_SELECTOR}" -o wide
 }
 
 # wait_gone POD SECONDS: until the pod no longer exists.

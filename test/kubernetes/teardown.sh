@@ -34,22 +34,28 @@ step()
 	echo "$(date +%T.%N) $*" >>"$tlog"
 }
 
-# stop NAME: SIGTERM to the PID in pids/NAME.pid (if it is still that program), up to
-# 10 s, then SIGKILL.
+# stop NAME...: SIGTERM to the PIDs in pids/NAME.pid (each if it is still that
+# program), up to 10 s for all of them, then SIGKILL.
 stop()
 {
-	local name=$1 pidf=$k8s_pids/$1.pid pid i
-	[[ -f $pidf ]] || return 0
-	pid=$(<"$pidf")
-	if [[ -n $pid ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$name"; then
-		kill "$pid" 2>/dev/null
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null
-	fi
-	rm -f "$pidf"
+	local name pidf pid i pids=()
+	for name; do
+		pidf=$k8s_pids/$name.pid
+		[[ -f $pidf ]] || continue
+		pid=$(<"$pidf")
+		rm -f "$pidf"
+		if [[ -n $pid ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$name"; then
+			kill "$pid" 2>/dev/null && pids+=("$pid")
+		fi
+	done
+	((${#pids[@]})) || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "${pids[@]}" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "$(date +%T.%N) SIGKILL to $(ps -o args= -p "$(IFS=,; echo "${pids[*]}")" | cut -c1-60 | paste -sd' ')" >>"$tlog"
+	kill -9 "${pids[@]}" 2>/dev/null
+	return 0
 }
 
 if [[ -d $k8s_run ]]; then
@@ -62,10 +68,9 @@ if [[ -d $k8s_run ]]; then
 		"${crictl[@]}" rmp -fa >>"$tlog" 2>&1
 	fi
 	step "stopping kube-proxy, the control plane, etcd, containerd"
-	stop kube-proxy
-	for d in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do
-		stop "$d"
-	done
+	stop kube-proxy kube-scheduler kube-controller-manager
+	stop kube-apiserver
+	stop etcd containerd
 fi
 
 # Anything still running from the run dir or the binaries, and containerd's shims.
