@@ -8,7 +8,7 @@
 #           (no registry here), refs localhost/pause:3.10 and localhost/coredns:1.12.4.
 # The Go modules are pinned by test/kubernetes/build/{kubernetes,crictl,coredns}/go.{mod,sum};
 # Go's caches are the project's ($EI_CACHE/go, as test/setup.sh). A stamp (the hash of those
-# files, this script and pause.c) makes a second run instant. Installs the Debian packages
+# files, the versions and flags, pause.c, mkimage.sh) makes a second run instant. Installs the Debian packages
 # the cluster needs when missing (no service is started by the install).
 # A cold build takes 11-15 minutes on 2 cores (nice 19). One line per step on stderr, the
 # details in $EI_CACHE/kubernetes/build.log. Prints nothing on stdout.
@@ -23,7 +23,7 @@ logf=$top/build.log
 k8s_version=v1.34.4
 crictl_version=v1.34.0
 coredns_version=1.12.4
-packages=(containernetworking-plugins conntrack socat busybox-static containerd runc iptables iproute2 util-linux
+packages=(containernetworking-plugins conntrack nfacct socat busybox-static containerd runc iptables iproute2 util-linux
 	openssl curl gcc libc6-dev)
 
 log() { printf 'k8s-build: %s\n' "$*" >&2; }
@@ -59,7 +59,15 @@ if ((${#missing[@]})); then
 	$ok || die "apt-get failed"
 fi
 
-stamp=$(cat "${BASH_SOURCE[0]}" "$here/images/pause.c" "$here"/build/*/go.mod "$here"/build/*/go.sum | sha256sum | cut -c1-16)
+minor=${k8s_version#v1.}
+minor=${minor%%.*}
+ld="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1"
+ld+=" -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+ld+=" -X k8s.io/client-go/pkg/version.gitVersion=$k8s_version -X k8s.io/component-base/version.buildDate=2026-01-01T00:00:00Z"
+crictl_ld="-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$crictl_version"
+# The stamp: what the outputs are made of (versions, flags, pinned modules, sources).
+stamp=$(printf '%s\n' "$ld" "$crictl_ld" "$coredns_version" |
+	cat - "$here/images/pause.c" "$here/images/mkimage.sh" "$here"/build/*/go.mod "$here"/build/*/go.sum | sha256sum | cut -c1-16)
 if [[ -f $bin/.stamp && $(<"$bin/.stamp") == "$stamp" ]]; then
 	log "binaries and images up to date in $top (stamp $stamp)"
 	exit 0
@@ -80,11 +88,6 @@ go_build()
 	(cd "$here/build/$dir" && nice -n 19 "$gobin" build -mod=readonly -modcacherw -trimpath -ldflags "$ldflags" -o "$bin/" "$@") >>"$logf" 2>&1
 }
 
-minor=${k8s_version#v1.}
-minor=${minor%%.*}
-ld="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1"
-ld+=" -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-ld+=" -X k8s.io/client-go/pkg/version.gitVersion=$k8s_version -X k8s.io/component-base/version.buildDate=2026-01-01T00:00:00Z"
 start=$SECONDS
 log "building Kubernetes $k8s_version (6 commands; 10-15 minutes cold, nice 19; output in $logf)"
 go_build kubernetes "$ld" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -94,7 +97,7 @@ log "built Kubernetes in $((SECONDS - start)) s"
 
 start=$SECONDS
 log "building crictl $crictl_version"
-go_build crictl "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$crictl_version" sigs.k8s.io/cri-tools/cmd/crictl ||
+go_build crictl "$crictl_ld" sigs.k8s.io/cri-tools/cmd/crictl ||
 	die "building crictl failed"
 log "built crictl in $((SECONDS - start)) s"
 

@@ -37,6 +37,8 @@ containerd_sock=$k8s_run/containerd.sock
 kubeconfig=$k8s_run/admin.kubeconfig
 # Host paths created on demand by components that ignore their configured dirs.
 fixed_paths=(/var/lib/kubelet /var/lib/cni /run/containerd /var/log/containers /var/log/pods /tmp/hostpath_pv)
+# The nfacct counters kube-proxy creates (kernel objects that outlive its rules).
+nfacct_names=(ct_state_invalid_dropped_pkts localhost_nps_accepted_pkts)
 # Snapshots for `teardown.sh --check`: outside the run dir, which teardown removes.
 k8s_check_dir=$k8s_top/check
 
@@ -76,6 +78,8 @@ host_state()
 		command -v "$t-save" >/dev/null || continue
 		"$t-save" 2>/dev/null | grep -E 'KUBE-|CNI-|kubernetes|cni' | sed -E 's/\[[0-9]+:[0-9]+\]//' | sort || true
 	done
+	echo "## nfacct"
+	! command -v nfacct >/dev/null || nfacct list 2>/dev/null | sed -n 's/.* = \(.*\);$/\1/p' | sort
 	echo "## cgroups"
 	find /sys/fs/cgroup -maxdepth 2 -name 'kubepods*' 2>/dev/null | sort || true
 	echo "## paths"

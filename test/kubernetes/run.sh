@@ -47,7 +47,17 @@ finish()
 	exit 0
 }
 trap finish EXIT
-trap 'log "interrupted"; exit 130' INT TERM
+child=
+interrupted()
+{
+	log "interrupted"
+	if [[ -n $child ]]; then
+		kill -TERM "$child" 2>/dev/null # timeout passes it on to the scenario
+		wait "$child"
+	fi
+	exit 130
+}
+trap interrupted INT TERM
 
 rm -rf "$results"
 mkdir -p "$results"
@@ -71,7 +81,11 @@ for s in "${scenarios[@]}"; do
 	log "scenario $name"
 	t=$SECONDS
 	rc=0
-	timeout -k 30 "$timeout_s" bash "$s" >"$tap" 2>&1 || rc=$?
+	# In the background, so that a signal to this script is handled at once.
+	timeout -k 30 "$timeout_s" bash "$s" >"$tap" 2>&1 &
+	child=$!
+	wait "$child" || rc=$?
+	child=
 	secs=$((SECONDS - t))
 	n_ok=$(grep -c -E '^ok ' "$tap" || true)
 	plan=$(sed -n -E 's/^1\.\.([0-9]+).*/\1/p' "$tap" | tail -n 1)

@@ -44,7 +44,7 @@ done
 etcd_bin=${EI_K8S_ETCD_BIN:-$ei_cache/etcd-3.6.16/etcd}
 [[ -x $etcd_bin ]] || etcd_bin=/usr/bin/etcd
 [[ -x $etcd_bin ]] || die "no etcd for the API server ($ei_cache/etcd-3.6.16/etcd from test/setup.sh, or /usr/bin/etcd)"
-for b in containerd runc containerd-shim-runc-v2 ctr unshare iptables conntrack openssl curl; do
+for b in containerd runc containerd-shim-runc-v2 ctr unshare iptables conntrack nfacct openssl curl; do
 	command -v "$b" >/dev/null || die "no $b: run test/kubernetes/build.sh (it installs the packages)"
 done
 [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/firewall ]] || die "no CNI plugins in /usr/lib/cni: run test/kubernetes/build.sh"
@@ -61,9 +61,12 @@ setup_log=$k8s_logs/setup.log
 : >"$setup_log"
 # What teardown.sh --check compares against, and which fixed host paths were here already.
 host_state >"$k8s_check_dir/before.txt"
-for p in "${fixed_paths[@]}"; do
-	[[ ! -e $p ]] || echo "$p"
-done >"$k8s_run/preexisting"
+{
+	for p in "${fixed_paths[@]}"; do
+		[[ ! -e $p ]] || echo "$p"
+	done
+	nfacct list 2>/dev/null | sed -n 's/.* = \(.*\);$/nfacct:\1/p'
+} >"$k8s_run/preexisting"
 
 fail()
 {

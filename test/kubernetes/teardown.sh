@@ -140,6 +140,11 @@ if [[ -f $k8s_run/preexisting ]]; then
 	for p in "${fixed_paths[@]}"; do
 		grep -qxF "$p" "$k8s_run/preexisting" || rm -rf "$p"
 	done
+	if command -v nfacct >/dev/null; then
+		for n in "${nfacct_names[@]}"; do
+			grep -qxF "nfacct:$n" "$k8s_run/preexisting" || nfacct del "$n" >>"$tlog" 2>&1
+		done
+	fi
 fi
 if [[ -f $k8s_run/sysctl.restore ]]; then
 	while IFS='=' read -r key value; do
