@@ -34,11 +34,16 @@ step()
 	echo "$(date +%T.%N) $*" >>"$tlog"
 }
 
-# stop NAME...: SIGTERM to the PIDs in pids/NAME.pid (each if it is still that
-# program), up to 10 s for all of them, then SIGKILL.
+# stop [-t TENTHS] NAME...: SIGTERM to the PIDs in pids/NAME.pid (each if it is still
+# that program), up to TENTHS tenths of a second for all of them (default 100), then
+# SIGKILL.
 stop()
 {
-	local name pidf pid i pids=()
+	local name pidf pid i pids=() tenths=100
+	if [[ $1 == -t ]]; then
+		tenths=$2
+		shift 2
+	fi
 	for name; do
 		pidf=$k8s_pids/$name.pid
 		[[ -f $pidf ]] || continue
@@ -49,7 +54,7 @@ stop()
 		fi
 	done
 	((${#pids[@]})) || return 0
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < tenths; i++)); do
 		kill -0 "${pids[@]}" 2>/dev/null || return 0
 		sleep 0.1
 	done
@@ -68,8 +73,8 @@ if [[ -d $k8s_run ]]; then
 		"${crictl[@]}" rmp -fa >>"$tlog" 2>&1
 	fi
 	step "stopping kube-proxy, the control plane, etcd, containerd"
-	stop kube-proxy kube-scheduler kube-controller-manager
-	stop kube-apiserver
+	# Their state is thrown away: no need to wait for a graceful shutdown.
+	stop -t 20 kube-proxy kube-scheduler kube-controller-manager kube-apiserver
 	stop etcd containerd
 fi
 
