@@ -54,6 +54,8 @@ interrupted()
 	if [[ -n $child ]]; then
 		kill -TERM "$child" 2>/dev/null # timeout passes it on to the scenario
 		wait "$child"
+		failed=$((failed + 1))
+		echo "FAIL $name: interrupted"
 	fi
 	exit 130
 }
