@@ -4,7 +4,7 @@
 # `eval "$(test/kubernetes/setup.sh)"`; run.sh does it).
 #
 #   source "$(dirname "$0")/../lib.sh"
-#   ns_create cold-start          # namespace ei-cold-start, deleted on exit
+#   ns_create cold-start          # namespace ei-cold-start-XXXX, deleted on exit
 #   overlay_apply                 # the etcd-init StatefulSet (overlay/), image 3.6
 #   ok "3 pods Ready" wait_ready 3 180
 #   done_testing
@@ -159,12 +159,12 @@ k()
 
 now_s() { date +%s; }
 
-# ns_create NAME: the scenario's own namespace ei-NAME (an earlier one of that name is
-# deleted first), set as EI_NS; deleted when the script exits.
+# ns_create NAME: the scenario's own namespace ei-NAME-XXXX (XXXX random: a name used
+# before may still be in CoreDNS's cache, pointing at the pods of a deleted set), set as
+# EI_NS; deleted when the script exits.
 ns_create()
 {
-	EI_NS=ei-$1
-	"$EI_K8S_BIN/kubectl" delete namespace "$EI_NS" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1
+	EI_NS=ei-$1-$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 	"$EI_K8S_BIN/kubectl" create namespace "$EI_NS" >/dev/null || bail_out "cannot create namespace $EI_NS"
 	trap ns_delete EXIT
 }
@@ -275,10 +275,10 @@ restart_counts()
 		-o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount}{"\n"}{end}'
 }
 
-# etcdctl_in POD ARGS...: etcdctl inside the pod (/usr/local/bin/etcdctl; the 3.6 image
-# has no shell). The manifest sets ETCDCTL_ENDPOINTS (the pod's own client URL), so no
-# --endpoints: etcdctl 3.6 refuses a flag its environment also sets. To ask another
-# member, use etcdctl_at.
+# etcdctl_in POD ARGS...: etcdctl inside the pod (/usr/local/bin/etcdctl, run directly:
+# the 3.6 image has no shell), by default against 127.0.0.1:2379, the pod's own etcd.
+# The manifest sets no ETCDCTL_ENDPOINTS, so --endpoints works too (etcdctl 3.6 refuses a
+# flag that its environment also sets). etcdctl_at asks from the host instead.
 etcdctl_in()
 {
 	local pod=$1
