@@ -203,10 +203,11 @@ wait_for()
 }
 
 # overlay_render [TAG]: the test overlay (overlay/) as YAML, with the image
-# localhost/etcd-init:TAG (default 3.6; images.sh makes 3.6 and 3.5).
+# localhost/etcd-init:TAG (default $EI_K8S_TAG, else 3.6; images.sh makes 3.6 and 3.5;
+# run.sh runs every scenario once per tag, with EI_K8S_TAG set).
 overlay_render()
 {
-	local tag=${1:-3.6}
+	local tag=${1:-${EI_K8S_TAG:-3.6}}
 	"$EI_K8S_BIN/kubectl" kustomize "$_k8s_lib_dir/overlay" |
 		sed "s|image: localhost/etcd-init:3.6\$|image: localhost/etcd-init:$tag|"
 }
