@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs the Kubernetes scenarios (test/kubernetes/scenarios/*.sh, or the ones named) on
 # the single-node test cluster, as root: build.sh (cached), setup.sh, images.sh, then
-# each scenario alone, each a TAP script in its own namespace, at most
-# EI_K8S_SCENARIO_TIMEOUT seconds (default 900); then teardown.sh --check (also on
-# failure or interrupt; EI_K8S_KEEP=1 leaves the cluster up instead).
-# stdout: one line per scenario ("ok|FAIL NAME: passed/planned checks, seconds, its
-# timing comments"), then "N passed, N failed" (a dirty teardown counts as a failure).
-# stderr: the steps. Each scenario's TAP output, and on failure the components' logs,
-# in $EI_CACHE/kubernetes/results/.
-#   EI_K8S_TAG=3.5 run.sh   the scenarios with the etcd 3.5 image (default 3.6)
+# every scenario once per etcd image (EI_K8S_TAGS, default "3.6 3.5": the two images
+# images.sh makes), EI_K8S_JOBS at a time (default 2; each scenario has its own
+# namespace; a scenario with the line "# k8s-run: alone" runs with nothing beside it,
+# e.g. one that measures time), each at most EI_K8S_SCENARIO_TIMEOUT seconds (default
+# 900); then teardown.sh --check (also on failure or interrupt; EI_K8S_KEEP=1 leaves the
+# cluster up instead).
+# stdout: one TAP line per scenario and image ("ok N - NAME (TAG): passed/planned checks,
+# seconds, its timing comments"), the plan, then "N passed, N failed" (a dirty teardown
+# counts as a failure). meson runs it as one TAP test. stderr: the steps. Each
+# scenario's TAP output ($EI_CACHE/kubernetes/results/NAME-TAG.tap), and on failure the
+# components' logs, in $EI_CACHE/kubernetes/results/.
+#   EI_K8S_TAGS=3.5 run.sh   the scenarios with the etcd 3.5 image only
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,7 +28,9 @@ if (($#)); then
 else
 	scenarios=("$here"/scenarios/*.sh)
 fi
-passed=0 failed=0 cluster=false
+read -ra tags <<<"${EI_K8S_TAGS:-3.6 3.5}"
+jobs=${EI_K8S_JOBS:-2}
+passed=0 failed=0 cluster=false n=0
 
 finish()
 {
@@ -38,25 +44,31 @@ finish()
 		if [[ ${EI_K8S_KEEP:-} == 1 ]]; then
 			log "EI_K8S_KEEP=1: the cluster stays up (test/kubernetes/teardown.sh removes it)"
 		elif ! "$here/teardown.sh" --check; then
-			failed=$((failed + 1))
-			echo "FAIL teardown --check: the host differs from before (see above)"
+			failed=$((failed + 1)) n=$((n + 1))
+			echo "not ok $n - teardown --check: the host differs from before (see above)"
 		fi
 	fi
+	((n)) || { n=1 failed=$((failed + 1)); echo "not ok 1 - no scenario ran"; }
+	echo "1..$n"
 	echo "$passed passed, $failed failed"
 	((rc == 0 && failed == 0)) || exit 1
 	exit 0
 }
 trap finish EXIT
-child=
+declare -A running=() # pid -> "tag|scenario|start"
 interrupted()
 {
+	local pid
 	log "interrupted"
-	if [[ -n $child ]]; then
-		kill -TERM "$child" 2>/dev/null # timeout passes it on to the scenario
-		wait "$child"
-		failed=$((failed + 1))
-		echo "FAIL $name: interrupted"
-	fi
+	for pid in "${!running[@]}"; do
+		kill -TERM "$pid" 2>/dev/null # timeout passes it on to the scenario
+	done
+	for pid in "${!running[@]}"; do
+		wait "$pid" 2>/dev/null
+		IFS='|' read -r tag s _ <<<"${running[$pid]}"
+		failed=$((failed + 1)) n=$((n + 1))
+		echo "not ok $n - $(basename "$s" .sh) ($tag): interrupted"
+	done
 	exit 130
 }
 trap interrupted INT TERM
@@ -77,29 +89,57 @@ t=$SECONDS
 "$here/images.sh" || die "images.sh failed"
 log "images: $((SECONDS - t)) s"
 
-for s in "${scenarios[@]}"; do
+# report PID RC: the TAP line of a finished scenario run.
+report()
+{
+	local tag s start name tap secs n_ok plan notes line
+	IFS='|' read -r tag s start <<<"${running[$1]}"
+	unset "running[$1]"
 	name=$(basename "$s" .sh)
-	tap=$results/$name.tap
-	log "scenario $name"
-	t=$SECONDS
-	rc=0
-	# In the background, so that a signal to this script is handled at once.
-	timeout -k 30 "$timeout_s" bash "$s" >"$tap" 2>&1 &
-	child=$!
-	wait "$child" || rc=$?
-	child=
-	secs=$((SECONDS - t))
+	tap=$results/$name-$tag.tap
+	secs=$((SECONDS - start))
 	n_ok=$(grep -c -E '^ok ' "$tap" || true)
 	plan=$(sed -n -E 's/^1\.\.([0-9]+).*/\1/p' "$tap" | tail -n 1)
-	notes=$(grep -E '^# [a-z][a-z -]*: [0-9]+ s$' "$tap" | sed 's/^# //' | paste -sd ',' - | sed 's/,/, /g' || true)
-	line="$name: $n_ok/${plan:-?} checks, $secs s${notes:+, $notes}"
-	if ((rc == 0)) && [[ -n $plan ]] && ! grep -q -E '^(not ok|Bail out!)' "$tap"; then
+	notes=$(grep -E '^# [a-z][a-z0-9 -]*: [0-9]+ s$' "$tap" | sed 's/^# //' | paste -sd ',' - | sed 's/,/, /g' || true)
+	line="$name ($tag): $n_ok/${plan:-?} checks, $secs s${notes:+, $notes}"
+	n=$((n + 1))
+	if (($2 == 0)) && [[ -n $plan ]] && ! grep -q -E '^(not ok|Bail out!)' "$tap"; then
 		passed=$((passed + 1))
-		echo "ok   $line"
+		echo "ok $n - $line"
 	else
 		failed=$((failed + 1))
-		((rc != 124)) || line+=" (timed out after $timeout_s s)"
-		echo "FAIL $line ($tap)"
-		grep -E '^(not ok|Bail out!)' "$tap" | sed 's/^/    /' >&2 || true
+		(($2 != 124)) || line+=" (timed out after $timeout_s s)"
+		echo "not ok $n - $line ($tap)"
+		grep -E '^(not ok|Bail out!)' "$tap" | sed 's/^/#     /' || true
 	fi
+}
+
+# reap: waits for one scenario run to end and reports it.
+reap()
+{
+	local pid rc=0
+	wait -n -p pid "${!running[@]}" || rc=$?
+	[[ -n ${pid:-} ]] && report "$pid" "$rc"
+}
+
+alone() { grep -q '^# k8s-run: alone' "$1"; }
+
+for tag in "${tags[@]}"; do
+	for s in "${scenarios[@]}"; do
+		# A scenario that runs alone waits for the others to end, and they for it.
+		if alone "$s"; then
+			while ((${#running[@]})); do reap; done
+		else
+			while ((${#running[@]} >= jobs)); do reap; done
+		fi
+		name=$(basename "$s" .sh)
+		log "scenario $name ($tag)"
+		# In the background, so that a signal to this script is handled at once.
+		EI_K8S_TAG=$tag timeout -k 30 "$timeout_s" bash "$s" >"$results/$name-$tag.tap" 2>&1 &
+		running[$!]="$tag|$s|$SECONDS"
+		if alone "$s"; then
+			reap
+		fi
+	done
 done
+while ((${#running[@]})); do reap; done
