@@ -17,7 +17,10 @@
 #     deleted), either by leave right after the removal ("data moved aside" in the
 #     captured log; the next start finds no WAL and joins) or, when etcd's exit on its own
 #     removal ended the hook before the rename, by the next start ("old data moved aside",
-#     decision rejoin). Either way one of the two logs names member.removed-.
+#     decision rejoin). Either way one of the two logs names member.removed-<time>, and
+#     `ls /data` (an ephemeral container of the 3.5 image, which has ls, whatever the tag:
+#     `kubectl debug` with the data volume mounted read-only) shows exactly `member` and
+#     that directory.
 # etcd-0..2 never restart. Timings: `# scale to 5: N s` (scale command to 5 voters and 5
 # Ready), `# scale to 3: N s` (to both pods gone), `# scale to 5 again: N s`.
 # shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
@@ -65,6 +68,24 @@ last_decision()
 
 # key_at POD: the value of the test key, read (linearizable) through POD's etcd.
 key_at() { etcdctl_in "$1" get scale-key --print-value-only 2>&1; }
+
+# data_dir_listing POD: `ls /data` in POD, run by an ephemeral container (kubectl debug)
+# of the 3.5 image (the 3.6 image has no ls) with the pod's data volume mounted
+# read-only; the container's log once it has ended (bounded).
+data_dir_listing()
+{
+	local pod=$1 c=ls-data reason=""
+	printf '{"volumeMounts":[{"name":"data","mountPath":"/data","readOnly":true}]}\n' >"$tmp/ls-data.json"
+	k debug "$pod" --image=localhost/etcd-init:3.5 -c "$c" --profile=general --custom="$tmp/ls-data.json" \
+		-- ls -1 /data >/dev/null || return 1
+	for ((w = 0; w < 60; w++)); do
+		reason=$(k get pod "$pod" -o jsonpath="{.status.ephemeralContainerStatuses[?(@.name==\"$c\")].state.terminated.reason}")
+		[[ -z $reason ]] || break
+		sleep 1
+	done
+	[[ -n $reason ]] || { echo "the ephemeral container $c of $pod has not ended after 60 s"; return 1; }
+	k logs "$pod" -c "$c"
+}
 
 # scaled_to N: kubectl scale, and the time it was done.
 scaled_to() { k scale statefulset etcd --replicas="$1" && t_scale=$(now_s); }
@@ -136,7 +157,7 @@ for i in 3 4; do
 	leave=$(grep -E 'msg="?leave decision' "$tmp/etcd-$i.log" | tail -n 1)
 	like "$leave" 'action=remove .*replicas=3 ' "etcd-$i's preStop hook decided remove (replicas=3 from the API)"
 	[[ -n $leave ]] || diag "$(tail -n 20 "$tmp/etcd-$i.log")"
-	grep -E 'msg="?(member removed|data moved aside|leave: done)' "$tmp/etcd-$i.log" | sed 's/^/etcd-'"$i"' leave: /' | while IFS= read -r l; do diag "$l"; done
+	grep -E 'msg="?(leave decision|member removed|data moved aside|leave: done)' "$tmp/etcd-$i.log" | sed 's/^/etcd-'"$i"' leave: /' | while IFS= read -r l; do diag "$l"; done
 done
 for i in 0 1 2; do
 	is "$(key_at "etcd-$i")" "$value" "etcd-$i still serves the key"
@@ -160,12 +181,17 @@ for i in 3 4; do
 	log=$(k logs "etcd-$i" -c etcd 2>&1)
 	action=$(last_decision "etcd-$i")
 	# Moved aside by leave (then no WAL: join), or by this start (rejoin).
-	if grep -qE 'msg="?data moved aside" to=[^ ]*member\.removed-' "$tmp/etcd-$i.log"; then
+	if grep -qE 'msg="?data moved aside"? to=[^ ]*member\.removed-' "$tmp/etcd-$i.log"; then
 		is "$action" join "etcd-$i: leave moved the old data aside, the new pod joined ($action)"
+		moved=$(grep -E 'msg="?data moved aside' "$tmp/etcd-$i.log" | grep -oE 'member\.removed-[0-9TZ]+' | tail -n 1)
 	else
 		is "$action" rejoin "etcd-$i: leave did not get to move the data; the new pod rejoined ($action)"
 		like "$log" 'msg="?old data moved aside"? to=[^ ]*member\.removed-' "etcd-$i: the new pod moved the old data aside"
+		moved=$(grep -E 'msg="?old data moved aside' <<<"$log" | grep -oE 'member\.removed-[0-9TZ]+' | tail -n 1)
 	fi
+	listing=$(data_dir_listing "etcd-$i" 2>&1)
+	is "$(sort <<<"$listing" | tr '\n' ' ')" "member ${moved:-member.removed-?} " \
+		"etcd-$i's volume holds the new member and the old data, kept aside as ${moved:-?}"
 done
 for i in 0 1 2; do
 	is "$(member_id etcd-0 "etcd-$i")" "${id0[$i]}" "etcd-$i kept its member ID"
