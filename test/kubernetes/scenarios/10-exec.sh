@@ -24,7 +24,7 @@ diag "namespace $EI_NS, image localhost/etcd-init:$tag"
 t0=$(now_s)
 ok "the overlay applied" overlay_apply "$tag" || bail_out "cannot apply the overlay"
 ok "3 pods Ready within 180 s" wait_ready 3 180 || bail_out "the set did not come up"
-diag "exec cold start: $(($(now_s) - t0)) s"
+diag "cold start: $(($(now_s) - t0)) s"
 
 # kx ARGS...: the command run directly in etcd-0's container (no shell), by its name on
 # the image's PATH.
