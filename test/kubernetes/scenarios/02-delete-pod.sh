@@ -56,7 +56,8 @@ old_uid=$(pod_uid etcd-1)
 old_log=$(mktemp /tmp/ei-k8s-delete-pod.XXXXXX)
 timeout 150 "$EI_K8S_BIN/kubectl" --namespace "$EI_NS" logs -f etcd-1 -c etcd >"$old_log" 2>&1 &
 follower=$!
-sleep 1
+# Connected when the log so far (etcd-init's first lines) has arrived.
+ok "following etcd-1's log" wait_for 30 test -s "$old_log"
 
 t0=$(now_s)
 ok "kubectl delete pod etcd-1 (gone within 120 s)" k delete pod etcd-1 --timeout=120s

@@ -55,7 +55,8 @@ for i in 0 1 2; do
 	timeout 150 "$EI_K8S_BIN/kubectl" --namespace "$EI_NS" logs -f "etcd-$i" -c etcd >"$logdir/etcd-$i" 2>&1 &
 	followers+=($!)
 done
-sleep 1
+# Connected when the logs so far (etcd-init's first lines) have arrived.
+ok "following the 3 pods' logs" wait_for 30 test -s "$logdir/etcd-0" -a -s "$logdir/etcd-1" -a -s "$logdir/etcd-2"
 
 t0=$(now_s)
 ok "kubectl scale statefulset etcd --replicas=0" k scale statefulset etcd --replicas=0
