@@ -9,9 +9,11 @@
 # rollout (bounded `kubectl rollout status`), 3 pods Ready on the 3.6 image, the writer
 # stopped. Checks: every acknowledged write reads back with its value (none lost),
 # writes were acknowledged while the rollout ran (the writer survived each pod being
-# down), the member IDs are those from before, every pod was replaced and its etcd-init
-# decided restart, every member's server version is 3.6, no container restarted (the
-# pods were replaced by the rollout, never restarted). Timing: `# rolling update: N s`
+# down), the member IDs are those from before, every old pod's preStop hook (leave,
+# its log streamed with `kubectl logs -f` until the container ended) decided stay,
+# every pod was replaced and its etcd-init decided restart, every member's server
+# version is 3.6, no container restarted (the pods were replaced by the rollout, never
+# restarted). Timing: `# rolling update: N s`
 # (set image to 3 Ready on 3.6); the writes acknowledged and failed as diagnostics.
 #
 # The scenario is the 3.5 -> 3.6 upgrade itself, so it uses both images whatever
@@ -27,9 +29,13 @@ ns_create "rolling-update-${tag//./-}"
 diag "namespace $EI_NS, image localhost/etcd-init:$from updated to :$to (EI_K8S_TAG=$tag not used)"
 tmp=$(mktemp -d /tmp/ei-k8s-rolling.XXXXXX)
 writer_pid=
+loggers=()
 cleanup()
 {
-	[[ -z $writer_pid ]] || kill "$writer_pid" 2>/dev/null
+	local p
+	for p in "$writer_pid" "${loggers[@]}"; do
+		[[ -z $p ]] || kill "$p" 2>/dev/null
+	done
 	rm -rf "$tmp"
 	ns_delete
 }
@@ -121,6 +127,12 @@ ok "the writer's first writes acknowledged within 60 s" wait_for 60 acked_beyond
 # ---------------------------------------------------------------- the rolling update
 
 ok "the budget (PodDisruptionBudget etcd) is in place" k get poddisruptionbudget etcd
+# The old pods' logs, to their end: their preStop hook (leave) logs its decision there.
+for i in 0 1 2; do
+	k logs -f "etcd-$i" -c etcd >"$tmp/old-etcd-$i.log" 2>&1 &
+	loggers+=($!)
+done
+sleep 1 # the streams are open before the first hook runs
 t0=$(now_s)
 acked_at_start=$(acked_count)
 ok "set image etcd=localhost/etcd-init:$to" k set image statefulset/etcd "etcd=localhost/etcd-init:$to"
@@ -129,6 +141,11 @@ ok "3 pods Ready within 120 s" wait_ready 3 120
 t_done=$(now_s)
 diag "rolling update: $((t_done - t0)) s"
 acked_during=$(($(acked_count) - acked_at_start))
+for p in "${loggers[@]}"; do # each stream ended with its container; bounded all the same
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+loggers=()
 # A few writes on the updated cluster, then stop the writer (bounded).
 wait_for 30 acked_beyond $(($(acked_count) + 2))
 touch "$tmp/stop"
@@ -156,6 +173,9 @@ ok "3 voters etcd-0..2" voters_are etcd-0 3
 is "$(member_list etcd-0 | awk -F', ' '{print $3 "=" $1}')" "$ids_before" "the member IDs are those from before the update"
 diag "$ids_before"
 for i in 0 1 2; do
+	leave=$(grep -E 'msg="?leave decision' "$tmp/old-etcd-$i.log" | tail -n 1)
+	like "$leave" 'action=stay .*replicas=3 ' "the old etcd-$i's preStop hook decided stay (replicas=3 from the API)"
+	[[ -n $leave ]] || diag "$(tail -n 5 "$tmp/old-etcd-$i.log")"
 	is "$(last_decision "etcd-$i")" restart "etcd-$i decided restart on $to"
 	like "$(server_version "etcd-$i")" "^${to//./\\.}\." "etcd-$i runs etcd $to"
 done
