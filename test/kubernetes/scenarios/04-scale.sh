@@ -23,7 +23,7 @@
 #     that directory.
 # etcd-0..2 never restart. Timings: `# scale to 5: N s` (scale command to 5 voters and 5
 # Ready), `# scale to 3: N s` (to both pods gone), `# scale to 5 again: N s`.
-# shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
+# shellcheck source-path=SCRIPTDIR/.. disable=SC2119,SC2317 # restart_counts: its selector defaults; helpers called through ok, wait_for, trap
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
 

@@ -19,7 +19,7 @@
 # The scenario is the 3.5 -> 3.6 upgrade itself, so it uses both images whatever
 # EI_K8S_TAG says (run.sh runs it once per tag: the same scenario twice); the tag only
 # names the namespace.
-# shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
+# shellcheck source-path=SCRIPTDIR/.. disable=SC2119,SC2317 # restart_counts: its selector defaults; helpers called through ok, wait_for, trap
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
 
