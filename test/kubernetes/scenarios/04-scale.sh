@@ -12,15 +12,15 @@
 #     captured with `kubectl logs -f` started before the scale-down (the stream ends with
 #     the container), and must say `msg="leave decision" action=remove replicas=3`;
 #   - `kubectl scale --replicas=5` again, on the same claims (the StatefulSet keeps
-#     data-etcd-3/4): etcd-3 and etcd-4 come back as NEW members (new IDs), 5 voters, the
-#     key served. Their old data was moved aside (member -> member.removed-<time>, never
-#     deleted), either by leave right after the removal ("data moved aside" in the
-#     captured log; the next start finds no WAL and joins) or, when etcd's exit on its own
-#     removal ended the hook before the rename, by the next start ("old data moved aside",
-#     decision rejoin). Either way one of the two logs names member.removed-<time>, and
-#     `ls /data` (an ephemeral container of the 3.5 image, which has ls, whatever the tag:
-#     `kubectl debug` with the data volume mounted read-only) shows exactly `member` and
-#     that directory.
+#     data-etcd-3/4): etcd-3 and etcd-4 come back as NEW members (new IDs, last decision
+#     join), 5 voters, the key served. `ls /data` (an ephemeral container of the 3.5
+#     image, which has ls, whatever the tag: `kubectl debug` with the data volume mounted
+#     read-only) shows exactly `member` and one `member.removed-<time>`: the old data
+#     moved aside, never deleted, either by leave right after the removal ("data moved
+#     aside" in the captured log; the next start finds no WAL and joins) or, when etcd's
+#     exit on its own removal ended the hook before the rename (seen here now and then:
+#     FailedPreStopHook), by the next start ("old data moved aside", decision rejoin,
+#     then join). The log of whichever did it must name that directory.
 # etcd-0..2 never restart. Timings: `# scale to 5: N s` (scale command to 5 voters and 5
 # Ready), `# scale to 3: N s` (to both pods gone), `# scale to 5 again: N s`.
 # shellcheck source-path=SCRIPTDIR/.. disable=SC2119,SC2317 # restart_counts: its selector defaults; helpers called through ok, wait_for, trap
@@ -179,19 +179,24 @@ for i in 3 4; do
 	ok "etcd-$i is a new member ($id, was ${id5[$i]:-})" test -n "$id" -a "$id" != "${id5[$i]:-}"
 	is "$(key_at "etcd-$i")" "$value" "etcd-$i serves the key"
 	log=$(k logs "etcd-$i" -c etcd 2>&1)
-	action=$(last_decision "etcd-$i")
-	# Moved aside by leave (then no WAL: join), or by this start (rejoin).
-	if grep -qE 'msg="?data moved aside"? to=[^ ]*member\.removed-' "$tmp/etcd-$i.log"; then
-		is "$action" join "etcd-$i: leave moved the old data aside, the new pod joined ($action)"
-		moved=$(grep -E 'msg="?data moved aside' "$tmp/etcd-$i.log" | grep -oE 'member\.removed-[0-9TZ]+' | tail -n 1)
-	else
-		is "$action" rejoin "etcd-$i: leave did not get to move the data; the new pod rejoined ($action)"
-		like "$log" 'msg="?old data moved aside"? to=[^ ]*member\.removed-' "etcd-$i: the new pod moved the old data aside"
-		moved=$(grep -E 'msg="?old data moved aside' <<<"$log" | grep -oE 'member\.removed-[0-9TZ]+' | tail -n 1)
-	fi
+	is "$(last_decision "etcd-$i")" join "etcd-$i's last decision is join"
+	# The old data is on the volume under exactly one member.removed-<time>, and the
+	# log of whoever moved it names it: leave right after the removal (the new pod then
+	# found no WAL), or, when etcd's exit on its own removal killed the hook first (the
+	# kubelet reports FailedPreStopHook), the new pod's start: decision rejoin, "old data
+	# moved aside", then join in the next round.
 	listing=$(data_dir_listing "etcd-$i" 2>&1)
-	is "$(sort <<<"$listing" | tr '\n' ' ')" "member ${moved:-member.removed-?} " \
-		"etcd-$i's volume holds the new member and the old data, kept aside as ${moved:-?}"
+	moved=$(grep -E '^member\.removed-[0-9]{8}T[0-9]{6}Z$' <<<"$listing")
+	is "$(sort <<<"$listing" | sed -E 's/^member\.removed-[0-9]{8}T[0-9]{6}Z$/member.removed-<time>/' | tr '\n' ' ')" \
+		"member member.removed-<time> " "etcd-$i's volume (ls /data): the new member and the old data kept aside (${moved:-none})"
+	if grep -qE "msg=\"?data moved aside\"? to=/data/${moved:-none}\$" "$tmp/etcd-$i.log"; then
+		diag "etcd-$i: leave moved the old data aside"
+		ok "etcd-$i: the new pod found no WAL (no rejoin)" test -z "$(grep -E 'msg="?decision"? action=rejoin' <<<"$log")"
+	else
+		diag "etcd-$i: leave did not get to move the old data aside (the hook was ended with etcd)"
+		like "$log" "msg=\"?old data moved aside\"? to=/data/${moved:-none}([[:space:]]|\$)" "etcd-$i: the new pod moved the old data aside as ${moved:-none}"
+		like "$log" 'msg="?decision"? action=rejoin ' "etcd-$i: the new pod decided rejoin first"
+	fi
 done
 for i in 0 1 2; do
 	is "$(member_id etcd-0 "etcd-$i")" "${id0[$i]}" "etcd-$i kept its member ID"
