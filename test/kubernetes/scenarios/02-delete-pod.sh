@@ -7,7 +7,7 @@
 # same three member IDs (etcd-1 kept its own), one cluster ID (the one from before) from
 # every pod, no learner, the key read through etcd-1, no container restarted. Reports the
 # time from the delete to all three Ready again.
-# shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
+# shellcheck source-path=SCRIPTDIR/.. disable=SC2119,SC2317 # restart_counts: its selector defaults; helpers called through ok, wait_for
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
 

@@ -9,7 +9,7 @@
 # is in no list, three members, all voters, the same cluster ID from every pod, the key
 # read through etcd-1, no container restarted. Reports the time from the deletes to all
 # three Ready again.
-# shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
+# shellcheck source-path=SCRIPTDIR/.. disable=SC2119,SC2317 # restart_counts: its selector defaults; helpers called through ok, wait_for
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
 

@@ -9,7 +9,7 @@
 # are read from the old pods' logs, followed until their containers end (the logs go with
 # the pods). Reports the time from the scale to 0 to no pod left, and from the scale to 3
 # to all three Ready.
-# shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
+# shellcheck source-path=SCRIPTDIR/.. disable=SC2119,SC2317 # restart_counts: its selector defaults; helpers called through ok, wait_for
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
 
