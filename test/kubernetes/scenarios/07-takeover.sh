@@ -12,7 +12,7 @@
 # voters in the same cluster, serving the keys.
 #
 # Meanwhile, in a second namespace, the same taken-over manifest cold-started with
-# --initial-cluster-size=4 but 3 replicas: the three pods wait for a fourth member that
+# --initial-cluster-size=4 (and --wait-timeout=0) but 3 replicas: the three pods wait for a fourth member that
 # never comes. The official manifest has a liveness probe (/livez on 8080, 15 s initial
 # delay, 3 failures x 10 s) and no startup probe: a pod that answered nothing there
 # would be killed after ~45 s. After 70 s of waiting each pod must still have 0 restarts,
@@ -22,8 +22,8 @@
 # recorded readiness failures but no liveness failure.
 #
 # Timings: `# official cold start`, `# takeover rolling update` (apply of the patch to the
-# rollout done; each pod waits the manifest's 10 s readiness initialDelay), `# scale to 5
-# after takeover` (scale to 5 Ready voters).
+# rollout done; each pod waits the manifest's 10 s readiness initialDelay), `# scale to five
+# after takeover` (scale to 5 Ready voters; "five": run.sh collects labels of letters only).
 # shellcheck source-path=SCRIPTDIR/.. disable=SC2317 # helpers called through ok, wait_for, trap
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -96,7 +96,7 @@ patches:
   - target:
       kind: StatefulSet
       name: etcd
-    patch: '$(takeover_patch --initial-cluster-size=4)'
+    patch: '$(takeover_patch --initial-cluster-size=4 --wait-timeout=0)'
 EOF
 ok "waiting set: the official manifest with etcd-init and --initial-cluster-size=4 applied in $ns_wait" \
 	apply_in "$ns_wait" "$wait_kust"
@@ -150,7 +150,7 @@ t0=$(now_s)
 ok "scale: kubectl scale --replicas=5" k scale statefulset etcd --replicas=5
 ok "scale: 5 pods Ready within 180 s" wait_ready 5 180 "$SEL"
 if ok "scale: 5 voters, no learner, within 120 s" wait_for 120 five_voters; then
-	diag "scale to 5 after takeover: $(($(now_s) - t0)) s"
+	diag "scale to five after takeover: $(($(now_s) - t0)) s"
 fi
 for i in 3 4; do
 	is "$(decisions "etcd-$i")" join "scale: etcd-$i decided join"
