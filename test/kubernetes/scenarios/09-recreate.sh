@@ -71,6 +71,19 @@ wait_new_ready()
 		sleep 1
 	done
 }
+# pod_times T0: when each etcd pod was created and its container started, in seconds
+# after T0 (a wait for a peer is the controller's when its pod was created late).
+pod_times()
+{
+	local name created started out=
+	while read -r name created started; do
+		[[ -n $name ]] || continue
+		out+="$name created +$(($(date -d "$created" +%s) - $1)) s"
+		[[ -z $started ]] || out+=", started +$(($(date -d "$started" +%s) - $1)) s"
+		out+="; "
+	done < <(k get pods -l "$EI_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.creationTimestamp} {.status.containerStatuses[0].state.running.startedAt}{"\n"}{end}' | sort)
+	echo "${out%; }"
+}
 # claim_uids: the uids of the set's claims.
 claim_uids() { k get pvc -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.uid}{"\n"}{end}' | awk '$1 ~ /^data-etcd-/ { print $2 }'; }
 # claims_gone: no claim of the set left.
@@ -114,6 +127,7 @@ ok "the overlay applied again at once" overlay_apply "$tag"
 if ok "3 new pods Ready within 300 s" wait_new_ready 3 "$old_uids" 300; then
 	diag "recreate: $(($(now_s) - t1)) s"
 fi
+diag "after the delete: $(pod_times "$t1")"
 
 # The old pods are gone (replaced): their followers have ended, or end now.
 cleanup_followers
@@ -148,10 +162,12 @@ ok "the StatefulSet deleted" k delete statefulset etcd --wait=false
 ok "its claims deleted" k delete pvc data-etcd-0 data-etcd-1 data-etcd-2 --wait=false
 ok "the claims gone within 180 s" wait_for 180 claims_gone
 diag "claims gone after $(($(now_s) - t2)) s"
+t3=$(now_s)
 ok "the overlay applied again at once" overlay_apply "$tag"
 if ok "3 new pods Ready within 300 s" wait_new_ready 3 "$old_uids" 300; then
 	diag "recreate new volumes: $(($(now_s) - t2)) s"
 fi
+diag "after the apply: $(pod_times "$t3")"
 
 new_claims=$(claim_uids | tr '\n' ' ')
 reused=
