@@ -62,10 +62,11 @@ decisions() { k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*
 five_voters() { [[ $(voters etcd-0) == 5 ]]; }
 # apply_in NAMESPACE [KUSTOMIZATION_DIR]: official_render applied in NAMESPACE.
 apply_in() { official_render "${2:-}" | "$EI_K8S_BIN/kubectl" -n "$1" apply -f -; }
-# log_has POD ERE: POD's log has a line matching ERE.
-log_has() { k logs "$1" -c etcd | grep -qE -- "$2"; }
+# log_has POD ERE: POD's log has a line matching ERE (the log read whole first: grep -q
+# in a pipe would end `kubectl logs` with SIGPIPE, a failure under pipefail).
+log_has() { local log; log=$(k logs "$1" -c etcd) && grep -qE -- "$2" <<<"$log"; }
 # last_wait_names POD ERE: POD's last wait decision matches ERE.
-last_wait_names() { k logs "$1" -c etcd | grep 'action=wait' | tail -n 1 | grep -qE -- "$2"; }
+last_wait_names() { local log; log=$(k logs "$1" -c etcd) && grep 'action=wait' <<<"$log" | tail -n 1 | grep -qE -- "$2"; }
 # all_in WORDS LIST: every word of WORDS is a word of LIST.
 all_in() { local w; for w in $1; do grep -qw -- "$w" <<<"$2" || return 1; done; }
 
