@@ -199,6 +199,15 @@ static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, ch
 	return false;
 }
 
+/* How long a peer's name has not resolved, as said in a wait reason (largest first). */
+static const struct {
+	unsigned s;
+	const char *text;
+} unresolved_marks[] = {
+	{ 3600, "1h" }, { 1800, "30m" }, { 600, "10m" }, { 300, "5m" },
+	{ 120, "2m" },  { 60, "1m" },    { 30, "30s" },  { 10, "10s" },
+};
+
 static void judge(const struct ei_config *cfg, const struct ei_facts *f, const struct ei_peer *p,
 		  struct judged *j)
 {
@@ -210,11 +219,15 @@ static void judge(const struct ei_config *cfg, const struct ei_facts *f, const s
 		snprintf(j->why, sizeof(j->why), "does not resolve (%s%s%s)",
 			 ei_dns_status_name(p->dns), p->dns_error[0] ? ": " : "", p->dns_error);
 		/* After a delete-and-recreate the StatefulSet controller may take minutes to
-		 * create a pod (its old PVC still "being deleted"); say how long. */
-		if (p->unresolved_s)
-			ei_msg_add(j->why, sizeof(j->why), " ",
-				   "for %us: its pod may not exist yet (kubectl get pod)",
-				   p->unresolved_s);
+		 * create a pod (its old PVC still "being deleted"); say how long, in steps:
+		 * the reason is logged again, and the backoff restarts, whenever it changes. */
+		for (size_t i = 0; i < sizeof(unresolved_marks) / sizeof(unresolved_marks[0]); i++)
+			if (p->unresolved_s >= unresolved_marks[i].s) {
+				ei_msg_add(j->why, sizeof(j->why), " ",
+					   "for over %s: its pod may not exist yet (kubectl get pod)",
+					   unresolved_marks[i].text);
+				break;
+			}
 		return;
 	}
 	if (p->not_peer[0]) {
