@@ -16,6 +16,7 @@
 # decides. The container restarts of each run are printed too (the official etcd exits
 # when a peer's name does not resolve yet and the kubelet restarts it).
 # shellcheck source-path=SCRIPTDIR/.. disable=SC2317 # helpers called through ok
+# k8s-run: alone (it measures time: nothing else runs beside it)
 set -u -o pipefail
 source "$(dirname "$0")/../lib.sh"
 
