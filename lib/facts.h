@@ -101,6 +101,11 @@ struct ei_facts {
 	size_t n_peers;
 	struct ei_host *hosts;       /* n_hosts, malloc'd */
 	size_t n_hosts;
+	/* The member that refused our last membership change as "unhealthy cluster" (etcd
+	 * checks that the member asked has been connected to every voter for 5 s, by its own
+	 * view), 0: none. Not a fact of the round: run.c carries it over, and plan.c sends the
+	 * next change through another started voter when there is one. */
+	uint64_t via_refused_id;
 };
 
 /* "--replicas", "the StatefulSet's spec.replicas", "no replica count", ... for output. */

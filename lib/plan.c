@@ -435,16 +435,38 @@ static void view_of(const struct evidence *e, uint64_t cluster_id, struct view *
 	}
 	if (!v->list)
 		return;
-	/* A started voter that answered with this list takes the change. */
-	for (size_t i = 0; i < f->n_peers && !v->via; i++) {
-		const struct ei_peer *p = &f->peers[i];
-		const struct ei_member *r;
+	/* A started voter that answered with this list takes the change: the first one after
+	 * the member that refused the last change as unhealthy (its own view of its links),
+	 * in the peers' order, so that each is tried in turn; that member only when it is
+	 * the only one. */
+	{
+		const struct ei_peer *refused = NULL;
 
-		if (!e->peer[i].gw_valid || !ei_plan_same_members(v->list, &p->members) || !p->client_pin[0])
-			continue;
-		r = ei_member_list_find_id(v->list, p->members.responder_id);
-		if (r && !r->is_learner && has_run(r))
-			v->via = p;
+		for (size_t pass = 0; pass < 2 && !v->via; pass++) {
+			/* First pass: only after the refused one; second: from the start. */
+			bool after_refused = pass == 1 || !f->via_refused_id;
+
+			for (size_t i = 0; i < f->n_peers && !v->via; i++) {
+				const struct ei_peer *p = &f->peers[i];
+				const struct ei_member *r;
+
+				if (!e->peer[i].gw_valid || !ei_plan_same_members(v->list, &p->members) ||
+				    !p->client_pin[0])
+					continue;
+				r = ei_member_list_find_id(v->list, p->members.responder_id);
+				if (!r || r->is_learner || !has_run(r))
+					continue;
+				if (r->id == f->via_refused_id) {
+					refused = p;
+					after_refused = true;
+					continue;
+				}
+				if (after_refused)
+					v->via = p;
+			}
+		}
+		if (!v->via)
+			v->via = refused;
 	}
 }
 
@@ -764,6 +786,7 @@ static void set_via(struct ei_plan *out, const struct view *v)
 	if (v->via) {
 		snprintf(out->via_url, sizeof(out->via_url), "%s", v->via->client_url);
 		snprintf(out->via_pin, sizeof(out->via_pin), "%s", v->via->client_pin);
+		out->via_id = v->via->members.responder_id;
 	}
 }
 

@@ -54,6 +54,7 @@ struct ei_plan {
 	 * send the change to (its client URL and pin, http.h). */
 	char via_url[EI_URL_MAX];
 	char via_pin[EI_PIN_MAX];
+	uint64_t via_id;                 /* that voter's member ID */
 	/* A state no automatic step can leave (quorum lost with data gone, a cluster
 	 * younger than our WAL, a foreign cluster at a peer's address), said once at error
 	 * level by the caller; "" otherwise. */

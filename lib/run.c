@@ -46,7 +46,15 @@ struct run {
 	char last_wait[1536];           /* the reason of the last wait, for the timeout message */
 	char last_alert[1024];
 	char last_notice[1024];
+	uint64_t via_refused_id;        /* facts.h: who refused our last change as unhealthy */
 };
+
+/* Remember who refused a membership change as "unhealthy cluster" (that member's own view
+ * of its links to the voters), so that the next round asks another voter (plan.c). */
+static void note_refusal(struct run *r, const struct ei_plan *plan, enum ei_etcd_failure failure)
+{
+	r->via_refused_id = failure == EI_ETCD_FAIL_UNHEALTHY ? plan->via_id : 0;
+}
 
 static int backoff(struct run *r, const char *what, struct ei_err *err)
 {
@@ -293,6 +301,7 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 	rc = ei_etcd_member_remove(r->g.change_client, plan->via_url, plan->via_pin, plan->remove_id,
 				   &res, err);
 	if (rc == 0 || res.failure == EI_ETCD_FAIL_NOT_FOUND) {
+		r->via_refused_id = 0;
 		ei_log_info("old member removed", "member=%" PRIx64, plan->remove_id);
 		ei_failpoint("replace.after-remove");
 		/* A re-add of the same peer URL within the same second gets the removed ID
@@ -301,6 +310,7 @@ static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err 
 	}
 	if (rc == EI_E_SIGNAL)
 		return rc;
+	note_refusal(r, plan, res.failure);
 	snprintf(r->last_wait, sizeof(r->last_wait), "remove of member %" PRIx64 " failed: %s (%s)",
 		 plan->remove_id, res.message, ei_etcd_failure_name(res.failure));
 	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=%s",
@@ -351,6 +361,7 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 	ei_member_list_free(&after);
 	if (rc == EI_E_SIGNAL)
 		return rc;
+	note_refusal(r, plan, res.failure);
 	snprintf(r->last_wait, sizeof(r->last_wait), "member add failed: %s (%s)", res.message,
 		 ei_etcd_failure_name(res.failure));
 	if (res.failure == EI_ETCD_FAIL_PEER_EXISTS) {
@@ -652,6 +663,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 
 		round++;
 		rc = ei_gather_round(&r->g, &facts, err);
+		facts.via_refused_id = r->via_refused_id;
 		if (rc == 0)
 			rc = check_auth(r, err);
 		if (rc == 0)

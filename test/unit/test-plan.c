@@ -1098,10 +1098,57 @@ static void describe_cases(void)
 	unbuild(&x);
 }
 
+/* A membership change refused as "unhealthy cluster" by the voter it went through (its
+ * own view of its links): the next goes through the next started voter, in turn, and
+ * through the same one only when it is the only one. */
+static void via_rotation(void)
+{
+	static const struct {
+		uint64_t refused;
+		const char *via;
+		const char *what;
+	} cases[] = {
+		{ 0, C(0), "no refusal: the first started voter" },
+		{ 0xa0, C(1), "etcd-0 refused: etcd-1" },
+		{ 0xa1, C(2), "etcd-1 refused: etcd-2" },
+		{ 0xa2, C(0), "etcd-2 refused: etcd-0 (in turn)" },
+		{ 0xbeef, C(0), "a member no longer listed refused: the first" },
+	};
+	struct ei_config cfg;
+	struct fixture x;
+	struct ei_plan plan;
+	struct ei_err err = { 0 };
+
+	config_for(&cfg, "etcd-3", 3, false);
+	for (size_t i = 0; i < N(cases); i++) {
+		build(&x, &cfg,
+		      PEERS({ 0, K_ETCD }, { 1, K_ETCD }, { 2, K_ETCD }, { 3, K_ABSENT, true }),
+		      LIST(healthy3), 0xc1);
+		x.f.via_refused_id = cases[i].refused;
+		tap_ok(ei_plan_decide(&cfg, &x.f, &plan, &err) == 0 && plan.action == EI_ACT_JOIN,
+		       "via rotation, %s: join", cases[i].what);
+		tap_streq(plan.via_url, cases[i].via, "via rotation, %s: via", cases[i].what);
+		ei_plan_free(&plan);
+		unbuild(&x);
+	}
+	/* Only etcd-0 answers as a started voter: it is asked again. */
+	build(&x, &cfg, PEERS({ 0, K_ETCD }, { 1, K_REFUSED }, { 2, K_REFUSED }, { 3, K_ABSENT, true }),
+	      LIST(healthy3), 0xc1);
+	x.f.via_refused_id = 0xa0;
+	if (ei_plan_decide(&cfg, &x.f, &plan, &err) == 0 && plan.action == EI_ACT_JOIN)
+		tap_streq(plan.via_url, C(0), "via rotation: the refused voter when it is the only one");
+	else
+		tap_ok(false, "via rotation: the only voter: %s (%s)", ei_action_name(plan.action),
+		       plan.reason);
+	ei_plan_free(&plan);
+	unbuild(&x);
+}
+
 int main(void)
 {
 	tap_init();
 	run_rows();
+	via_rotation();
 	special_cases();
 	run_xrows();
 	describe_cases();
