@@ -112,5 +112,9 @@ pod_exec 4 "$ETCD_INIT" plan --etcd "$ETCD_BIN" --data-dir "$(pod_data 4)" --log
 all=$(cat "$EI_RUN"/etcd-*/log "$EI_RUN/outputs")
 unlike "$all" "$secret" "the password appears in no log or output"
 unlike "$all" 'Authorization|"token"' "no token or Authorization header in any log or output"
-ok "the token was used (member 3 logged no auth failure)" bash -c "! grep -q 'auth token' '$EI_RUN/etcd-3/log'"
+# A token is minted through raft: a member that has not applied it yet (member 3 just
+# after its join, on a loaded machine) refuses it once, and etcd-init then authenticates
+# again (the one retry); any other refusal is a failure.
+ok "the token was used (member 3 refused none, or etcd-init replaced the one it refused)" \
+	bash -c "! grep -q 'auth token' '$EI_RUN/etcd-3/log' || grep -q 'rejected the auth token; authenticating again' '$EI_RUN'/etcd-*/log"
 done_testing
