@@ -171,12 +171,19 @@ static void add_arg(struct argv_builder *b, const char *s)
 	b->argv[++b->argc] = NULL;
 }
 
+/* Whether the user says FLAG_DEFAULT flag themselves (ETCD_X, or --x after "--"): then
+ * etcd-init leaves it out. */
+static bool user_sets(const struct ei_config *cfg, char **envp, const char *flag)
+{
+	char env[160];
+
+	flag_env_name(flag, env, sizeof(env));
+	return ei_env_get(envp, env) || user_args_have(cfg, flag);
+}
+
 bool ei_flags_metrics_ours(const struct ei_config *cfg, char **envp)
 {
-	char env[64];
-
-	flag_env_name("listen-metrics-urls", env, sizeof(env));
-	return !ei_env_get(envp, env) && !user_args_have(cfg, "listen-metrics-urls");
+	return !user_sets(cfg, envp, "listen-metrics-urls");
 }
 
 /* Add --flag=value unless the user's environment or arguments already say it. */
@@ -201,7 +208,7 @@ static int add_flag(struct argv_builder *b, const struct ei_config *cfg, char **
 					  env, env_value, flag, value);
 		if (env_value)
 			return 0; /* the same value; etcd reads it from the environment */
-	} else if (env_value || user_args_have(cfg, flag)) {
+	} else if (user_sets(cfg, envp, flag)) {
 		return 0;
 	}
 	if (asprintf(&arg, "--%s=%s", flag, value) < 0) {
