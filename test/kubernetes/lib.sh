@@ -276,6 +276,37 @@ restart_counts()
 		-o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount}{"\n"}{end}'
 }
 
+# pod_uid POD: the pod's UID ("" when it does not exist).
+pod_uid() { k get pod "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
+
+# new_pod_ready POD OLD-UID: POD exists with another UID than OLD-UID (the controller
+# made it again) and is Ready.
+new_pod_ready()
+{
+	local u r
+	read -r u r < <(k get pod "$1" -o jsonpath='{.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)
+	[[ -n ${u:-} && $u != "$2" && ${r:-} == True ]]
+}
+
+# decisions POD: the action of each decision line of POD's etcd-init (its current
+# container's log), one a line, oldest first.
+decisions()
+{
+	k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'
+}
+
+# last_decision POD: the action of POD's last decision line.
+last_decision() { decisions "$1" | tail -n 1; }
+
+# cluster_id POD: the cluster ID (decimal) in the header of POD's member list.
+cluster_id() { etcdctl_in "$1" member list -w fields | sed -n 's/^"ClusterID" : //p'; }
+
+# voter_count POD: how many started, non-learner members POD's etcd lists.
+voter_count()
+{
+	etcdctl_in "$1" member list -w simple 2>/dev/null | awk -F', ' '$2 == "started" && $6 == "false"' | wc -l
+}
+
 # etcdctl_in POD ARGS...: etcdctl inside the pod (/usr/local/bin/etcdctl, run directly:
 # the 3.6 image has no shell), by default against 127.0.0.1:2379, the pod's own etcd.
 # The manifest sets no ETCDCTL_ENDPOINTS, so --endpoints works too (etcdctl 3.6 refuses a

@@ -39,7 +39,7 @@ diag "${lists[0]}"
 # Each pod's decision.
 bootstraps=0
 for i in 0 1 2; do
-	action=$(k logs "etcd-$i" -c etcd 2>&1 | grep -E 'msg="?decision' | tail -n 1 | sed -E 's/.*action[=":]+([a-z-]+).*/\1/')
+	action=$(last_decision "etcd-$i")
 	like "$action" '^(bootstrap|start-existing)$' "etcd-$i decided bootstrap or start-existing ($action)"
 	[[ $action != bootstrap ]] || bootstraps=$((bootstraps + 1))
 done

@@ -18,27 +18,6 @@ diag "namespace $EI_NS, image localhost/etcd-init:$tag"
 # members POD: "ID NAME IS-LEARNER" per member, sorted, as POD's etcd lists them.
 members() { etcdctl_in "$1" member list -w simple | awk -F', ' '{print $1, $3, $6}' | sort; }
 
-# cluster_id POD: the cluster ID in the header of POD's member list.
-cluster_id() { etcdctl_in "$1" member list -w fields | sed -n 's/^"ClusterID" : //p'; }
-
-# decisions POD: the actions of POD's decision lines (its current container), one a line.
-decisions()
-{
-	k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'
-}
-
-# pod_uid POD
-pod_uid() { k get pod "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
-
-# new_pod_ready POD OLD-UID: POD exists with another UID than OLD-UID and is Ready.
-new_pod_ready()
-{
-	local uid ready
-	uid=$(pod_uid "$1") && [[ -n $uid && $uid != "$2" ]] || return 1
-	ready=$(k get pod "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')
-	[[ $ready == True ]]
-}
-
 ok "the overlay applied" overlay_apply "$tag" || bail_out "cannot apply the overlay"
 ok "3 pods Ready within 180 s" wait_ready 3 180 || bail_out "the set did not come up"
 

@@ -20,26 +20,8 @@ diag "namespace $EI_NS, image localhost/etcd-init:$tag"
 # members POD: "ID NAME IS-LEARNER" per member, sorted, as POD's etcd lists them.
 members() { etcdctl_in "$1" member list -w simple | awk -F', ' '{print $1, $3, $6}' | sort; }
 
-# cluster_id POD: the cluster ID in the header of POD's member list.
-cluster_id() { etcdctl_in "$1" member list -w fields | sed -n 's/^"ClusterID" : //p'; }
-
-# decisions POD: the actions of POD's decision lines (its current container), one a line.
-decisions()
-{
-	k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'
-}
-
 # uid KIND NAME
 uid() { k get "$1" "$2" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
-
-# new_pod_ready POD OLD-UID: POD exists with another UID than OLD-UID and is Ready.
-new_pod_ready()
-{
-	local u ready
-	u=$(uid pod "$1") && [[ -n $u && $u != "$2" ]] || return 1
-	ready=$(k get pod "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')
-	[[ $ready == True ]]
-}
 
 # no_learner POD: POD's member list has 3 members, none a learner.
 no_learner()

@@ -60,12 +60,6 @@ voters_are()
 # member_id POD NAME: the ID of the member NAME in POD's member list.
 member_id() { member_list "$1" | awk -F', ' -v n="$2" '$3 == n {print $1}'; }
 
-# last_decision POD: the action of the pod's last decision line.
-last_decision()
-{
-	k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | tail -n 1 | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'
-}
-
 # key_at POD: the value of the test key, read (linearizable) through POD's etcd.
 key_at() { etcdctl_in "$1" get scale-key --print-value-only 2>&1; }
 

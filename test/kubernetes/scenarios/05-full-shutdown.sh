@@ -20,15 +20,6 @@ diag "namespace $EI_NS, image localhost/etcd-init:$tag"
 # members POD: "ID NAME IS-LEARNER" per member, sorted, as POD's etcd lists them.
 members() { etcdctl_in "$1" member list -w simple | awk -F', ' '{print $1, $3, $6}' | sort; }
 
-# cluster_id POD: the cluster ID in the header of POD's member list.
-cluster_id() { etcdctl_in "$1" member list -w fields | sed -n 's/^"ClusterID" : //p'; }
-
-# decisions POD: the actions of POD's decision lines (its current container), one a line.
-decisions()
-{
-	k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'
-}
-
 # no_pod: no pod of the set is left.
 no_pod() { [[ -z $(k get pods -l "$EI_SELECTOR" -o name 2>/dev/null) ]]; }
 

@@ -57,12 +57,6 @@ voters_are()
 	[[ $(awk -F', ' '{print $3, $2, $6}' <<<"$list")$'\n' == "$want" ]]
 }
 
-# last_decision POD: the action of the pod's last decision line.
-last_decision()
-{
-	k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | tail -n 1 | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'
-}
-
 # server_version POD: the version of POD's etcd (etcdctl endpoint status).
 server_version() { etcdctl_in "$1" endpoint status -w simple 2>&1 | awk -F', ' '{print $3}'; }
 

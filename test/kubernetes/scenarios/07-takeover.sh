@@ -51,15 +51,9 @@ official_render()
 
 # member_ids POD: the sorted member IDs (hex) through POD's etcd, one line.
 member_ids() { etcdctl_in "$1" member list -w simple | cut -d, -f1 | sort | paste -sd' '; }
-# cluster_id POD: the cluster ID (hex) in POD's answer.
-cluster_id() { etcdctl_in "$1" member list -w json --hex | jq -r .header.cluster_id; }
-# voters POD: how many members are started voters, as POD sees it.
-voters() { etcdctl_in "$1" member list -w simple | awk -F', ' '$2 == "started" && $6 == "false"' | wc -l; }
-# last_decision POD: the action of POD's last decision line.
-last_decision() { k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | tail -n 1 | sed -E 's/.*action[=":]+([a-z-]+).*/\1/'; }
-# decisions POD: every distinct action POD's log decided, sorted, one line.
-decisions() { k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/' | sort -u | paste -sd' '; }
-five_voters() { [[ $(voters etcd-0) == 5 ]]; }
+# distinct_decisions POD: every distinct action POD's log decided, sorted, one line.
+distinct_decisions() { decisions "$1" | sort -u | paste -sd' '; }
+five_voters() { [[ $(voter_count etcd-0) == 5 ]]; }
 # apply_in NAMESPACE [KUSTOMIZATION_DIR]: official_render applied in NAMESPACE.
 apply_in() { official_render "${2:-}" | "$EI_K8S_BIN/kubectl" -n "$1" apply -f -; }
 # log_has POD ERE: POD's log has a line matching ERE (the log read whole first: grep -q
@@ -136,7 +130,7 @@ is "$(k get pods -l "$SEL" -o jsonpath='{range .items[*]}{.spec.containers[0].co
 	'["/usr/local/bin/etcd-init"] ["/usr/local/bin/etcd-init"] ["/usr/local/bin/etcd-init"] ' \
 	"takeover: every pod runs etcd-init"
 for i in 0 1 2; do
-	is "$(decisions "etcd-$i")" restart "takeover: etcd-$i decided restart (and nothing else)"
+	is "$(distinct_decisions "etcd-$i")" restart "takeover: etcd-$i decided restart (and nothing else)"
 done
 for i in 0 1 2; do
 	is "$(member_ids "etcd-$i")" "$ids" "takeover: etcd-$i lists the same member IDs"
@@ -154,7 +148,7 @@ if ok "scale: 5 voters, no learner, within 120 s" wait_for 120 five_voters; then
 	diag "scale to five after takeover: $(($(now_s) - t0)) s"
 fi
 for i in 3 4; do
-	is "$(decisions "etcd-$i")" join "scale: etcd-$i decided join"
+	is "$(distinct_decisions "etcd-$i")" join "scale: etcd-$i decided join"
 	ok "scale: etcd-$i joined as a learner and was promoted" log_has "etcd-$i" 'learner promoted to voter' 
 	is "$(cluster_id "etcd-$i")" "$cid" "scale: etcd-$i is in the same cluster"
 	got=$(for j in 0 1 2; do etcdctl_in "etcd-$i" get "takeover/k$j" --print-value-only; done | paste -sd' ')

@@ -99,29 +99,16 @@ overlay_tls_apply()
 
 # members POD: POD's etcd's member list (etcdctl's simple output), sorted.
 members() { etcdctl_in "$1" member list 2>&1 | sort; }
-# voters POD: how many started, non-learner members POD's etcd lists.
-voters() { etcdctl_in "$1" member list 2>/dev/null | awk -F', ' '$2 == "started" && $6 == "false"' | wc -l; }
-# cluster_id POD: the cluster ID (hex) POD's etcd answers with.
-cluster_id() { etcdctl_in "$1" member list -w json --hex 2>/dev/null | jq -r .header.cluster_id; }
 # member_id POD NAME: the member ID of NAME in POD's member list.
 member_id() { etcdctl_in "$1" member list 2>/dev/null | awk -F', ' -v n="$2" '$3 == n { print $1 }'; }
 # actions POD: the actions of POD's decision lines, space-separated, in order.
-actions() { k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/' | tr '\n' ' ' | sed 's/ $//'; }
-# uid POD
-uid() { k get pod "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
-# pod_ready_new POD OLD_UID: POD exists, is not OLD_UID, and is Ready.
-pod_ready_new()
-{
-	local u r
-	read -r u r < <(k get pod "$1" -o jsonpath='{.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)
-	[[ -n ${u:-} && $u != "$2" && ${r:-} == True ]]
-}
+actions() { decisions "$1" | tr '\n' ' ' | sed 's/ $//'; }
 # wait_pod_ready_new POD OLD_UID SECONDS
 wait_pod_ready_new()
 {
 	local start
 	start=$(now_s)
-	until pod_ready_new "$1" "$2"; do
+	until new_pod_ready "$1" "$2"; do
 		pods_stuck && return 1
 		if (($(now_s) - start >= $3)); then
 			echo "no new $1 Ready after $3 s"
@@ -193,7 +180,7 @@ ok "a key written through etcd-0" etcdctl_in etcd-0 put "$key" "$val"
 
 id1=$(member_id etcd-0 etcd-1)
 before=$(members etcd-0)
-old=$(uid etcd-1)
+old=$(pod_uid etcd-1)
 logdir=$(mktemp -d /tmp/ei-k8s-tls-logs.XXXXXX)
 k logs -f etcd-1 -c etcd >"$logdir/etcd-1.log" 2>&1 &
 followers+=($!)
@@ -214,7 +201,7 @@ is "$(etcdctl_in etcd-1 get "$key" --print-value-only 2>&1)" "$val" "etcd-1 serv
 t1=$(now_s)
 ok "scaled to 4" k scale statefulset etcd --replicas=4
 ok "4 pods Ready within 180 s" wait_ready 4 180
-four_voters() { [[ $(voters etcd-0) == 4 ]]; }
+four_voters() { [[ $(voter_count etcd-0) == 4 ]]; }
 if ok "etcd-3 promoted: 4 started voters within 180 s" wait_for 180 four_voters; then
 	diag "tls join: $(($(now_s) - t1)) s"
 fi

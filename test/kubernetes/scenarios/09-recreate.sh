@@ -35,18 +35,14 @@ cleanup_followers()
 }
 trap 'cleanup_followers; ns_delete' EXIT
 
-# cluster_id POD: the cluster ID (hex) POD's etcd answers with.
-cluster_id() { etcdctl_in "$1" member list -w json --hex 2>/dev/null | jq -r .header.cluster_id; }
 # cluster_ids: the distinct cluster IDs of etcd-0..2, space-separated.
 cluster_ids() { for i in 0 1 2; do cluster_id "etcd-$i"; done | sort -u | tr '\n' ' ' | sed 's/ $//'; }
 # members POD: "name=ID" of every member POD's etcd lists, sorted, space-separated.
 members() { etcdctl_in "$1" member list 2>/dev/null | awk -F', ' '{ print $3 "=" $1 }' | sort | tr '\n' ' ' | sed 's/ $//'; }
-# voters POD: how many started, non-learner members POD's etcd lists.
-voters() { etcdctl_in "$1" member list 2>/dev/null | awk -F', ' '$2 == "started" && $6 == "false"' | wc -l; }
 # uids: "name=uid" of the etcd pods.
 uids() { k get pods -l "$EI_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.uid}{"\n"}{end}' | sort; }
 # actions POD: the actions of POD's decision lines, space-separated, in order.
-actions() { k logs "$1" -c etcd 2>&1 | grep -E 'msg="?decision' | sed -E 's/.*action[=":]+([a-z-]+).*/\1/' | tr '\n' ' ' | sed 's/ $//'; }
+actions() { decisions "$1" | tr '\n' ' ' | sed 's/ $//'; }
 # new_ready N OLD_UIDS: exactly N etcd pods Ready, none of them one of OLD_UIDS.
 new_ready()
 {
@@ -182,7 +178,7 @@ like "$ids" '^[0-9a-f]+$' "one cluster ID across etcd-0..2 ($ids)"
 # What is new is its data: the old key is gone.
 [[ $ids != "$cid" ]] || diag "the same cluster ID as the old cluster: the same peer URLs and token"
 for i in 0 1 2; do
-	is "$(voters "etcd-$i")" 3 "etcd-$i lists 3 started voters"
+	is "$(voter_count "etcd-$i")" 3 "etcd-$i lists 3 started voters"
 done
 is "$(members etcd-1)" "$(members etcd-0)" "etcd-1 lists the same members as etcd-0"
 is "$(members etcd-2)" "$(members etcd-0)" "etcd-2 lists the same members as etcd-0"

@@ -30,8 +30,6 @@ apply_official()
 		sed "s|image: localhost/etcd-init:3.6\$|image: localhost/etcd-init:$tag|" | k apply -f -
 }
 
-# member_count POD: how many started voters POD's etcd lists.
-member_count() { etcdctl_in "$1" member list -w simple | awk -F', ' '$2 == "started" && $6 == "false"' | wc -l; }
 
 declare -A figures=()
 
@@ -52,7 +50,7 @@ cold_start()
 		diag "$label: $secs s"
 		figures[$label]+="${figures[$label]:+, }$secs s"
 	fi
-	is "$(member_count etcd-0)" 3 "$label: one cluster of 3 started voters"
+	is "$(voter_count etcd-0)" 3 "$label: one cluster of 3 started voters"
 	restarts=$(restart_counts "$sel" | sort | paste -sd' ')
 	diag "$label: restarts $restarts"
 	ns_delete
