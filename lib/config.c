@@ -26,6 +26,8 @@ enum {
 	OPT_TOKEN,
 	OPT_WAIT_TIMEOUT,
 	OPT_NO_LEARNER,
+	OPT_LEARNER_STALL,
+	OPT_LEARNER_TIMEOUT,
 	OPT_OUTPUT,
 	OPT_LOG_FORMAT,
 	OPT_LOG_LEVEL,
@@ -55,6 +57,8 @@ static const struct option long_options[] = {
 	{ "token", required_argument, NULL, OPT_TOKEN },
 	{ "wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT },
 	{ "no-learner", no_argument, NULL, OPT_NO_LEARNER },
+	{ "learner-stall", required_argument, NULL, OPT_LEARNER_STALL },
+	{ "learner-timeout", required_argument, NULL, OPT_LEARNER_TIMEOUT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -79,6 +83,7 @@ struct raw {
 	const char *auth_user, *auth_password_file, *auth_password, *cert_warn_days;
 	const char *auth_user_from;
 	const char *replicas, *sa_dir, *k8s_host, *k8s_port, *peer_host;
+	const char *learner_stall, *learner_timeout;
 };
 
 void ei_config_usage(FILE *out)
@@ -124,6 +129,10 @@ void ei_config_usage(FILE *out)
 	      "  --wait-timeout DUR      give up waiting for DNS or peers after DUR, e.g. 90s, 10m;\n"
 	      "                          0 waits forever (600s)\n"
 	      "  --no-learner            join as a voter instead of a learner\n"
+	      "  --learner-stall DUR     log an error (once a minute) when our learner's applied\n"
+	      "                          index has not moved for DUR; 0: never (2m)\n"
+	      "  --learner-timeout DUR   log an error (once a minute) when our member is still a\n"
+	      "                          learner DUR after it was first seen one; 0: never (10m)\n"
 	      "  --auth-user USER        etcd auth user, root for membership changes [ETCDCTL_USER]\n"
 	      "  --auth-password-file F  a file holding its password [ETCDCTL_PASSWORD: the value]\n"
 	      "  --cert-warn-days N      warn when a certificate expires within N days (30)\n"
@@ -300,6 +309,8 @@ static int parse_options(struct raw *raw, struct ei_config *cfg, int argc, char 
 		case OPT_TOKEN: raw->token = optarg; break;
 		case OPT_WAIT_TIMEOUT: raw->wait_timeout = optarg; break;
 		case OPT_NO_LEARNER: cfg->no_learner = true; break;
+		case OPT_LEARNER_STALL: raw->learner_stall = optarg; break;
+		case OPT_LEARNER_TIMEOUT: raw->learner_timeout = optarg; break;
 		case OPT_OUTPUT: raw->output = optarg; break;
 		case OPT_LOG_FORMAT: raw->log_format = optarg; break;
 		case OPT_LOG_LEVEL: raw->log_level = optarg; break;
@@ -645,6 +656,16 @@ static int validate(struct ei_config *cfg, const struct raw *raw, struct ei_err 
 				  "--wait-timeout: \"%s\" is not a duration (expected seconds, or a "
 				  "number with s, m or h, at most 7 days; 0 waits forever)",
 				  raw->wait_timeout);
+	if (raw->learner_stall && !ei_parse_duration(raw->learner_stall, &cfg->learner_stall_s))
+		return ei_err_set(err, EI_E_USAGE,
+				  "--learner-stall: \"%s\" is not a duration (expected seconds, or a "
+				  "number with s, m or h, at most 7 days; 0 never reports)",
+				  raw->learner_stall);
+	if (raw->learner_timeout && !ei_parse_duration(raw->learner_timeout, &cfg->learner_timeout_s))
+		return ei_err_set(err, EI_E_USAGE,
+				  "--learner-timeout: \"%s\" is not a duration (expected seconds, or "
+				  "a number with s, m or h, at most 7 days; 0 never reports)",
+				  raw->learner_timeout);
 	if (raw->output) {
 		if (strcmp(raw->output, "text") == 0)
 			cfg->output = EI_OUTPUT_TEXT;
@@ -688,6 +709,8 @@ int ei_config_parse(struct ei_config *cfg, const struct ei_config_input *in, str
 	cfg->command = EI_CMD_RUN;
 	cfg->initial_cluster_size = EI_DEFAULT_INITIAL_SIZE;
 	cfg->wait_timeout_s = EI_DEFAULT_WAIT_TIMEOUT_S;
+	cfg->learner_stall_s = EI_DEFAULT_LEARNER_STALL_S;
+	cfg->learner_timeout_s = EI_DEFAULT_LEARNER_TIMEOUT_S;
 	cfg->cert_warn_days = EI_DEFAULT_CERT_WARN_DAYS;
 	cfg->metrics_port = 8080;
 	cfg->id.client_port = 2379;

@@ -26,6 +26,8 @@ enum ei_command {
 enum ei_output { EI_OUTPUT_TEXT, EI_OUTPUT_JSON };
 
 #define EI_DEFAULT_WAIT_TIMEOUT_S 600u
+#define EI_DEFAULT_LEARNER_STALL_S 120u
+#define EI_DEFAULT_LEARNER_TIMEOUT_S 600u
 #define EI_DEFAULT_INITIAL_SIZE 3u
 #define EI_DEFAULT_CERT_WARN_DAYS 30u
 
@@ -41,6 +43,8 @@ struct ei_config {
 	char token[256];
 	unsigned wait_timeout_s;          /* 0 = wait forever */
 	bool no_learner;
+	unsigned learner_stall_s;         /* report a learner not progressing; 0: never */
+	unsigned learner_timeout_s;       /* report a learner not promoted; 0: never */
 	enum ei_output output;
 	enum ei_log_format log_format;
 	enum ei_log_level log_level;

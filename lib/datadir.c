@@ -17,6 +17,7 @@
 
 #include "file.h"
 #include "forcereq.h"
+#include "learner.h"
 #include "wal.h"
 
 /* The head of a WAL file is two small records (crc, metadata) and a snapshot record,
@@ -342,6 +343,70 @@ int ei_datadir_clear_first_start(const char *data_dir, struct ei_err *err)
 		return EI_E_SYS;
 	if (unlink(marker) < 0 && errno != ENOENT)
 		return ei_err_sys(err, errno, "remove %s", marker);
+	return 0;
+}
+
+int ei_datadir_learner_record_read(const char *data_dir, uint64_t *member_id, uint64_t *since_s,
+				   struct ei_err *err)
+{
+	char path[PATH_MAX], text[128];
+	size_t len = 0;
+	int fd, r;
+
+	if (join(path, sizeof(path), data_dir, "member/" EI_LEARNER_RECORD, err) < 0)
+		return EI_E_SYS;
+	fd = ei_file_open(path);
+	if (fd < 0)
+		return fd == -ENOENT || fd == -ENOTDIR ? 0 : ei_err_sys(err, -fd, "open %s", path);
+	r = ei_file_read_all(fd, text, sizeof(text), &len);
+	if (r == -EFBIG)
+		return 0;
+	if (r < 0)
+		return ei_err_sys(err, -r, "read %s", path);
+	return ei_learner_record_parse(text, len, member_id, since_s) ? 1 : 0;
+}
+
+int ei_datadir_learner_record_write(const char *data_dir, uint64_t member_id, uint64_t since_s,
+				    struct ei_err *err)
+{
+	char member[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], text[128];
+	size_t len;
+	int fd;
+
+	if (join(member, sizeof(member), data_dir, "member", err) < 0 ||
+	    join(path, sizeof(path), member, EI_LEARNER_RECORD, err) < 0 ||
+	    join(tmp, sizeof(tmp), member, EI_LEARNER_RECORD ".tmp", err) < 0)
+		return EI_E_SYS;
+	ei_learner_record_format(text, sizeof(text), member_id, since_s);
+	len = strlen(text);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ei_err_sys(err, errno, "create %s", tmp);
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		unlink(tmp);
+		return ei_err_sys(err, e, "write %s", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return ei_err_sys(err, e, "rename %s to %s", tmp, path);
+	}
+	return fsync_dir(member, err);
+}
+
+int ei_datadir_learner_record_remove(const char *data_dir, struct ei_err *err)
+{
+	char path[PATH_MAX];
+
+	if (join(path, sizeof(path), data_dir, "member/" EI_LEARNER_RECORD, err) < 0)
+		return EI_E_SYS;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return ei_err_sys(err, errno, "remove %s", path);
 	return 0;
 }
 

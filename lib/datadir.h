@@ -64,6 +64,16 @@ int ei_datadir_mark_first_start(const char *data_dir, struct ei_err *err);
  * for a failed first start). Returns 0 or EI_E_SYS. */
 int ei_datadir_clear_first_start(const char *data_dir, struct ei_err *err);
 
+/* The learner record (learner.h): <data_dir>/member/.etcd-init-learner. read returns 1
+ * with the member and since (unix seconds) when a valid record is there, 0 when there
+ * is none (or it is not one: an unreadable record is replaced), EI_E_SYS. write replaces
+ * it (a temporary file renamed over it); remove is quiet when it is gone. */
+int ei_datadir_learner_record_read(const char *data_dir, uint64_t *member_id, uint64_t *since_s,
+				   struct ei_err *err);
+int ei_datadir_learner_record_write(const char *data_dir, uint64_t member_id, uint64_t since_s,
+				    struct ei_err *err);
+int ei_datadir_learner_record_remove(const char *data_dir, struct ei_err *err);
+
 /* Move the data of a removed member aside, never deleting it: rename
  * <data_dir>/member to <data_dir>/member.removed-<suffix> and, when wal_dir is
  * given and is not under <data_dir>/member, rename wal_dir to <wal_dir>.removed-<suffix>.

@@ -8,6 +8,7 @@
  * 1.5 s each and 3 s together), our own name resolved once: it ends within seconds
  * even when a peer accepts connections and never answers. */
 #include "diagnose.h"
+#include "datadir.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,14 @@ int ei_diagnose(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
 		.tls = &tls,
 		.plan = &plan,
 	};
+	{
+		struct ei_err rec_err = { 0 };
+
+		in.now_s = (uint64_t)time(NULL);
+		if (ei_datadir_learner_record_read(cfg->data_dir, &in.own_learner_member,
+						   &in.own_learner_since_s, &rec_err) < 0)
+			in.own_learner_member = 0;
+	}
 	rc = ei_diag_table_build(&in, &t, err);
 	if (rc < 0)
 		goto out;

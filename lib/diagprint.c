@@ -124,7 +124,11 @@ static void cells(const struct ei_diag_facts *in, const struct ei_diag_table *t,
 		snprintf(c[COL_VERSION], CELL_MAX, "%s", p->server_version);
 	if (answered) {
 		leader_cell(t, r, c[COL_LEADER], CELL_MAX);
-		snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64, r->status->st.raft_index);
+		if (r->progress_known)
+			snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64 " (%" PRIu64 " behind)",
+				 r->status->st.raft_index, r->behind);
+		else
+			snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64, r->status->st.raft_index);
 	}
 }
 
@@ -334,6 +338,12 @@ static json_object *row_json(const struct ei_diag_row *r)
 		json_object_object_add(o, "leader_id", NULL);
 		json_object_object_add(o, "raft_index", NULL);
 	}
+	json_object_object_add(o, "learner_applied",
+			       r->learner && st ? json_object_new_uint64(r->applied) : NULL);
+	json_object_object_add(o, "learner_behind",
+			       r->progress_known ? json_object_new_uint64(r->behind) : NULL);
+	json_object_object_add(o, "learner_for_s",
+			       r->learner_for_known ? json_object_new_uint64(r->learner_for_s) : NULL);
 	json_object_object_add(o, "note", r->note[0] ? jstr(r->note) : NULL);
 	return o;
 }
@@ -367,7 +377,9 @@ static json_object *datadir_json(const struct ei_config *cfg, const struct ei_da
  *                 {outcome, detail?}}, etcd_init ({action, reason, has_wal} of a waiting
  *                 etcd-init, or null), member_id (hex), name, state ("started",
  *                 "unstarted"), learner, healthy, version, leader (bool), leader_id
- *                 (hex), raft_index, note; null where unknown;
+ *                 (hex), raft_index, learner_applied, learner_behind (against the
+ *                 leader it names), learner_for_s (this pod's learner record), note;
+ *                 null where unknown;
  *   data_dir      path, wal_dir, has_wal, member_id, cluster_id, metadata_error?,
  *                 has_snap_db, first_start_marker, wal_elsewhere?;
  *   certificates[] level ("ok", "warn", "fail"), check, file, setting, message;

@@ -1,6 +1,8 @@
 /* diagtable.c - the rows of `etcd-init diagnose` (see diagtable.h). */
 #include "diagtable.h"
 
+#include <inttypes.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +167,44 @@ static void asked_note(const struct ei_diag_facts *in, struct ei_diag_row *r)
 			   "answers without a leader (no quorum, or an election under way)");
 }
 
+/* A learner's progress, against the leader it names when that leader answered too. */
+static void learner_progress(const struct ei_diag_facts *in, const struct ei_diag_table *t,
+			     struct ei_diag_row *r)
+{
+	const struct ei_member_status *st = &r->status->st;
+
+	if (!r->learner || !r->status->answered)
+		return;
+	r->applied = st->raft_applied_index;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ei_diag_status *ls = t->rows[i].status;
+
+		if (!ls || !ls->answered || !st->leader || ls->st.member_id != st->leader ||
+		    ls->st.cluster_id != st->cluster_id)
+			continue;
+		r->progress_known = true;
+		r->behind = ls->st.raft_index > r->applied ? ls->st.raft_index - r->applied : 0;
+	}
+	if (r->self && in->own_learner_member && in->own_learner_member == r->member_id &&
+	    in->own_learner_since_s <= in->now_s) {
+		r->learner_for_known = true;
+		r->learner_for_s = in->now_s - in->own_learner_since_s;
+	}
+	if (r->progress_known)
+		ei_msg_add(r->note, sizeof(r->note), "; ",
+			   "a learner: applied %" PRIu64 ", %" PRIu64 " behind the leader (etcd promotes it from 90%% of the leader's index)",
+			   r->applied, r->behind);
+	else
+		ei_msg_add(r->note, sizeof(r->note), "; ",
+			   "a learner: applied %" PRIu64 "; the leader it names did not answer", r->applied);
+	if (r->learner_for_known)
+		ei_msg_add(r->note, sizeof(r->note), "; ",
+			   "a learner for %" PRIu64 " s (its learner record)", r->learner_for_s);
+	else if (!r->self)
+		ei_msg_add(r->note, sizeof(r->note), "; ",
+			   "how long it has been a learner: etcd-init diagnose in its pod, or its log");
+}
+
 /* Rows for the members that a valid list names and no asked row stands for. */
 static int listed_rows(const struct ei_diag_facts *in, struct ei_diag_table *t, size_t *cap,
 		       size_t n_asked, struct ei_err *err)
@@ -245,6 +285,8 @@ int ei_diag_table_build(const struct ei_diag_facts *in, struct ei_diag_table *ou
 		find_member(in, out, n_asked, &out->rows[i]);
 		asked_note(in, &out->rows[i]);
 	}
+	for (size_t i = 0; i < n_asked; i++)
+		learner_progress(in, out, &out->rows[i]);
 	if (listed_rows(in, out, &cap, n_asked, err) < 0)
 		return err ? err->code : EI_E_NOMEM;
 	/* This set's rows first, by ordinal; the others in the order found (stable). */

@@ -43,6 +43,11 @@ struct ei_diag_facts {
 	const struct ei_diag_status *status; /* facts->n_peers + 1: the peers, then self */
 	const struct ei_tls_report *tls;     /* the certificate checks (empty without TLS) */
 	const struct ei_plan *plan;          /* what `run` would decide on these facts */
+	/* This pod's learner record (learner.h): the member it is for (0: none) and since
+	 * when (unix seconds), and the time now, for how long it has been a learner. */
+	uint64_t own_learner_member;
+	uint64_t own_learner_since_s;
+	uint64_t now_s;
 };
 
 enum ei_diag_state { EI_DIAG_UNKNOWN, EI_DIAG_STARTED, EI_DIAG_UNSTARTED };
@@ -64,6 +69,13 @@ struct ei_diag_row {
 	enum ei_diag_state state;
 	bool learner;
 	bool healthy;                        /* the status call answered with a leader */
+	/* A learner's progress: its applied index against the raft index of the leader
+	 * it names (when that leader answered too), and for this pod, how long it has been a
+	 * learner (its learner record). */
+	bool progress_known;
+	uint64_t applied, behind;
+	bool learner_for_known;
+	uint64_t learner_for_s;
 	char note[1024];                     /* what went wrong, "" when nothing */
 };
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -19,9 +20,17 @@
 #include "etcdclient.h"
 #include "exec.h"
 #include "gather.h"
+#include "learner.h"
 #include "log.h"
 
-#define TICK_MS 100
+#define TICK_MS 150
+/* While our etcd has not answered for this long, it is looked at once a second only
+ * (a long WAL replay): the aftercare lives as long as etcd. */
+#define OWN_SILENT_SLOW_MS (2u * 60u * 1000u)
+#define LIST_FRESH_MS 1000u
+#define BLIND_PROMOTE_EVERY_MS 1000u
+#define NOT_IN_SYNC_RETRY_MS 300u
+#define FAILED_PROMOTE_MAX_MS 5000u
 
 /* etcd auth settings in the environment, which only the promoter's client needs. */
 static const char *const credential_vars[] = { "ETCDCTL_PASSWORD", "ETCDCTL_USER", NULL };
@@ -29,89 +38,196 @@ static const char *const credential_vars[] = { "ETCDCTL_PASSWORD", "ETCDCTL_USER
  * exited and the pod is gone long before (this only bounds the process). */
 #define MARKER_WATCH_MS (60u * 60u * 1000u)
 
-/* The promotion goes to the leader when we can tell which member it is: a follower
- * forwards MemberPromote to the leader over the peer API without the caller's auth
- * token, and with auth enabled etcd 3.4 then retries until its request timeout (the
- * leader refuses a promotion without a user) instead of answering. Returns the pin of
- * the endpoint now in via (unchanged when the leader is unknown or not an endpoint). */
-static const char *to_leader(struct ei_etcd_client *client, const struct ei_aftercare *w,
-			     const struct ei_member_list *list, char *via, size_t via_len,
-			     const char *via_pin)
-{
-	struct ei_member_status st;
-	struct ei_etcd_result res;
-	struct ei_err err = { 0 };
-	const struct ei_member *leader;
+struct promoter {
+	const struct ei_config *cfg;
+	const struct ei_aftercare *w;
+	struct ei_etcd_client *client;
+	struct ei_member_list list;  /* the last list of our cluster (or a stranger's) */
+	bool have_list;
+	size_t list_index;           /* the endpoint that gave it */
+	uint64_t list_at_ms;
+	int leader_index;            /* the leader's endpoint, -1: not one of them */
+	struct ei_learner_watch watch;
+	bool watching;               /* our member has been seen a learner */
+	uint64_t record_member;      /* the learner record written or read, 0: none */
+	uint64_t next_promote_ms;
+	unsigned promote_fail_ms;
+	unsigned attempts;
+	uint64_t own_silent_since;   /* 0: our etcd answered the last look */
+	bool done;
+};
 
-	if (ei_etcd_status(client, via, via_pin, &st, &res, &err) < 0 || !st.leader ||
-	    !(leader = ei_member_list_find_id(list, st.leader)))
-		return via_pin;
-	for (size_t u = 0; u < leader->n_client_urls; u++)
+static uint64_t wall_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* Since when (ei_clock_ms) our member has been a learner: its record when it is this
+ * member's, else now, recorded. */
+static uint64_t learner_since(struct promoter *p, uint64_t member_id, uint64_t now_ms)
+{
+	struct ei_err err = { 0 };
+	uint64_t id = 0, since_s = 0, now_s = wall_s();
+	int r = ei_datadir_learner_record_read(p->cfg->data_dir, &id, &since_s, &err);
+
+	if (r < 0)
+		ei_log_warn("promoter: cannot read the learner record", "error=%s", err.msg);
+	if (r == 1 && id == member_id && since_s <= now_s) {
+		p->record_member = id;
+		return now_ms - (now_s - since_s) * 1000u > now_ms ? 0 : now_ms - (now_s - since_s) * 1000u;
+	}
+	if (ei_datadir_learner_record_write(p->cfg->data_dir, member_id, now_s, &err) < 0)
+		ei_log_warn("promoter: cannot write the learner record", "error=%s", err.msg);
+	else
+		p->record_member = member_id;
+	return now_ms;
+}
+
+static void forget_record(struct promoter *p)
+{
+	struct ei_err err = { 0 };
+
+	if (!p->record_member)
+		return;
+	if (ei_datadir_learner_record_remove(p->cfg->data_dir, &err) < 0)
+		ei_log_warn("promoter: cannot remove the learner record", "error=%s", err.msg);
+	p->record_member = 0;
+}
+
+/* A member list of our cluster from the other members, at most LIST_FRESH_MS old;
+ * a stranger's list is kept only when no member of ours answers (the verdict says so). */
+static int refresh_list(struct promoter *p, uint64_t cluster_id, uint64_t now_ms, struct ei_err *err)
+{
+	const struct ei_aftercare *w = p->w;
+	bool stranger_kept = false;
+
+	if (p->have_list && p->list.cluster_id == cluster_id && now_ms - p->list_at_ms < LIST_FRESH_MS)
+		return 0;
+	ei_member_list_free(&p->list);
+	p->have_list = false;
+	for (size_t i = 0; i < w->n_endpoints; i++) {
+		struct ei_member_list l = { 0 };
+		struct ei_etcd_result res = { 0 };
+		const char *ep = w->endpoints[i], *pin = w->pins[i];
+		int r = ei_etcd_member_list(p->client, &ep, &pin, 1, &l, &res, err);
+
+		if (r == EI_E_SIGNAL)
+			return r;
+		if (r < 0) {
+			ei_log(res.failure == EI_ETCD_FAIL_AUTH ? EI_LOG_WARN : EI_LOG_DEBUG,
+			       "promoter: no member list", "endpoint=%s error=%s", ep, err->msg);
+			continue;
+		}
+		if (l.cluster_id != cluster_id && stranger_kept) {
+			ei_member_list_free(&l);
+			continue;
+		}
+		ei_member_list_free(&p->list);
+		p->list = l;
+		p->have_list = true;
+		p->list_index = i;
+		p->list_at_ms = now_ms;
+		if (l.cluster_id == cluster_id)
+			return 0;
+		stranger_kept = true;
+	}
+	return 0;
+}
+
+/* The leader's status, when the leader our etcd names is one of the endpoints. */
+static int ask_leader(struct promoter *p, struct ei_learner_look *look, struct ei_err *err)
+{
+	const struct ei_aftercare *w = p->w;
+	const struct ei_member *leader;
+	struct ei_etcd_result res = { 0 };
+
+	p->leader_index = -1;
+	if (!p->have_list || !look->own.leader ||
+	    !(leader = ei_member_list_find_id(&p->list, look->own.leader)))
+		return 0;
+	for (size_t u = 0; u < leader->n_client_urls && p->leader_index < 0; u++)
 		for (size_t i = 0; i < w->n_endpoints; i++)
 			if (strcmp(w->endpoints[i], leader->client_urls[u]) == 0) {
-				snprintf(via, via_len, "%s", w->endpoints[i]);
-				return w->pins[i];
+				p->leader_index = (int)i;
+				break;
 			}
-	return via_pin;
+	if (p->leader_index < 0)
+		return 0;
+	int r = ei_etcd_status(p->client, w->endpoints[p->leader_index], w->pins[p->leader_index],
+			       &look->leader, &res, err);
+
+	look->leader_answered = r == 0;
+	return r == EI_E_SIGNAL ? r : 0;
 }
 
-/* One promotion attempt. Returns true when the promoter's work is done. */
-static bool try_promote(struct ei_etcd_client *client, const struct ei_aftercare *w,
-			unsigned attempt, struct ei_err *err)
+/* One look: our etcd, then (for a learner) a list and the leader. */
+static int look_once(struct promoter *p, struct ei_learner_look *look, uint64_t now_ms,
+		     struct ei_err *err)
 {
-	struct ei_member_list list = { 0 };
 	struct ei_etcd_result res = { 0 };
-	const struct ei_member *self;
-	char via[sizeof(res.endpoint)];
-	const char *via_pin = NULL;
-	bool done = false;
 	int r;
 
-	r = ei_etcd_member_list(client, (const char *const *)w->endpoints,
-				(const char *const *)w->pins, w->n_endpoints, &list, &res, err);
+	memset(look, 0, sizeof(*look));
+	look->expect_id = p->w->expect_id;
+	r = ei_etcd_status(p->client, p->w->own_endpoint, p->w->own_pin, &look->own, &res, err);
 	if (r == EI_E_SIGNAL)
-		return true;
-	if (r < 0) {
-		/* Silence is expected while etcd starts; a refusal of our credentials is not. */
-		ei_log(res.failure == EI_ETCD_FAIL_AUTH ? EI_LOG_WARN : EI_LOG_DEBUG,
-		       "promoter: no member list", "attempt=%u error=%s", attempt, err->msg);
-		return false;
+		return r;
+	look->own_answered = r == 0;
+	if (!look->own_answered || !look->own.is_learner)
+		return 0;
+	r = refresh_list(p, look->own.cluster_id, now_ms, err);
+	if (r == 0)
+		r = ask_leader(p, look, err);
+	if (p->have_list) {
+		look->list = &p->list;
+		look->list_from = p->w->endpoints[p->list_index];
 	}
-	self = ei_member_list_find_id(&list, w->promote_id);
-	if (!self) {
-		ei_log_warn("promoter: our member is no longer listed, stopping",
-			    "member=%" PRIx64, w->promote_id);
-		done = true;
-	} else if (!self->is_learner) {
-		ei_log_info("promoter: member is a voter, done", "member=%" PRIx64, w->promote_id);
-		done = true;
-	}
-	if (done) {
-		ei_member_list_free(&list);
-		return true;
-	}
-	/* The result struct is rewritten by the call: keep the endpoint apart. */
-	snprintf(via, sizeof(via), "%s", res.endpoint);
-	for (size_t i = 0; i < w->n_endpoints; i++)
-		if (strcmp(w->endpoints[i], via) == 0)
-			via_pin = w->pins[i];
-	via_pin = to_leader(client, w, &list, via, sizeof(via), via_pin);
-	ei_member_list_free(&list);
-	r = ei_etcd_member_promote(client, via, via_pin, w->promote_id, &res, err);
-	if (r == 0) {
-		ei_log_info("promoter: learner promoted to voter",
-			    "member=%" PRIx64 " via=%s attempts=%u", w->promote_id, via, attempt);
-		return true;
-	}
-	if (r == EI_E_SIGNAL || res.failure == EI_ETCD_FAIL_NOT_LEARNER)
-		return true;
-	/* Not in sync yet is the normal answer while the learner catches up. */
-	ei_log(res.failure == EI_ETCD_FAIL_NOT_IN_SYNC ? EI_LOG_DEBUG : EI_LOG_WARN,
-	       "promoter: not promoted yet", "member=%" PRIx64 " reason=%s message=%s",
-	       w->promote_id, ei_etcd_failure_name(res.failure), res.message);
-	return false;
+	return r;
 }
 
+/* MemberPromote, to the leader when it is known (a follower forwards it over the peer
+ * API without the caller's auth token, and etcd 3.4 with auth enabled then retries
+ * until its request timeout instead of answering), else to the list's member. */
+static int send_promote(struct promoter *p, const struct ei_learner_verdict *v, uint64_t id,
+			uint64_t now_ms, struct ei_err *err)
+{
+	const struct ei_aftercare *w = p->w;
+	size_t i = p->leader_index >= 0 ? (size_t)p->leader_index : p->list_index;
+	struct ei_etcd_result res = { 0 };
+	char was[32];
+	int r;
+
+	if (now_ms < p->next_promote_ms)
+		return 0;
+	p->attempts++;
+	r = ei_etcd_member_promote(p->client, w->endpoints[i], w->pins[i], id, &res, err);
+	if (r == EI_E_SIGNAL)
+		return r;
+	if (r == 0 || res.failure == EI_ETCD_FAIL_NOT_LEARNER) {
+		ei_learner_duration(was, sizeof(was), now_ms - p->watch.since_ms);
+		ei_log_info(r == 0 ? "promoter: learner promoted to voter" : "promoter: member is a voter already",
+			    "member=%" PRIx64 " via=%s attempts=%u learner_for=%s", id, w->endpoints[i],
+			    p->attempts, was);
+		forget_record(p);
+		p->done = true;
+		return 0;
+	}
+	if (res.failure == EI_ETCD_FAIL_NOT_IN_SYNC) {
+		/* etcd's view of the learner's progress differs a little from the statuses':
+		 * ask again soon while it catches up. */
+		p->next_promote_ms = now_ms + (v->progress_known ? NOT_IN_SYNC_RETRY_MS : BLIND_PROMOTE_EVERY_MS);
+		ei_log_debug("promoter: not in sync yet", "member=%" PRIx64 " applied=%" PRIu64 " leader_index=%" PRIu64,
+			     id, v->applied, v->leader_index);
+		return 0;
+	}
+	p->promote_fail_ms = p->promote_fail_ms ? p->promote_fail_ms * 2 : 500;
+	if (p->promote_fail_ms > FAILED_PROMOTE_MAX_MS)
+		p->promote_fail_ms = FAILED_PROMOTE_MAX_MS;
+	p->next_promote_ms = now_ms + p->promote_fail_ms;
+	ei_log_warn("promoter: not promoted yet", "member=%" PRIx64 " via=%s reason=%s message=%s",
+		    id, w->endpoints[i], ei_etcd_failure_name(res.failure), res.message);
+	return 0;
+}
 /* Whether etcd has written its WAL yet; on it, the marker goes. Returns true when the
  * marker's work is done. */
 static bool check_marker(const struct ei_config *cfg)
@@ -131,19 +247,104 @@ static bool check_marker(const struct ei_config *cfg)
 	return true;
 }
 
+/* The stall and timeout reports: what is wrong, for how long, and what to check. */
+static void report(struct promoter *p, enum ei_learner_report what,
+		   const struct ei_learner_verdict *v, uint64_t id, uint64_t now_ms)
+{
+	const struct ei_aftercare *w = p->w;
+	const char *leader = p->leader_index >= 0 ? w->endpoints[p->leader_index] : "unknown";
+	char stalled[32], was[32], behind[32];
+
+	ei_learner_duration(stalled, sizeof(stalled), now_ms - p->watch.moved_ms);
+	ei_learner_duration(was, sizeof(was), now_ms - p->watch.since_ms);
+	if (v->progress_known)
+		snprintf(behind, sizeof(behind), "%" PRIu64, v->behind);
+	else
+		snprintf(behind, sizeof(behind), "unknown");
+	if (what == EI_LEARNER_REPORT_STALL)
+		ei_log_error("promoter: our learner is not catching up",
+			     "member=%" PRIx64 " applied=%" PRIu64 " behind=%s stalled_for=%s learner_for=%s leader=%s check=%s",
+			     id, v->applied, behind, stalled, was, leader,
+			     "the peer traffic between this pod and the leader (network policy, MTU, "
+			     "--peer-port), this pod's disk (WAL fsync) and memory, and how large a "
+			     "snapshot it must receive; nothing is removed automatically");
+	else
+		ei_log_error("promoter: still a learner after --learner-timeout",
+			     "member=%" PRIx64 " applied=%" PRIu64 " behind=%s learner_for=%s leader=%s check=%s",
+			     id, v->applied, behind, was, leader,
+			     "etcd-init diagnose shows every learner's progress; the member does not "
+			     "vote until it is promoted (one more lost member may cost quorum); "
+			     "nothing is removed automatically");
+}
+
+/* One step of the promoter. Returns 0 or EI_E_SIGNAL. */
+static int promote_step(struct promoter *p, uint64_t now_ms, struct ei_err *err)
+{
+	const struct ei_config *cfg = p->cfg;
+	struct ei_learner_look look;
+	struct ei_learner_verdict v;
+	enum ei_learner_report due;
+	int r;
+
+	r = look_once(p, &look, now_ms, err);
+	if (r < 0)
+		return r;
+	ei_learner_judge(&look, &v);
+	if (!look.own_answered) {
+		if (!p->own_silent_since)
+			p->own_silent_since = now_ms;
+	} else {
+		p->own_silent_since = 0;
+	}
+	switch (v.step) {
+	case EI_LEARNER_VOTER:
+		if (p->watching || p->w->expect_id)
+			ei_log_info("promoter: our member is a voter, done", "reason=%s", v.reason);
+		else
+			ei_log_debug("promoter: our member is a voter", "reason=%s", v.reason);
+		forget_record(p);
+		p->done = true;
+		return 0;
+	case EI_LEARNER_STOP:
+		ei_log_warn("promoter: stopping", "reason=%s", v.reason);
+		p->done = true;
+		return 0;
+	case EI_LEARNER_PROMOTE:
+	case EI_LEARNER_WAIT:
+	default:
+		break;
+	}
+	if (look.own_answered && look.own.is_learner && !p->watching) {
+		p->watching = true;
+		ei_learner_watch_start(&p->watch, learner_since(p, look.own.member_id, now_ms), now_ms);
+		ei_log_info("promoter: our member is a learner; promoting it as soon as it is in sync",
+			    "member=%" PRIx64 " reason=%s", look.own.member_id, v.reason);
+	}
+	if (!p->watching)
+		return 0;
+	due = ei_learner_watch_update(&p->watch, &v, now_ms, (uint64_t)cfg->learner_stall_s * 1000u,
+				      (uint64_t)cfg->learner_timeout_s * 1000u);
+	if (due != EI_LEARNER_REPORT_NONE)
+		report(p, due, &v, look.own.member_id, now_ms);
+	if (v.step == EI_LEARNER_PROMOTE)
+		return send_promote(p, &v, look.own.member_id, now_ms, err);
+	ei_log_debug("promoter: waiting", "reason=%s", v.reason);
+	return 0;
+}
+
 /* The aftercare's life: runs in the forked child, never returns. */
 static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 			   const struct ei_aftercare *w)
 {
-	struct ei_etcd_client *client = NULL;
+	struct promoter p = { .cfg = cfg, .w = w, .leader_index = -1 };
 	struct ei_err err = { 0 };
-	bool promote = w->promote_id != 0, marker = w->clear_marker;
-	unsigned attempt = 0, promote_in_ms = 1000, promote_every_ms = 1000, waited_ms = 0;
+	bool marker = w->clear_marker;
+	uint64_t started = ei_clock_ms(), next_look = 0;
 	int code = 0;
 
-	if (promote && ei_gather_client(cfg, loop, 1500, 5000, &client, &err) < 0) {
+	if (ei_gather_client(cfg, loop, 1000, 3000, &p.client, &err) < 0) {
 		ei_log_error("promoter: cannot start", "error=%s", err.msg);
-		promote = false;
+		p.done = true;
 	}
 	/* The client holds its own copy of the credentials now (it authenticates again with
 	 * it when its token expires); nothing else here needs them. This process outlives
@@ -151,27 +352,24 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 	 * /proc/<pid>/environ shows (proc(5)): ETCDCTL_PASSWORD and ETCDCTL_USER go, wiped
 	 * in place (cfg->auth_password pointed into it and reads "" from here on). */
 	ei_exec_scrub_env(credential_vars);
-	if (promote)
-		ei_log_info("promoter: waiting for our learner to catch up, then promoting it",
-			    "member=%" PRIx64, w->promote_id);
-	while (promote || marker) {
+	while (!p.done || marker) {
+		uint64_t now;
+
 		if (ei_loop_sleep(loop, TICK_MS, &err) < 0)
 			break;
-		waited_ms += TICK_MS;
+		now = ei_clock_ms();
 		if (marker)
-			marker = !check_marker(cfg) && waited_ms < MARKER_WATCH_MS;
-		if (!promote)
+			marker = !check_marker(cfg) && now - started < MARKER_WATCH_MS;
+		if (p.done || now < next_look)
 			continue;
-		promote_in_ms = promote_in_ms > TICK_MS ? promote_in_ms - TICK_MS : 0;
-		if (promote_in_ms)
-			continue;
-		attempt++;
-		promote = !try_promote(client, w, attempt, &err);
-		if (promote_every_ms < 5000)
-			promote_every_ms += 500;
-		promote_in_ms = promote_every_ms;
+		if (promote_step(&p, now, &err) < 0)
+			break;
+		next_look = p.own_silent_since && now - p.own_silent_since > OWN_SILENT_SLOW_MS
+				    ? now + 1000
+				    : 0;
 	}
-	ei_etcd_client_destroy(client);
+	ei_member_list_free(&p.list);
+	ei_etcd_client_destroy(p.client);
 	/* Done, but not gone: this process is etcd's child since the exec, and etcd (PID 1
 	 * in the pod) reaps no child it did not start, so an exit would leave a zombie
 	 * under etcd for the pod's life. It stays, idle, holding nothing (no socket, no

@@ -1,14 +1,16 @@
 /* promote.h - what has to happen after etcd has started, done by one small process
  * forked just before the exec (etcd-init itself is gone by then):
- *  - promoting our learner once it has caught up: etcd never promotes a learner itself,
- *    so the process asks the other members every second or so and sends MemberPromote
- *    until etcd accepts it (etcd refuses while the learner is below 90% of the leader's
- *    log, etcd-facts §2.5); it stops as soon as the member is a voter (or is gone);
+ *  - after every start, whatever the decision was: asking our own etcd whether its
+ *    member is a learner and, if so, promoting it as soon as etcd would accept it
+ *    (learner.h judges each look: our etcd's status, a member list of the same cluster,
+ *    the leader's status, every 150 ms). etcd never promotes a learner itself, and a
+ *    learner left behind (a restart before its promotion) would stay one for good.
+ *    A learner that does not catch up is reported at error level once a minute
+ *    (--learner-stall, --learner-timeout); nothing is removed;
  *  - after a first start (no WAL before it), removing the first-start marker as soon as
  *    etcd has written its WAL (datadir.h): the marker must mean "a first start that never
  *    got to its WAL", never "a member whose WAL was lost later".
- * As a child of etcd, which does not reap it, the exited process stays as one zombie
- * entry until etcd exits.
+ * Once done it stays idle until etcd exits (etcd reaps no child it did not start).
  * Secrets: it inherits the launcher's non-dumpable state (no core dump, cmd/main.c);
  * its etcd client copies the password first, then ETCDCTL_PASSWORD and ETCDCTL_USER are
  * removed from its environment and wiped (ei_exec_scrub_env), so
@@ -23,7 +25,9 @@
 #include "loop.h"
 
 struct ei_aftercare {
-	uint64_t promote_id;   /* the learner to promote, 0: none */
+	uint64_t expect_id;    /* our member as this start added or found it, 0: unknown */
+	const char *own_endpoint; /* our etcd's client URL, and its pin to this pod */
+	const char *own_pin;
 	char **endpoints;      /* client URLs of the other members */
 	char **pins;           /* their pins (http.h): the promoter never resolves a name */
 	size_t n_endpoints;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "ei-version.h"
@@ -47,6 +48,8 @@ struct run {
 	char last_alert[1024];
 	char last_notice[1024];
 	uint64_t via_refused_id;        /* facts.h: who refused our last change as unhealthy */
+	unsigned learner_slot_waits;    /* adds refused for "too many learners" */
+	unsigned unhealthy_refusals;    /* adds refused as "unhealthy cluster" */
 };
 
 /* Remember who refused a membership change as "unhealthy cluster" (that member's own view
@@ -67,6 +70,27 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 	if (left > 0 && delay > left)
 		delay = left;
 	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
+	return ei_loop_sleep(r->loop, delay, err);
+}
+
+/* A short wait for something about to change (a learner slot, a record being
+ * published): 150-250 ms, spread so that pods polling the same thing do not line up.
+ * A question costs nothing next to a longer sleep. */
+#define POLL_MIN_MS 150
+#define POLL_SPREAD_MS 100
+#define UNHEALTHY_SHORT_POLLS 40
+
+static int short_poll(struct run *r, const char *what, struct ei_err *err)
+{
+	int left = ei_deadline_left_ms(r->deadline);
+	int delay = POLL_MIN_MS + (int)((ei_clock_ms() * 2654435761u + (uint64_t)getpid() * 40503u) %
+					 POLL_SPREAD_MS);
+
+	if (left == 0)
+		return ei_err_set(err, EI_E_TIMEOUT, "gave up after --wait-timeout=%us: %s",
+				  r->cfg->wait_timeout_s, r->last_wait[0] ? r->last_wait : what);
+	if (left > 0 && delay > left)
+		delay = left;
 	return ei_loop_sleep(r->loop, delay, err);
 }
 
@@ -373,13 +397,25 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 	}
 	if (ei_etcd_failure_is_auth(res.failure))
 		return auth_failed(r, res.failure, err);
-	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS)
-		ei_log_info("another learner is catching up; waiting for it to be promoted",
-			    "message=%s", res.message);
+	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS) {
+		/* etcd takes one learner at a time: the slot frees when its promoter promotes
+		 * it, and the next joiner goes then, not a backoff later. */
+		if (!r->learner_slot_waits++)
+			ei_log_info("another learner is catching up; asking again every 150-250 ms until it is promoted",
+				    "message=%s", res.message);
+		rc = short_poll(r, r->last_wait, err);
+		return rc < 0 ? rc : 0;
+	}
+	ei_log_warn("member add failed, retrying", "reason=%s message=%s",
+		    ei_etcd_failure_name(res.failure), res.message);
+	/* etcd refuses a change through a member that has not been connected to its peers
+	 * for 5 s (a member just started or restarted): that passes within seconds, and a
+	 * refusal costs etcd nothing, so the first few seconds of them are asked again
+	 * soon (through the next voter, note_refusal); a refusal that lasts backs off. */
+	if (res.failure == EI_ETCD_FAIL_UNHEALTHY && r->unhealthy_refusals++ < UNHEALTHY_SHORT_POLLS)
+		rc = short_poll(r, r->last_wait, err);
 	else
-		ei_log_warn("member add failed, retrying", "reason=%s message=%s",
-			    ei_etcd_failure_name(res.failure), res.message);
-	rc = backoff(r, r->last_wait, err);
+		rc = backoff(r, r->last_wait, err);
 	return rc < 0 ? rc : 0;
 }
 
@@ -481,15 +517,33 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 	 * before exec. */
 	stop_server(r);
 	ei_gather_destroy(&r->g);
-	if ((plan->promote_after_start && plan->self_listed) || !f->datadir.has_wal) {
+	{
+		/* Every start: our own etcd is asked whether its member is a learner, whatever
+		 * was decided (a restart with no list at all included), so that no learner is
+		 * left one (promote.h). */
+		static const char loopback[1][INET6_ADDRSTRLEN] = { "127.0.0.1" };
+		char own_url[EI_URL_MAX], own_pin[EI_PIN_MAX + INET6_ADDRSTRLEN + 3];
+		char own_host[EI_DNS_NAME_MAX];
+		char addrs[EI_DNS_MAX_ADDRS + 1][INET6_ADDRSTRLEN];
+		size_t n_addrs = 0;
 		struct ei_aftercare work = {
-			.promote_id = plan->promote_after_start && plan->self_listed ? plan->self.id : 0,
+			.expect_id = plan->self_listed ? plan->self.id : 0,
+			.own_endpoint = own_url,
+			.own_pin = own_pin,
 			.endpoints = url_ptrs,
 			.pins = pin_ptrs,
 			.n_endpoints = n_urls,
 			.clear_marker = !f->datadir.has_wal,
 		};
 
+		/* This pod's addresses, then loopback: etcd may listen on either. */
+		for (size_t i = 0; i < f->n_own_addrs && n_addrs < EI_DNS_MAX_ADDRS; i++)
+			memcpy(addrs[n_addrs++], f->own_addrs[i], INET6_ADDRSTRLEN);
+		memcpy(addrs[n_addrs++], loopback[0], INET6_ADDRSTRLEN);
+		ei_identity_client_url(&cfg->id, cfg->id.ordinal, own_url, sizeof(own_url));
+		ei_identity_fqdn(&cfg->id, cfg->id.ordinal, own_host, sizeof(own_host));
+		ei_http_pin(own_pin, sizeof(own_pin), own_host, cfg->id.client_port,
+			    (const char(*)[INET6_ADDRSTRLEN])addrs, n_addrs);
 		rc = ei_aftercare_spawn(cfg, r->loop, &work, err);
 		if (rc < 0) {
 			ei_flags_free(&cmd);
@@ -497,11 +551,9 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		}
 		promoter = rc;
 		ei_failpoint("promote.after-spawn");
-		if (work.promote_id)
-			ei_log_info("learner promoter started", "pid=%d member=%" PRIx64, rc,
-				    work.promote_id);
-		else
-			ei_log_debug("aftercare started (first-start marker)", "pid=%d", rc);
+		ei_log_info(plan->promote_after_start ? "learner promoter started" : "aftercare started",
+			    "pid=%d member=%" PRIx64 " learner=%s", rc, work.expect_id,
+			    plan->promote_after_start ? "true" : "unknown until etcd answers");
 	}
 	{
 		char line[1536];

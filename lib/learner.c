@@ -1,0 +1,208 @@
+/* learner.c - judging our own learner's promotion and progress (see learner.h). */
+#include "learner.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* etcd promotes a learner whose log reaches 90% of the leader's (readyPercent in
+ * isLearnerReady, server/etcdserver/server.go): the same test, in integers. */
+static bool reaches_90_percent(uint64_t learner, uint64_t leader)
+{
+	return learner >= leader || (leader - learner) * 10 <= leader;
+}
+
+/* The leader's status, when it is of our cluster and from the member ours names. */
+static bool leader_usable(const struct ei_learner_look *in)
+{
+	return in->leader_answered && in->own.leader && in->leader.member_id == in->own.leader &&
+	       in->leader.cluster_id == in->own.cluster_id;
+}
+
+static void progress(const struct ei_learner_look *in, struct ei_learner_verdict *out)
+{
+	/* The learner's committed index (raftIndex) is where its log is known to reach;
+	 * its applied index trails it by what it has not applied yet. */
+	uint64_t reach = in->own.raft_index > in->own.raft_applied_index ? in->own.raft_index
+									 : in->own.raft_applied_index;
+
+	out->applied = in->own.raft_applied_index;
+	if (!leader_usable(in))
+		return;
+	out->progress_known = true;
+	out->leader_index = in->leader.raft_index;
+	out->behind = out->leader_index > out->applied ? out->leader_index - out->applied : 0;
+	out->in_sync = reaches_90_percent(reach, out->leader_index);
+}
+
+void ei_learner_judge(const struct ei_learner_look *in, struct ei_learner_verdict *out)
+{
+	const struct ei_member_status *own = &in->own;
+	const struct ei_member *listed;
+
+	memset(out, 0, sizeof(*out));
+	out->step = EI_LEARNER_WAIT;
+	if (!in->own_answered || !own->member_id || !own->cluster_id) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "our etcd does not answer its status yet (starting)");
+		return;
+	}
+	if (in->expect_id && own->member_id != in->expect_id) {
+		out->step = EI_LEARNER_STOP;
+		snprintf(out->reason, sizeof(out->reason),
+			 "our etcd is member %" PRIx64 ", not %" PRIx64 " that this start added or found: not promoting",
+			 own->member_id, in->expect_id);
+		return;
+	}
+	if (!own->is_learner) {
+		out->step = EI_LEARNER_VOTER;
+		snprintf(out->reason, sizeof(out->reason), "member %" PRIx64 " is a voter", own->member_id);
+		return;
+	}
+	progress(in, out);
+	if (!in->list) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "our etcd is learner %" PRIx64 "; no other member answered with a member list of cluster %" PRIx64,
+			 own->member_id, own->cluster_id);
+		return;
+	}
+	if (in->list->cluster_id != own->cluster_id) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "the member list from %s is of cluster %" PRIx64 ", ours is %" PRIx64 ": not evidence",
+			 in->list_from ? in->list_from : "?", in->list->cluster_id, own->cluster_id);
+		return;
+	}
+	listed = ei_member_list_find_id(in->list, own->member_id);
+	if (!listed) {
+		out->step = EI_LEARNER_STOP;
+		snprintf(out->reason, sizeof(out->reason),
+			 "member %" PRIx64 " is not in the member list of cluster %" PRIx64 " from %s (removed): nothing to promote",
+			 own->member_id, own->cluster_id, in->list_from ? in->list_from : "?");
+		return;
+	}
+	if (!listed->is_learner) {
+		out->step = EI_LEARNER_VOTER;
+		snprintf(out->reason, sizeof(out->reason),
+			 "member %" PRIx64 " is a voter in the member list from %s", own->member_id,
+			 in->list_from ? in->list_from : "?");
+		return;
+	}
+	out->is_learner = true;
+	if (!out->progress_known) {
+		out->step = EI_LEARNER_PROMOTE;
+		snprintf(out->reason, sizeof(out->reason),
+			 "learner %" PRIx64 ": the leader's index is not known; asking etcd to promote it",
+			 own->member_id);
+		return;
+	}
+	if (!out->in_sync) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "learner %" PRIx64 " is catching up: applied %" PRIu64 " of the leader's %" PRIu64,
+			 own->member_id, out->applied, out->leader_index);
+		return;
+	}
+	out->step = EI_LEARNER_PROMOTE;
+	snprintf(out->reason, sizeof(out->reason),
+		 "learner %" PRIx64 " is in sync: applied %" PRIu64 " of the leader's %" PRIu64,
+		 own->member_id, out->applied, out->leader_index);
+}
+
+void ei_learner_watch_start(struct ei_learner_watch *w, uint64_t since_ms, uint64_t now_ms)
+{
+	memset(w, 0, sizeof(*w));
+	w->since_ms = since_ms && since_ms <= now_ms ? since_ms : now_ms;
+	w->moved_ms = now_ms;
+}
+
+/* Whether a report said at said_ms (0: never) is due again at now. */
+static bool due(uint64_t said_ms, uint64_t now_ms)
+{
+	return !said_ms || now_ms - said_ms >= EI_LEARNER_REPORT_EVERY_MS;
+}
+
+enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
+					       const struct ei_learner_verdict *v, uint64_t now_ms,
+					       uint64_t stall_ms, uint64_t timeout_ms)
+{
+	bool stalled;
+
+	if (v->progress_known && (v->applied != w->applied || v->in_sync)) {
+		w->applied = v->applied;
+		w->moved_ms = now_ms;
+		w->stall_said_ms = 0;
+	}
+	stalled = stall_ms && now_ms - w->moved_ms >= stall_ms;
+	if (stalled && due(w->stall_said_ms, now_ms)) {
+		w->stall_said_ms = now_ms;
+		return EI_LEARNER_REPORT_STALL;
+	}
+	if (timeout_ms && now_ms - w->since_ms >= timeout_ms && due(w->timeout_said_ms, now_ms)) {
+		w->timeout_said_ms = now_ms;
+		return EI_LEARNER_REPORT_TIMEOUT;
+	}
+	return EI_LEARNER_REPORT_NONE;
+}
+
+void ei_learner_record_format(char *buf, size_t len, uint64_t member_id, uint64_t since_s)
+{
+	snprintf(buf, len, "member=%" PRIx64 " since=%" PRIu64 "\n", member_id, since_s);
+}
+
+/* Digits of base (10 or 16, lowercase) from *p up to a non-digit: at least one, at most
+ * max; the value must fit 64 bits. */
+static bool take_number(const char **p, const char *end, unsigned base, size_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	while (*p < end) {
+		char c = **p;
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			break;
+		if (++n > max || v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+		(*p)++;
+	}
+	*out = v;
+	return n > 0;
+}
+
+static bool take_text(const char **p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, word, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+bool ei_learner_record_parse(const char *text, size_t len, uint64_t *member_id, uint64_t *since_s)
+{
+	const char *p = text, *end = text + len;
+
+	if (len && end[-1] == '\n')
+		end--;
+	return take_text(&p, end, "member=") && take_number(&p, end, 16, 16, member_id) &&
+	       *member_id && take_text(&p, end, " since=") &&
+	       take_number(&p, end, 10, 20, since_s) && p == end;
+}
+
+void ei_learner_duration(char *buf, size_t len, uint64_t ms)
+{
+	uint64_t s = ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, len, "%" PRIu64 "s", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+}
