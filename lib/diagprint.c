@@ -124,12 +124,11 @@ static void cells(const struct ei_diag_facts *in, const struct ei_diag_table *t,
 		snprintf(c[COL_VERSION], CELL_MAX, "%s", p->server_version);
 	if (answered) {
 		leader_cell(t, r, c[COL_LEADER], CELL_MAX);
-		if (r->progress_known)
-			snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64 " (%" PRIu64 " behind)",
-				 r->status->st.raft_index, r->behind);
-		else
-			snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64, r->status->st.raft_index);
+		snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64, r->status->st.raft_index);
 	}
+	if (r->progress_known)
+		snprintf(c[COL_INDEX], CELL_MAX, "%" PRIu64 " (%" PRIu64 " behind)", r->applied,
+			 r->behind);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -338,8 +337,8 @@ static json_object *row_json(const struct ei_diag_row *r)
 		json_object_object_add(o, "leader_id", NULL);
 		json_object_object_add(o, "raft_index", NULL);
 	}
-	json_object_object_add(o, "learner_applied",
-			       r->learner && st ? json_object_new_uint64(r->applied) : NULL);
+	json_object_object_add(o, "learner_index",
+			       r->learner && (st || r->progress_known) ? json_object_new_uint64(r->applied) : NULL);
 	json_object_object_add(o, "learner_behind",
 			       r->progress_known ? json_object_new_uint64(r->behind) : NULL);
 	json_object_object_add(o, "learner_for_s",
@@ -377,8 +376,10 @@ static json_object *datadir_json(const struct ei_config *cfg, const struct ei_da
  *                 {outcome, detail?}}, etcd_init ({action, reason, has_wal} of a waiting
  *                 etcd-init, or null), member_id (hex), name, state ("started",
  *                 "unstarted"), learner, healthy, version, leader (bool), leader_id
- *                 (hex), raft_index, learner_applied, learner_behind (against the
- *                 leader it names), learner_for_s (this pod's learner record), note;
+ *                 (hex), raft_index, learner_index (its applied index, or for this
+ *                 pod while its etcd does not answer, its WAL's last index),
+ *                 learner_behind (against the leader's raft index), learner_for_s
+ *                 (this pod's learner record), note;
  *                 null where unknown;
  *   data_dir      path, wal_dir, has_wal, member_id, cluster_id, metadata_error?,
  *                 has_snap_db, first_start_marker, wal_elsewhere?;

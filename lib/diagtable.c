@@ -65,28 +65,31 @@ static void asked_row(struct ei_diag_row *r, const struct ei_peer *p,
 
 enum by { BY_ID, BY_PEER_URL, BY_NAME };
 
-/* The first member matching in the valid lists of the asked rows (the first n). */
+/* The first member matching in the valid lists of the asked rows (the first n): the
+ * gateway lists first (a started member's own view, linearizable where it could be),
+ * then the peer API's (GET /members of a member that has not caught up, a learner
+ * included, is the cluster as it was when that member started). */
 static const struct ei_member *lookup(const struct ei_diag_table *t, size_t n, enum by how,
 				      uint64_t id, const char *s)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct ei_peer *p = t->rows[i].peer;
-		const struct ei_member_list *l[2] = {
-			p->list.outcome == EI_OUTCOME_VALID ? &p->members : NULL,
-			p->peer_list.outcome == EI_OUTCOME_VALID ? &p->peer_members : NULL,
-		};
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct ei_peer *p = t->rows[i].peer;
+			const struct ei_member_list *l = NULL;
+			const struct ei_member *m;
 
-		for (size_t k = 0; k < 2; k++) {
-			const struct ei_member *m = NULL;
-
-			if (!l[k])
+			if (k == 0 && p->list.outcome == EI_OUTCOME_VALID)
+				l = &p->members;
+			else if (k == 1 && p->peer_list.outcome == EI_OUTCOME_VALID)
+				l = &p->peer_members;
+			if (!l)
 				continue;
 			if (how == BY_ID)
-				m = ei_member_list_find_id(l[k], id);
+				m = ei_member_list_find_id(l, id);
 			else if (how == BY_PEER_URL)
-				m = ei_member_list_find_peer_url(l[k], s);
+				m = ei_member_list_find_peer_url(l, s);
 			else
-				m = ei_member_list_find_name(l[k], s);
+				m = ei_member_list_find_name(l, s);
 			if (m)
 				return m;
 		}
@@ -167,24 +170,47 @@ static void asked_note(const struct ei_diag_facts *in, struct ei_diag_row *r)
 			   "answers without a leader (no quorum, or an election under way)");
 }
 
-/* A learner's progress, against the leader it names when that leader answered too. */
-static void learner_progress(const struct ei_diag_facts *in, const struct ei_diag_table *t,
-			     struct ei_diag_row *r)
+/* The raft index of the leader of cluster, as the leader itself answers: the member
+ * named (0: any that says it leads). */
+static bool leader_index(const struct ei_diag_table *t, uint64_t cluster, uint64_t named,
+			 uint64_t *index)
 {
-	const struct ei_member_status *st = &r->status->st;
-
-	if (!r->learner || !r->status->answered)
-		return;
-	r->applied = st->raft_applied_index;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ei_diag_status *ls = t->rows[i].status;
 
-		if (!ls || !ls->answered || !st->leader || ls->st.member_id != st->leader ||
-		    ls->st.cluster_id != st->cluster_id)
+		if (!ls || !ls->answered || ls->st.cluster_id != cluster || !ls->st.leader ||
+		    ls->st.leader != ls->st.member_id || (named && ls->st.member_id != named))
 			continue;
-		r->progress_known = true;
-		r->behind = ls->st.raft_index > r->applied ? ls->st.raft_index - r->applied : 0;
+		*index = ls->st.raft_index;
+		return true;
 	}
+	return false;
+}
+
+/* A learner's progress: its applied index, or for this pod while its etcd does not
+ * answer (a learner serves nothing before it has caught up), its WAL's last index;
+ * against the leader's raft index. */
+static void learner_progress(const struct ei_diag_facts *in, const struct ei_diag_table *t,
+			     struct ei_diag_row *r)
+{
+	const struct ei_datadir_facts *d = &in->facts->datadir;
+	const struct ei_member_status *st = &r->status->st;
+	const char *what = "applied";
+	uint64_t lead = 0;
+
+	if (!r->learner)
+		return;
+	if (r->status->answered) {
+		r->applied = st->raft_applied_index;
+		r->progress_known = leader_index(t, st->cluster_id, st->leader, &lead);
+	} else if (r->self && d->has_metadata && d->has_position && d->member_id == r->member_id) {
+		what = "its WAL reaches (its etcd does not answer)";
+		r->applied = d->position.index;
+		r->progress_known = leader_index(t, d->cluster_id, 0, &lead);
+	} else {
+		return;
+	}
+	r->behind = lead > r->applied ? lead - r->applied : 0;
 	if (r->self && in->own_learner_member && in->own_learner_member == r->member_id &&
 	    in->own_learner_since_s <= in->now_s) {
 		r->learner_for_known = true;
@@ -192,11 +218,11 @@ static void learner_progress(const struct ei_diag_facts *in, const struct ei_dia
 	}
 	if (r->progress_known)
 		ei_msg_add(r->note, sizeof(r->note), "; ",
-			   "a learner: applied %" PRIu64 ", %" PRIu64 " behind the leader (etcd promotes it from 90%% of the leader's index)",
-			   r->applied, r->behind);
+			   "a learner: %s %" PRIu64 ", %" PRIu64 " behind the leader (etcd promotes it from 90%% of the leader's index)",
+			   what, r->applied, r->behind);
 	else
 		ei_msg_add(r->note, sizeof(r->note), "; ",
-			   "a learner: applied %" PRIu64 "; the leader it names did not answer", r->applied);
+			   "a learner: %s %" PRIu64 "; its leader did not answer", what, r->applied);
 	if (r->learner_for_known)
 		ei_msg_add(r->note, sizeof(r->note), "; ",
 			   "a learner for %" PRIu64 " s (its learner record)", r->learner_for_s);

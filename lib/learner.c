@@ -12,22 +12,49 @@ static bool reaches_90_percent(uint64_t learner, uint64_t leader)
 	return learner >= leader || (leader - learner) * 10 <= leader;
 }
 
-/* The leader's status, when it is of our cluster and from the member ours names. */
-static bool leader_usable(const struct ei_learner_look *in)
+/* Our member and cluster: our etcd's word, else our WAL's. */
+static bool identity(const struct ei_learner_look *in, uint64_t *member, uint64_t *cluster)
 {
-	return in->leader_answered && in->own.leader && in->leader.member_id == in->own.leader &&
-	       in->leader.cluster_id == in->own.cluster_id;
+	if (in->own_answered && in->own.member_id && in->own.cluster_id) {
+		*member = in->own.member_id;
+		*cluster = in->own.cluster_id;
+		return true;
+	}
+	if (in->wal_known && in->wal_member && in->wal_cluster) {
+		*member = in->wal_member;
+		*cluster = in->wal_cluster;
+		return true;
+	}
+	return false;
 }
 
-static void progress(const struct ei_learner_look *in, struct ei_learner_verdict *out)
+/* The leader's status, when it is of our cluster and from the member that leads (the
+ * one our etcd names; without our etcd, one that says it leads). */
+static bool leader_usable(const struct ei_learner_look *in, uint64_t cluster)
 {
-	/* The learner's committed index (raftIndex) is where its log is known to reach;
-	 * its applied index trails it by what it has not applied yet. */
-	uint64_t reach = in->own.raft_index > in->own.raft_applied_index ? in->own.raft_index
-									 : in->own.raft_applied_index;
+	uint64_t named = in->own_answered ? in->own.leader : in->leader.leader;
 
-	out->applied = in->own.raft_applied_index;
-	if (!leader_usable(in))
+	return in->leader_answered && named && in->leader.member_id == named &&
+	       in->leader.cluster_id == cluster;
+}
+
+static void progress(const struct ei_learner_look *in, uint64_t cluster,
+		     struct ei_learner_verdict *out)
+{
+	uint64_t reach;
+
+	if (in->own_answered) {
+		/* The learner's committed index (raftIndex) is where its log is known to
+		 * reach; its applied index trails it by what it has not applied yet. */
+		out->applied = in->own.raft_applied_index;
+		reach = in->own.raft_index > out->applied ? in->own.raft_index : out->applied;
+	} else if (in->wal_known) {
+		out->from_wal = true;
+		out->applied = reach = in->wal_index;
+	} else {
+		return;
+	}
+	if (!leader_usable(in, cluster))
 		return;
 	out->progress_known = true;
 	out->leader_index = in->leader.raft_index;
@@ -35,76 +62,90 @@ static void progress(const struct ei_learner_look *in, struct ei_learner_verdict
 	out->in_sync = reaches_90_percent(reach, out->leader_index);
 }
 
-void ei_learner_judge(const struct ei_learner_look *in, struct ei_learner_verdict *out)
+/* Our member as the list has it: the verdict when that ends the work or the wait. */
+static bool judge_listed(const struct ei_learner_look *in, uint64_t member, uint64_t cluster,
+			 struct ei_learner_verdict *out)
 {
-	const struct ei_member_status *own = &in->own;
+	const char *from = in->list_from ? in->list_from : "?";
 	const struct ei_member *listed;
 
-	memset(out, 0, sizeof(*out));
-	out->step = EI_LEARNER_WAIT;
-	if (!in->own_answered || !own->member_id || !own->cluster_id) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "our etcd does not answer its status yet (starting)");
-		return;
-	}
-	if (in->expect_id && own->member_id != in->expect_id) {
-		out->step = EI_LEARNER_STOP;
-		snprintf(out->reason, sizeof(out->reason),
-			 "our etcd is member %" PRIx64 ", not %" PRIx64 " that this start added or found: not promoting",
-			 own->member_id, in->expect_id);
-		return;
-	}
-	if (!own->is_learner) {
-		out->step = EI_LEARNER_VOTER;
-		snprintf(out->reason, sizeof(out->reason), "member %" PRIx64 " is a voter", own->member_id);
-		return;
-	}
-	progress(in, out);
 	if (!in->list) {
 		snprintf(out->reason, sizeof(out->reason),
-			 "our etcd is learner %" PRIx64 "; no other member answered with a member list of cluster %" PRIx64,
-			 own->member_id, own->cluster_id);
-		return;
+			 "our member %" PRIx64 ": no other member answered with a member list of cluster %" PRIx64,
+			 member, cluster);
+		return true;
 	}
-	if (in->list->cluster_id != own->cluster_id) {
+	if (in->list->cluster_id != cluster) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "the member list from %s is of cluster %" PRIx64 ", ours is %" PRIx64 ": not evidence",
-			 in->list_from ? in->list_from : "?", in->list->cluster_id, own->cluster_id);
-		return;
+			 from, in->list->cluster_id, cluster);
+		return true;
 	}
-	listed = ei_member_list_find_id(in->list, own->member_id);
+	listed = ei_member_list_find_id(in->list, member);
 	if (!listed) {
 		out->step = EI_LEARNER_STOP;
 		snprintf(out->reason, sizeof(out->reason),
 			 "member %" PRIx64 " is not in the member list of cluster %" PRIx64 " from %s (removed): nothing to promote",
-			 own->member_id, own->cluster_id, in->list_from ? in->list_from : "?");
-		return;
+			 member, cluster, from);
+		return true;
 	}
 	if (!listed->is_learner) {
 		out->step = EI_LEARNER_VOTER;
 		snprintf(out->reason, sizeof(out->reason),
-			 "member %" PRIx64 " is a voter in the member list from %s", own->member_id,
-			 in->list_from ? in->list_from : "?");
+			 "member %" PRIx64 " is a voter in the member list from %s", member, from);
+		return true;
+	}
+	return false;
+}
+
+void ei_learner_judge(const struct ei_learner_look *in, struct ei_learner_verdict *out)
+{
+	const char *what;
+	uint64_t member = 0, cluster = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->step = EI_LEARNER_WAIT;
+	if (!identity(in, &member, &cluster)) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "our etcd does not answer its status yet and our data dir has no WAL with IDs yet (starting)");
 		return;
 	}
+	out->member = member;
+	out->cluster = cluster;
+	if (in->expect_id && member != in->expect_id) {
+		out->step = EI_LEARNER_STOP;
+		snprintf(out->reason, sizeof(out->reason),
+			 "our etcd is member %" PRIx64 ", not %" PRIx64 " that this start added or found: not promoting",
+			 member, in->expect_id);
+		return;
+	}
+	if (in->own_answered && !in->own.is_learner) {
+		out->step = EI_LEARNER_VOTER;
+		snprintf(out->reason, sizeof(out->reason), "member %" PRIx64 " is a voter", member);
+		return;
+	}
+	progress(in, cluster, out);
+	if (judge_listed(in, member, cluster, out))
+		return;
 	out->is_learner = true;
+	what = out->from_wal ? "its WAL reaches" : "applied";
 	if (!out->progress_known) {
 		out->step = EI_LEARNER_PROMOTE;
 		snprintf(out->reason, sizeof(out->reason),
 			 "learner %" PRIx64 ": the leader's index is not known; asking etcd to promote it",
-			 own->member_id);
+			 member);
 		return;
 	}
 	if (!out->in_sync) {
 		snprintf(out->reason, sizeof(out->reason),
-			 "learner %" PRIx64 " is catching up: applied %" PRIu64 " of the leader's %" PRIu64,
-			 own->member_id, out->applied, out->leader_index);
+			 "learner %" PRIx64 " is catching up: %s %" PRIu64 " of the leader's %" PRIu64,
+			 member, what, out->applied, out->leader_index);
 		return;
 	}
 	out->step = EI_LEARNER_PROMOTE;
 	snprintf(out->reason, sizeof(out->reason),
-		 "learner %" PRIx64 " is in sync: applied %" PRIu64 " of the leader's %" PRIu64,
-		 own->member_id, out->applied, out->leader_index);
+		 "learner %" PRIx64 " is in sync: %s %" PRIu64 " of the leader's %" PRIu64, member,
+		 what, out->applied, out->leader_index);
 }
 
 void ei_learner_watch_start(struct ei_learner_watch *w, uint64_t since_ms, uint64_t now_ms)
@@ -126,7 +167,7 @@ enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 {
 	bool stalled;
 
-	if (v->progress_known && (v->applied != w->applied || v->in_sync)) {
+	if (v->applied != w->applied || v->in_sync) {
 		w->applied = v->applied;
 		w->moved_ms = now_ms;
 		w->stall_said_ms = 0;

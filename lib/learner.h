@@ -6,14 +6,15 @@
  * does not progress. This module judges each look, from answers the promoter gathered:
  *
  *  - our own etcd's status, at this pod's own address (member ID, cluster ID, learner
- *    or not, its raft indexes, its leader): who "our member" is;
+ *    or not, its raft indexes, its leader): who "our member" is; while it does not
+ *    answer, our data dir's WAL says whose member this is and how far its log reaches;
  *  - a member list from another member, of the same cluster ID (a stranger's list is
  *    no evidence), that names our member as a learner;
  *  - the leader's status (same cluster, the member our etcd names as leader): how far
  *    the log reaches.
  *
- * A promotion needs all of our own etcd's word that it is a learner, a list of this
- * cluster that says so too, and a leader whose log the learner has nearly reached
+ * A promotion needs our own member (our etcd's word, else our WAL's), a list of this
+ * cluster that names it a learner, and a leader whose log the learner has nearly reached
  * (etcd refuses below 90% of the leader's index: isLearnerReady, server/etcdserver/
  * server.go in etcd's repository). Without the leader's status the promotion is tried
  * at a slow pace: etcd itself refuses it while the learner is behind. Anything unknown
@@ -35,10 +36,16 @@
 struct ei_learner_look {
 	bool own_answered;                 /* own: our etcd's status */
 	struct ei_member_status own;
+	/* Our data dir's WAL (datadir.h): whose it is and the last index it holds. A
+	 * learner's etcd serves no client request before it has caught up (it publishes
+	 * its name through raft first), so while it does not answer, this is where its
+	 * progress shows. */
+	bool wal_known;
+	uint64_t wal_member, wal_cluster, wal_index;
 	uint64_t expect_id;                /* the member run added or found for us, 0: any */
 	const struct ei_member_list *list; /* a member list, NULL when none answered */
 	const char *list_from;             /* who gave it (for the reason) */
-	bool leader_answered;              /* leader: the leader's status */
+	bool leader_answered;              /* leader: the status of the member that leads */
 	struct ei_member_status leader;
 };
 
@@ -51,9 +58,11 @@ enum ei_learner_step {
 
 struct ei_learner_verdict {
 	enum ei_learner_step step;
-	bool is_learner;     /* our etcd and a list of its cluster both say so */
+	uint64_t member, cluster; /* ours (0: not known yet) */
+	bool is_learner;     /* a list of our cluster names our member a learner */
 	bool progress_known; /* behind and leader_index hold */
-	uint64_t applied;    /* our learner's applied index */
+	bool from_wal;       /* index is our WAL's last index (our etcd does not answer) */
+	uint64_t applied;    /* our learner's applied index, or our WAL's last index */
 	uint64_t leader_index;
 	uint64_t behind;     /* leader_index - applied, 0 when ahead */
 	bool in_sync;        /* at least 90% of the leader's index (etcd's rule) */

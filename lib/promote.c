@@ -31,6 +31,7 @@
 #define BLIND_PROMOTE_EVERY_MS 1000u
 #define NOT_IN_SYNC_RETRY_MS 300u
 #define FAILED_PROMOTE_MAX_MS 5000u
+#define WAL_EVERY_MS 1000u
 
 /* etcd auth settings in the environment, which only the promoter's client needs. */
 static const char *const credential_vars[] = { "ETCDCTL_PASSWORD", "ETCDCTL_USER", NULL };
@@ -54,6 +55,8 @@ struct promoter {
 	unsigned promote_fail_ms;
 	unsigned attempts;
 	uint64_t own_silent_since;   /* 0: our etcd answered the last look */
+	struct ei_datadir_facts dir; /* our data dir, read at wal_at_ms */
+	uint64_t wal_at_ms;
 	bool done;
 };
 
@@ -134,16 +137,34 @@ static int refresh_list(struct promoter *p, uint64_t cluster_id, uint64_t now_ms
 	return 0;
 }
 
-/* The leader's status, when the leader our etcd names is one of the endpoints. */
+/* The leader's status: the member our etcd names, else the one the list's member names
+ * (when that is one of the endpoints). */
 static int ask_leader(struct promoter *p, struct ei_learner_look *look, struct ei_err *err)
 {
 	const struct ei_aftercare *w = p->w;
 	const struct ei_member *leader;
 	struct ei_etcd_result res = { 0 };
+	uint64_t leader_id = look->own_answered ? look->own.leader : 0;
+	int r;
 
 	p->leader_index = -1;
-	if (!p->have_list || !look->own.leader ||
-	    !(leader = ei_member_list_find_id(&p->list, look->own.leader)))
+	if (!p->have_list)
+		return 0;
+	if (!leader_id) {
+		r = ei_etcd_status(p->client, w->endpoints[p->list_index], w->pins[p->list_index],
+				   &look->leader, &res, err);
+		if (r == EI_E_SIGNAL)
+			return r;
+		if (r < 0 || !look->leader.leader)
+			return 0;
+		leader_id = look->leader.leader;
+		if (look->leader.member_id == leader_id) {
+			p->leader_index = (int)p->list_index;
+			look->leader_answered = true;
+			return 0;
+		}
+	}
+	if (!(leader = ei_member_list_find_id(&p->list, leader_id)))
 		return 0;
 	for (size_t u = 0; u < leader->n_client_urls && p->leader_index < 0; u++)
 		for (size_t i = 0; i < w->n_endpoints; i++)
@@ -153,18 +174,38 @@ static int ask_leader(struct promoter *p, struct ei_learner_look *look, struct e
 			}
 	if (p->leader_index < 0)
 		return 0;
-	int r = ei_etcd_status(p->client, w->endpoints[p->leader_index], w->pins[p->leader_index],
-			       &look->leader, &res, err);
-
+	r = ei_etcd_status(p->client, w->endpoints[p->leader_index], w->pins[p->leader_index],
+			   &look->leader, &res, err);
 	look->leader_answered = r == 0;
 	return r == EI_E_SIGNAL ? r : 0;
 }
 
-/* One look: our etcd, then (for a learner) a list and the leader. */
+/* Our WAL's member, cluster and last index, read at most once a second (a scan of the
+ * last segment): while our etcd does not answer, it shows the learner's progress. */
+static void read_wal(struct promoter *p, struct ei_learner_look *look, uint64_t now_ms)
+{
+	const struct ei_config *cfg = p->cfg;
+	struct ei_err err = { 0 };
+
+	if (!p->wal_at_ms || now_ms - p->wal_at_ms >= WAL_EVERY_MS) {
+		p->wal_at_ms = now_ms;
+		if (ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &p->dir,
+				       &err) < 0)
+			p->dir.has_metadata = false;
+	}
+	look->wal_known = p->dir.has_wal && p->dir.has_metadata;
+	look->wal_member = p->dir.member_id;
+	look->wal_cluster = p->dir.cluster_id;
+	look->wal_index = p->dir.has_position ? p->dir.position.index : 0;
+}
+
+/* One look: our etcd, then (for a learner, or while it does not answer) our WAL, a
+ * list of our cluster and the leader. */
 static int look_once(struct promoter *p, struct ei_learner_look *look, uint64_t now_ms,
 		     struct ei_err *err)
 {
 	struct ei_etcd_result res = { 0 };
+	uint64_t cluster;
 	int r;
 
 	memset(look, 0, sizeof(*look));
@@ -172,10 +213,16 @@ static int look_once(struct promoter *p, struct ei_learner_look *look, uint64_t 
 	r = ei_etcd_status(p->client, p->w->own_endpoint, p->w->own_pin, &look->own, &res, err);
 	if (r == EI_E_SIGNAL)
 		return r;
-	look->own_answered = r == 0;
-	if (!look->own_answered || !look->own.is_learner)
+	look->own_answered = r == 0 && look->own.member_id && look->own.cluster_id;
+	if (look->own_answered && !look->own.is_learner)
 		return 0;
-	r = refresh_list(p, look->own.cluster_id, now_ms, err);
+	if (!look->own_answered) {
+		read_wal(p, look, now_ms);
+		if (!look->wal_known)
+			return 0;
+	}
+	cluster = look->own_answered ? look->own.cluster_id : look->wal_cluster;
+	r = refresh_list(p, cluster, now_ms, err);
 	if (r == 0)
 		r = ask_leader(p, look, err);
 	if (p->have_list) {
@@ -263,15 +310,15 @@ static void report(struct promoter *p, enum ei_learner_report what,
 		snprintf(behind, sizeof(behind), "unknown");
 	if (what == EI_LEARNER_REPORT_STALL)
 		ei_log_error("promoter: our learner is not catching up",
-			     "member=%" PRIx64 " applied=%" PRIu64 " behind=%s stalled_for=%s learner_for=%s leader=%s check=%s",
-			     id, v->applied, behind, stalled, was, leader,
+			     "member=%" PRIx64 " index=%" PRIu64 " index_from=%s behind=%s stalled_for=%s learner_for=%s leader=%s check=%s",
+			     id, v->applied, v->from_wal ? "wal" : "status", behind, stalled, was, leader,
 			     "the peer traffic between this pod and the leader (network policy, MTU, "
 			     "--peer-port), this pod's disk (WAL fsync) and memory, and how large a "
 			     "snapshot it must receive; nothing is removed automatically");
 	else
 		ei_log_error("promoter: still a learner after --learner-timeout",
-			     "member=%" PRIx64 " applied=%" PRIu64 " behind=%s learner_for=%s leader=%s check=%s",
-			     id, v->applied, behind, was, leader,
+			     "member=%" PRIx64 " index=%" PRIu64 " index_from=%s behind=%s learner_for=%s leader=%s check=%s",
+			     id, v->applied, v->from_wal ? "wal" : "status", behind, was, leader,
 			     "etcd-init diagnose shows every learner's progress; the member does not "
 			     "vote until it is promoted (one more lost member may cost quorum); "
 			     "nothing is removed automatically");
@@ -314,20 +361,20 @@ static int promote_step(struct promoter *p, uint64_t now_ms, struct ei_err *err)
 	default:
 		break;
 	}
-	if (look.own_answered && look.own.is_learner && !p->watching) {
+	if (v.is_learner && !p->watching) {
 		p->watching = true;
-		ei_learner_watch_start(&p->watch, learner_since(p, look.own.member_id, now_ms), now_ms);
+		ei_learner_watch_start(&p->watch, learner_since(p, v.member, now_ms), now_ms);
 		ei_log_info("promoter: our member is a learner; promoting it as soon as it is in sync",
-			    "member=%" PRIx64 " reason=%s", look.own.member_id, v.reason);
+			    "member=%" PRIx64 " reason=%s", v.member, v.reason);
 	}
 	if (!p->watching)
 		return 0;
 	due = ei_learner_watch_update(&p->watch, &v, now_ms, (uint64_t)cfg->learner_stall_s * 1000u,
 				      (uint64_t)cfg->learner_timeout_s * 1000u);
 	if (due != EI_LEARNER_REPORT_NONE)
-		report(p, due, &v, look.own.member_id, now_ms);
+		report(p, due, &v, v.member, now_ms);
 	if (v.step == EI_LEARNER_PROMOTE)
-		return send_promote(p, &v, look.own.member_id, now_ms, err);
+		return send_promote(p, &v, v.member, now_ms, err);
 	ei_log_debug("promoter: waiting", "reason=%s", v.reason);
 	return 0;
 }

@@ -406,8 +406,14 @@ static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
 		rc = short_poll(r, r->last_wait, err);
 		return rc < 0 ? rc : 0;
 	}
-	ei_log_warn("member add failed, retrying", "reason=%s message=%s",
-		    ei_etcd_failure_name(res.failure), res.message);
+	/* The first refusal and every tenth of a run of them: a member just started is
+	 * refused for seconds, which the short polls below would otherwise log 5 times a
+	 * second. */
+	ei_log(res.failure != EI_ETCD_FAIL_UNHEALTHY || r->unhealthy_refusals % 10 == 0
+		       ? EI_LOG_WARN
+		       : EI_LOG_DEBUG,
+	       "member add failed, retrying", "reason=%s message=%s refusals=%u",
+	       ei_etcd_failure_name(res.failure), res.message, r->unhealthy_refusals + 1);
 	/* etcd refuses a change through a member that has not been connected to its peers
 	 * for 5 s (a member just started or restarted): that passes within seconds, and a
 	 * refusal costs etcd nothing, so the first few seconds of them are asked again

@@ -82,6 +82,30 @@ static const struct {
 	  { .own_answered = true, .own = OWN(true, 10), .list = &list_learner, .leader_answered = true,
 	    .leader = { .cluster_id = STRANGER, .member_id = LEADER, .raft_index = 10 } },
 	  EI_LEARNER_PROMOTE, true, "not known" },
+	{ "our etcd silent, our WAL far behind the leader: wait",
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index = 100,
+	    .list = &list_learner, .leader_answered = true, .leader = LEADER_AT(10000) },
+	  EI_LEARNER_WAIT, true, "its WAL reaches 100 of the leader's 10000" },
+	{ "our etcd silent, our WAL in sync: promote",
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index = 9990,
+	    .list = &list_learner, .leader_answered = true, .leader = LEADER_AT(10000) },
+	  EI_LEARNER_PROMOTE, true, "in sync: its WAL reaches" },
+	{ "our etcd silent, our WAL another member's: stop",
+	  { .wal_known = true, .wal_member = OTHER, .wal_cluster = CLUSTER, .expect_id = OURS,
+	    .list = &list_learner },
+	  EI_LEARNER_STOP, false, "not aaa1" },
+	{ "our etcd silent, our WAL of another cluster than the list: wait",
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = STRANGER, .list = &list_learner,
+	    .list_from = "x" },
+	  EI_LEARNER_WAIT, false, "not evidence" },
+	{ "our etcd silent, a 'leader' that does not say it leads: promote blind",
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index = 5,
+	    .list = &list_learner, .leader_answered = true,
+	    .leader = { .cluster_id = CLUSTER, .member_id = 0x2, .leader = LEADER, .raft_index = 10 } },
+	  EI_LEARNER_PROMOTE, true, "not known" },
+	{ "our etcd silent, no WAL yet: wait",
+	  { .list = &list_learner },
+	  EI_LEARNER_WAIT, false, "no WAL with IDs" },
 	{ "our etcd without IDs (malformed): wait",
 	  { .own_answered = true, .own = { .is_learner = true }, .list = &list_learner },
 	  EI_LEARNER_WAIT, false, "does not answer" },
@@ -102,7 +126,8 @@ static void test_judge(void)
 		/* The one rule above all: a promotion only for a learner of our cluster. */
 		tap_ok(v.step != EI_LEARNER_PROMOTE ||
 			       (v.is_learner && judge_cases[i].look.list &&
-				judge_cases[i].look.list->cluster_id == judge_cases[i].look.own.cluster_id),
+				judge_cases[i].look.list->cluster_id == v.cluster &&
+				ei_member_list_find_id(judge_cases[i].look.list, v.member)->is_learner),
 		       "judge: %s: promotes only a listed learner of our cluster", judge_cases[i].name);
 	}
 }
