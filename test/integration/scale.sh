@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Scale 3 -> 5 with both new pods started at once: they join as learners one at a
-# time ("too many learner members") and both end as voters.
+# Scale 3 -> 5 -> 7, the new pods of each step started at once: they join as learners
+# one at a time ("too many learner members"; the next goes as soon as the slot is
+# free) and all end as voters.
 # shellcheck source-path=SCRIPTDIR disable=SC2119,SC2317 # ei_env_setup: version from the environment; checks called through ok
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -48,5 +49,18 @@ sleep 1
 for n in 3 4; do
 	is "$(zombies "$n")" "" "pod $n: no zombie process under etcd"
 	ok "pod $n: the aftercare is still there, idle" aftercare_idle "$n"
+done
+
+# 5 -> 7, both at once again.
+for n in 5 6; do pod_create "$n"; dns_publish "$n"; done
+launch 5
+launch 6
+ok "7 voters, no learner left" wait_voters 7 150
+ok "all 7 healthy" wait_healthy "0 1 2 3 4 5 6" 60
+is "$(member_count)" 7 "7 members"
+is "$(cluster_id 6)" "$cid" "same cluster"
+for n in 5 6; do
+	is "$(get_key before-scale "$n")" v1 "new member $n serves the key"
+	is "$(pod_log "$n" | grep -c 'promoter: learner promoted to voter')" 1 "pod $n's promoter promoted it"
 done
 done_testing
