@@ -7,7 +7,13 @@
 # (docker/build-static.sh, its libraries cached in $EI_CACHE/static). Then both binaries'
 # sizes, and the time from start to a healthy
 # cluster for a cold 3-pod start with etcd-init beside the same start with the official
-# manifest's static flags (DNS published before the pods start, in both cases).
+# manifest's static flags (DNS published before the pods start, in both cases), and the
+# same two with the records published late (pod N's at +0.5 s * (N + 1) after the first
+# pod's start). Last, scale 3 -> 5 with etcd-init: a 3-member cluster holding 10 000 keys
+# (how long they took to write is shown too), then pods 3 and 4 published and started at
+# once: the time to 5 healthy voters.
+# EI_KEEP=1 keeps the run dir: the pods' logs and $EI_RUN/bench-marks (the start of each
+# timed round, epoch ms, for reading the logs' timestamps against).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 version=${1:-3.4}
@@ -117,14 +123,15 @@ for b in dynamic static; do
 done
 
 # Cold 3-pod start to healthy: etcd-init vs static flags.
-# all_healthy_fast: every pod's /health (metrics port) says true; polled every 20 ms with
-# curl (etcdctl's own start-up and dial timeout would blur the figure by up to a second).
+# all_healthy_fast [PODS]: every listed pod's /health (metrics port) says true (default
+# "0 1 2"); polled every 20 ms with curl (etcdctl's own start-up and dial timeout would
+# blur the figure by up to a second).
 all_healthy_fast()
 {
-	local deadline=$(($(date +%s%3N) + 120000)) n ok
+	local pods=${1:-0 1 2} deadline=$(($(date +%s%3N) + 120000)) n ok
 	while (($(date +%s%3N) < deadline)); do
 		ok=1
-		for n in 0 1 2; do
+		for n in $pods; do
 			curl -s -m 1 "http://$(pod_ip "$n"):8080/health" 2>/dev/null | grep -q '"health":"true"' || {
 				ok=0
 				break
@@ -136,25 +143,85 @@ all_healthy_fast()
 	return 1
 }
 
-cold()
+# mark CASE: notes the start of a timed round in $EI_RUN/bench-marks ("<epoch ms> CASE").
+mark()
 {
-	local kind=$1 n t0
+	echo "$(date +%s%3N) $1" >>"$EI_RUN/bench-marks"
+}
+
+# cold_pod_start KIND N: pod N with etcd-init (KIND etcd-init) or with the official
+# manifest's static flags (KIND static) for a 3-member cluster.
+cold_pod_start()
+{
+	if [[ $1 == etcd-init ]]; then
+		pod_start "$2" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$2")"
+	else
+		static_pod_start "$2" 3
+	fi
+}
+
+# cold_pods_fresh: pods 0-2 stopped, created if they are not, their volumes empty.
+cold_pods_fresh()
+{
+	local n
 	for n in 0 1 2; do
 		pod_stop "$n" >/dev/null 2>&1
 		pod_create "$n" >/dev/null 2>&1
 		rm -rf "$(pod_data "$n")" && mkdir -p "$(pod_data "$n")" && chmod 700 "$(pod_data "$n")"
-		dns_publish "$n"
 	done
+}
+
+# cold KIND: 3 pods with empty volumes, DNS published first; prints the ms from the
+# first pod's start to all 3 healthy.
+cold()
+{
+	local kind=$1 n t0
+	cold_pods_fresh
+	for n in 0 1 2; do dns_publish "$n"; done
 	t0=$(date +%s%3N)
-	for n in 0 1 2; do
-		if [[ $kind == etcd-init ]]; then
-			pod_start "$n" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$n")"
-		else
-			static_pod_start "$n" 3
-		fi
-	done
+	mark "cold $kind"
+	for n in 0 1 2; do cold_pod_start "$kind" "$n"; done
 	all_healthy_fast || { echo n/a; return; }
 	echo $(($(date +%s%3N) - t0))
+	for n in 0 1 2; do pod_stop "$n" >/dev/null 2>&1; done
+}
+
+# sleep_until MS: sleeps until the epoch time MS (ms), if it is still ahead.
+sleep_until()
+{
+	local left=$(($1 - $(date +%s%3N)))
+	((left > 0)) && sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+	return 0
+}
+
+# publish_late T0: publishes pod N's records (its A record and its SRV targets, as
+# dns_publish makes them) at T0 + 0.5 s * (N + 1), N = 0, 1, 2 (T0 in epoch ms).
+publish_late()
+{
+	local t0=$1 n
+	for n in 0 1 2; do
+		sleep_until $((t0 + 500 * (n + 1)))
+		dns_publish "$n"
+	done
+}
+
+# cold_late KIND: like cold, but the pods start before their DNS records exist, which
+# publish_late publishes meanwhile (polled at the same time: a cluster may be healthy
+# before the last record is there); prints the ms from the first pod's start to all 3
+# healthy.
+cold_late()
+{
+	local kind=$1 n t0 publisher result=n/a
+	cold_pods_fresh
+	for n in 0 1 2; do dns_unpublish "$n" >/dev/null 2>&1; done
+	t0=$(date +%s%3N)
+	mark "cold-late $kind"
+	publish_late "$t0" &
+	publisher=$!
+	for n in 0 1 2; do cold_pod_start "$kind" "$n"; done
+	all_healthy_fast && result=$(($(date +%s%3N) - t0))
+	wait "$publisher"
+	echo "$result"
 	for n in 0 1 2; do pod_stop "$n" >/dev/null 2>&1; done
 }
 printf '\n%-28s %s\n' "cold 3-pod start" "to healthy (ms, /health of all 3)"
@@ -163,3 +230,106 @@ for kind in static etcd-init; do
 	for ((i = 0; i < rounds; i++)); do cold "$kind" >>"$EI_RUN/cold"; done
 	printf '%-28s %s\n' "$kind" "$(median <"$EI_RUN/cold")"
 done
+for kind in static etcd-init; do
+	: >"$EI_RUN/cold"
+	for ((i = 0; i < rounds; i++)); do cold_late "$kind" >>"$EI_RUN/cold"; done
+	printf '%-28s %s\n' "$kind (late records)" "$(median <"$EI_RUN/cold")"
+done
+
+# Scale 3 -> 5 with etcd-init.
+bench_keys=10000
+
+# gw N PATH BODY: POSTs BODY (JSON) to pod N's JSON gateway; prints the answer.
+gw()
+{
+	curl -s -m 2 -X POST -d "$3" "http://$(pod_ip "$1"):2379$2"
+}
+
+# load_keys N: writes the $bench_keys keys bench/<i> (100-byte values) through pod N,
+# 128 puts per txn (etcd's default --max-txn-ops), one curl per txn; prints the ms it
+# took, fails unless every txn was answered and the keys are all there.
+load_keys()
+{
+	local n=$1 t0 body count
+	[[ -s $EI_RUN/txns ]] ||
+		jq -nc --argjson count "$bench_keys" '[range(0; $count)] | _nwise(128) |
+			{success: [.[] | {requestPut: {key: ("bench/\(.)" | @base64),
+				value: ("v" * 100 | @base64)}}]}' >"$EI_RUN/txns" || return 1
+	t0=$(date +%s%3N)
+	while IFS= read -r body; do
+		gw "$n" /v3/kv/txn "$body" | grep -q '"header"' || return 1
+	done <"$EI_RUN/txns"
+	echo $(($(date +%s%3N) - t0))
+	# bench/ to bench0 (exclusive): every bench/<i>.
+	count=$(gw "$n" /v3/kv/range '{"key":"YmVuY2gv","range_end":"YmVuY2gw","count_only":true}' |
+		jq -r '.count // 0')
+	[[ $count == "$bench_keys" ]]
+}
+
+# voters_fast COUNT: pods 0..COUNT-1 all healthy (their /health says true) and pod 0's
+# member list (its JSON gateway) has COUNT members, none a learner; polled every 20 ms.
+voters_fast()
+{
+	local count=$1 deadline=$(($(date +%s%3N) + 180000)) n ok pods=""
+	for ((n = 0; n < count; n++)); do pods+=" $n"; done
+	while (($(date +%s%3N) < deadline)); do
+		ok=1
+		gw 0 /v3/cluster/member/list '{}' 2>/dev/null |
+			jq -e --argjson count "$count" \
+				'(.members | length) == $count and all(.members[]; .isLearner != true)' \
+				>/dev/null 2>&1 || ok=0
+		if ((ok)); then
+			for n in $pods; do
+				curl -s -m 1 "http://$(pod_ip "$n"):8080/health" 2>/dev/null |
+					grep -q '"health":"true"' || {
+					ok=0
+					break
+				}
+			done
+		fi
+		((ok)) && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# scale_launch N: etcd-init in pod N, with the launch arguments of
+# test/integration/scale.sh (the set's size comes from DNS).
+scale_launch()
+{
+	pod_start "$1" "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$(pod_data "$1")" --wait-timeout 120s
+}
+
+# scale_up: a fresh 3-member cluster of etcd-init pods holding the $bench_keys keys, then
+# pods 3 and 4 published in DNS and started at once; prints "<ms from their start to 5
+# healthy voters> <ms to write the keys>". They start 6 s after the cluster is healthy at
+# the earliest: etcd refuses a member add as "unhealthy cluster" until its members have
+# been connected for 5 s, which a cluster scaled in production has long been.
+scale_up()
+{
+	local n t0 load healthy
+	for n in 0 1 2 3 4; do
+		pod_stop "$n" >/dev/null 2>&1
+		pod_create "$n" >/dev/null 2>&1
+		rm -rf "$(pod_data "$n")" && mkdir -p "$(pod_data "$n")" && chmod 700 "$(pod_data "$n")"
+	done
+	for n in 3 4; do dns_unpublish "$n" >/dev/null 2>&1; done
+	for n in 0 1 2; do dns_publish "$n"; done
+	for n in 0 1 2; do scale_launch "$n"; done
+	all_healthy_fast "0 1 2" || { echo "n/a n/a"; return; }
+	healthy=$(date +%s%3N)
+	load=$(load_keys 0) || { echo "n/a ${load:-n/a}"; return; }
+	sleep_until $((healthy + 6000))
+	for n in 3 4; do dns_publish "$n"; done
+	t0=$(date +%s%3N)
+	mark "scale-up"
+	for n in 3 4; do scale_launch "$n"; done
+	voters_fast 5 || { echo "n/a $load"; return; }
+	echo "$(($(date +%s%3N) - t0)) $load"
+	for n in 0 1 2 3 4; do pod_stop "$n" >/dev/null 2>&1; done
+}
+printf '\n%-28s %20s %16s\n' "scale 3 -> 5 ($bench_keys keys)" "to 5 voters (ms)" "keys load (ms)"
+: >"$EI_RUN/scale"
+for ((i = 0; i < rounds; i++)); do scale_up >>"$EI_RUN/scale"; done
+printf '%-28s %20s %16s\n' etcd-init "$(cut -d' ' -f1 "$EI_RUN/scale" | median)" \
+	"$(cut -d' ' -f2 "$EI_RUN/scale" | median)"
