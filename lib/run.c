@@ -50,6 +50,9 @@ struct run {
 	uint64_t via_refused_id;        /* facts.h: who refused our last change as unhealthy */
 	unsigned learner_slot_waits;    /* adds refused for "too many learners" */
 	unsigned unhealthy_refusals;    /* adds refused as "unhealthy cluster" */
+	uint64_t started_ms;            /* when this start began (ei_clock_ms) */
+	uint64_t decision_logged_ms;    /* when an unchanged decision was last logged */
+	uint64_t dns_wait_logged_ms;    /* when the wait for our own name was last logged */
 };
 
 /* Remember who refused a membership change as "unhealthy cluster" (that member's own view
@@ -92,6 +95,31 @@ static int short_poll(struct run *r, const char *what, struct ei_err *err)
 	if (left > 0 && delay > left)
 		delay = left;
 	return ei_loop_sleep(r->loop, delay, err);
+}
+
+/* Waiting in the first 30 s of a start (records being published, peers starting one
+ * after the other, as in a cold start) asks again every 150-250 ms: every wait there is
+ * about to end, and a backoff would only add its sleep to the start (a DNS question or
+ * a status request costs nothing next to it). Later waits back off to 2 s. */
+#define FAST_WAITS_MS 30000u
+#define UNCHANGED_LOG_EVERY_MS 20000u
+
+static int wait_pause(struct run *r, const char *what, struct ei_err *err)
+{
+	if (ei_clock_ms() - r->started_ms < FAST_WAITS_MS)
+		return short_poll(r, what, err);
+	return backoff(r, what, err);
+}
+
+/* Whether a line repeated while nothing changes is due (first time, then every 20 s). */
+static bool repeat_due(uint64_t *last_ms)
+{
+	uint64_t now = ei_clock_ms();
+
+	if (*last_ms && now - *last_ms < UNCHANGED_LOG_EVERY_MS)
+		return false;
+	*last_ms = now;
+	return true;
 }
 
 /* What the status server says from now on (status.h). */
@@ -270,9 +298,9 @@ static int wait_own_name(struct run *r, struct ei_err *err)
 		else
 			snprintf(r->last_wait, sizeof(r->last_wait), "own name %s does not resolve (%s)",
 				 r->g.own.name, ei_dns_status_name(r->g.own.status));
-		if (attempt == 1 || attempt % 10 == 0)
+		if (repeat_due(&r->dns_wait_logged_ms))
 			ei_log_info("waiting for DNS", "what=%s attempt=%u", r->last_wait, attempt);
-		rc = backoff(r, r->last_wait, err);
+		rc = wait_pause(r, r->last_wait, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -441,8 +469,9 @@ static int wait_initial_cluster_resolves(struct run *r, const char *initial_clus
 			return 0;
 		snprintf(r->last_wait, sizeof(r->last_wait),
 			 "%s of --initial-cluster does not resolve", missing);
-		ei_log_info("waiting for DNS", "what=%s", r->last_wait);
-		rc = backoff(r, r->last_wait, err);
+		if (repeat_due(&r->dns_wait_logged_ms))
+			ei_log_info("waiting for DNS", "what=%s", r->last_wait);
+		rc = wait_pause(r, r->last_wait, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -679,7 +708,9 @@ static int check_datadir(struct run *r, struct ei_datadir_facts *d, struct ei_er
 static void log_decision(struct run *r, const struct ei_facts *f, const struct ei_plan *plan,
 			 unsigned round, bool changed)
 {
-	if (changed || round % 10 == 0) {
+	if (changed)
+		r->decision_logged_ms = 0;
+	if (repeat_due(&r->decision_logged_ms)) {
 		if (ei_log_enabled(EI_LOG_DEBUG)) {
 			for (size_t i = 0; i < f->n_peers; i++) {
 				char what[640];
@@ -745,7 +776,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 			/* Something changed: look again soon. */
 			if (changed)
 				r->backoff_ms = BACKOFF_FIRST_MS;
-			rc = backoff(r, plan.reason, err);
+			rc = wait_pause(r, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:
 			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",
@@ -816,7 +847,8 @@ static int check_certificates(const struct ei_config *cfg, char **envp, struct e
 
 int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
 {
-	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .backoff_ms = BACKOFF_FIRST_MS };
+	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .backoff_ms = BACKOFF_FIRST_MS,
+			 .started_ms = ei_clock_ms() };
 	int rc;
 
 	rc = ei_flags_check_overrides(cfg, envp, err);
