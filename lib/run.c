@@ -82,6 +82,7 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 #define POLL_MIN_MS 150
 #define POLL_SPREAD_MS 100
 #define UNHEALTHY_SHORT_POLLS 40
+#define BOOTSTRAP_STAGGER_MS 40u
 
 static int short_poll(struct run *r, const char *what, struct ei_err *err)
 {
@@ -515,6 +516,16 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		return rc;
 	if (plan->initial_cluster) {
 		rc = wait_initial_cluster_resolves(r, plan->initial_cluster, err);
+		if (rc < 0)
+			return rc;
+	}
+	/* Members that bootstrap start BOOTSTRAP_STAGGER_MS apart, by ordinal: etcd's first
+	 * start asks every peer's GET /members (isMemberBootstrapped, 1 s timeout), and a
+	 * peer whose etcd listens but is itself still in that step holds the question for
+	 * the whole second; two pods that decided on the same event (the last record
+	 * published) hit exactly that. Meanwhile our status server says "bootstrap". */
+	if (plan->action == EI_ACT_BOOTSTRAP && cfg->id.ordinal) {
+		rc = ei_loop_sleep(r->loop, (int)(cfg->id.ordinal * BOOTSTRAP_STAGGER_MS), err);
 		if (rc < 0)
 			return rc;
 	}
