@@ -23,6 +23,7 @@ struct world {
 	struct ei_tls_finding findings[2];
 	struct ei_tls_report tls;
 	struct ei_plan plan;
+	uint64_t record_member, record_since_s, now_s; /* this pod's learner record */
 };
 
 static const struct member_spec three[] = {
@@ -204,6 +205,49 @@ static void c_tls(struct world *w)
 	strcpy(w->plan.alert, "quorum lost");
 }
 
+/* Every list names member `learner` a learner. */
+static void lists_with_learner(struct world *w, unsigned learner)
+{
+	struct member_spec specs[3];
+	struct ei_peer *p[] = { &w->self, &w->peers[0], &w->peers[1] };
+
+	memcpy(specs, three, sizeof(specs));
+	specs[learner].learner = true;
+	for (size_t i = 0; i < N(p); i++) {
+		uint64_t responder = p[i]->members.responder_id;
+
+		ei_member_list_free(&p[i]->members);
+		ei_member_list_free(&p[i]->peer_members);
+		make_list(&p[i]->members, CLUSTER, responder, specs, N(specs));
+		make_list(&p[i]->peer_members, CLUSTER, 0, specs, N(specs));
+	}
+}
+
+/* etcd-2 is a learner at applied index 30; the leader (etcd-1) is at 43. */
+static void c_learner_behind(struct world *w)
+{
+	lists_with_learner(w, 2);
+	w->st[1].st.is_learner = true;
+	w->st[1].st.raft_applied_index = 30;
+	w->record_member = ID(2); /* another pod's record is not read here: never shown */
+	w->record_since_s = 1;
+	w->now_s = 100;
+}
+
+/* This pod is a learner whose etcd does not answer yet (it has not caught up): its WAL
+ * reaches index 40, the leader is at 43, and its learner record says since 125 s. */
+static void c_self_learner_silent(struct world *w)
+{
+	lists_with_learner(w, 0);
+	w->st[2].answered = false;
+	strcpy(w->st[2].error, "timeout");
+	w->f.datadir.has_position = true;
+	w->f.datadir.position.index = 40;
+	w->record_member = ID(0);
+	w->record_since_s = 1000;
+	w->now_s = 1125;
+}
+
 /* Row expectations, as the JSON has them ("null" for null). */
 struct expect {
 	size_t row;
@@ -266,6 +310,18 @@ static const struct tcase cases[] = {
 	  .json = { { 2, "healthy", "false" }, { 2, "outcome", "valid" }, { 2, "leader", "null" } },
 	  .text = { "etcd-2: maintenance status: status on http://etcd-2...: no answer: "
 		    "timeout" } },
+	{ .name = "a learner behind the leader", .setup = c_learner_behind, .rows = 3,
+	  .json = { { 2, "learner", "true" }, { 2, "learner_index", "30" },
+		    { 2, "learner_behind", "13" }, { 2, "learner_for_s", "null" },
+		    { 1, "learner_index", "null" }, { 1, "learner_behind", "null" } },
+	  .text = { "30 (13 behind)", "etcd-2: a learner: applied 30, 13 behind the leader",
+		    "how long it has been a learner: etcd-init diagnose in its pod" } },
+	{ .name = "this pod a learner, its etcd silent", .setup = c_self_learner_silent, .rows = 3,
+	  .json = { { 0, "learner", "true" }, { 0, "learner_index", "40" },
+		    { 0, "learner_behind", "3" }, { 0, "learner_for_s", "125" } },
+	  .text = { "40 (3 behind)",
+		    "a learner: its WAL reaches (its etcd does not answer) 40, 3 behind the leader",
+		    "a learner for 125 s (its learner record)" } },
 	{ .name = "certificates and an alert", .setup = c_tls, .rows = 3,
 	  .json = { { 0, "healthy", "true" } },
 	  .text = { "certificates: 2 checks, worst fail\n  ok   dates /tls/server.crt: valid until",
@@ -347,6 +403,9 @@ int main(void)
 			.status = w->st,
 			.tls = &w->tls,
 			.plan = &w->plan,
+			.own_learner_member = w->record_member,
+			.own_learner_since_s = w->record_since_s,
+			.now_s = w->now_s,
 		};
 		tap_ok(ei_diag_table_build(&in, &t, &err) == 0 && t.n == c->rows, "%s: %zu rows",
 		       c->name, c->rows);
