@@ -44,11 +44,13 @@ static void progress(const struct ei_learner_look *in, uint64_t cluster,
 	uint64_t reach;
 
 	if (in->own_answered) {
+		out->index_known = true;
 		/* The learner's committed index (raftIndex) is where its log is known to
 		 * reach; its applied index trails it by what it has not applied yet. */
 		out->applied = in->own.raft_applied_index;
 		reach = in->own.raft_index > out->applied ? in->own.raft_index : out->applied;
-	} else if (in->wal_known) {
+	} else if (in->wal_known && in->wal_index_known) {
+		out->index_known = true;
 		out->from_wal = true;
 		out->applied = reach = in->wal_index;
 	} else {
@@ -132,7 +134,7 @@ void ei_learner_judge(const struct ei_learner_look *in, struct ei_learner_verdic
 	if (!out->progress_known) {
 		out->step = EI_LEARNER_PROMOTE;
 		snprintf(out->reason, sizeof(out->reason),
-			 "learner %" PRIx64 ": the leader's index is not known; asking etcd to promote it",
+			 "learner %" PRIx64 ": how far it is behind the leader is not known; asking etcd to promote it (etcd judges)",
 			 member);
 		return;
 	}
@@ -148,11 +150,17 @@ void ei_learner_judge(const struct ei_learner_look *in, struct ei_learner_verdic
 		 what, out->applied, out->leader_index);
 }
 
-void ei_learner_watch_start(struct ei_learner_watch *w, uint64_t since_ms, uint64_t now_ms)
+void ei_learner_watch_start(struct ei_learner_watch *w, uint64_t age_ms, uint64_t now_ms)
 {
 	memset(w, 0, sizeof(*w));
-	w->since_ms = since_ms && since_ms <= now_ms ? since_ms : now_ms;
+	w->start_ms = now_ms;
+	w->age_at_start_ms = age_ms;
 	w->moved_ms = now_ms;
+}
+
+uint64_t ei_learner_watch_age(const struct ei_learner_watch *w, uint64_t now_ms)
+{
+	return w->age_at_start_ms + (now_ms > w->start_ms ? now_ms - w->start_ms : 0);
 }
 
 /* Whether a report said at said_ms (0: never) is due again at now. */
@@ -167,7 +175,12 @@ enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 {
 	bool stalled;
 
-	if (v->applied != w->applied || v->in_sync) {
+	if (v->index_known && v->from_wal != w->from_wal) {
+		/* Another source (our etcd answers now, or no longer): a new reference, not
+		 * a move. */
+		w->applied = v->applied;
+		w->from_wal = v->from_wal;
+	} else if ((v->index_known && v->applied != w->applied) || v->in_sync) {
 		w->applied = v->applied;
 		w->moved_ms = now_ms;
 		w->stall_said_ms = 0;
@@ -177,7 +190,8 @@ enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 		w->stall_said_ms = now_ms;
 		return EI_LEARNER_REPORT_STALL;
 	}
-	if (timeout_ms && now_ms - w->since_ms >= timeout_ms && due(w->timeout_said_ms, now_ms)) {
+	if (timeout_ms && ei_learner_watch_age(w, now_ms) >= timeout_ms &&
+	    due(w->timeout_said_ms, now_ms)) {
 		w->timeout_said_ms = now_ms;
 		return EI_LEARNER_REPORT_TIMEOUT;
 	}

@@ -40,8 +40,10 @@ struct ei_learner_look {
 	 * learner's etcd serves no client request before it has caught up (it publishes
 	 * its name through raft first), so while it does not answer, this is where its
 	 * progress shows. */
-	bool wal_known;
-	uint64_t wal_member, wal_cluster, wal_index;
+	bool wal_known;            /* its metadata (member, cluster) was read */
+	uint64_t wal_member, wal_cluster;
+	bool wal_index_known;      /* its last segment could be scanned */
+	uint64_t wal_index;
 	uint64_t expect_id;                /* the member run added or found for us, 0: any */
 	const struct ei_member_list *list; /* a member list, NULL when none answered */
 	const char *list_from;             /* who gave it (for the reason) */
@@ -60,6 +62,7 @@ struct ei_learner_verdict {
 	enum ei_learner_step step;
 	uint64_t member, cluster; /* ours (0: not known yet) */
 	bool is_learner;     /* a list of our cluster names our member a learner */
+	bool index_known;    /* applied holds */
 	bool progress_known; /* behind and leader_index hold */
 	bool from_wal;       /* index is our WAL's last index (our etcd does not answer) */
 	uint64_t applied;    /* our learner's applied index, or our WAL's last index */
@@ -72,10 +75,13 @@ struct ei_learner_verdict {
 void ei_learner_judge(const struct ei_learner_look *in, struct ei_learner_verdict *out);
 
 /* The stall and timeout reports, once a minute each while they hold. All times in
- * milliseconds of one clock; since_ms: when the member was first seen a learner. */
+ * milliseconds of one monotonic clock; how long the member had been a learner when the
+ * watch began comes from its learner record (wall clock), as an age. */
 struct ei_learner_watch {
-	uint64_t since_ms;
-	uint64_t applied;         /* the last applied index seen */
+	uint64_t start_ms;        /* when the watch began */
+	uint64_t age_at_start_ms; /* how long it had been a learner then */
+	uint64_t applied;         /* the last index seen */
+	bool from_wal;            /* and where it came from: indexes of one source compare */
 	uint64_t moved_ms;        /* when it last moved (or the watch began) */
 	uint64_t stall_said_ms;   /* 0: not said yet */
 	uint64_t timeout_said_ms;
@@ -85,9 +91,12 @@ struct ei_learner_watch {
 
 enum ei_learner_report { EI_LEARNER_REPORT_NONE, EI_LEARNER_REPORT_STALL, EI_LEARNER_REPORT_TIMEOUT };
 
-void ei_learner_watch_start(struct ei_learner_watch *w, uint64_t since_ms, uint64_t now_ms);
+void ei_learner_watch_start(struct ei_learner_watch *w, uint64_t age_ms, uint64_t now_ms);
 
-/* Record a look's applied index (v->progress_known) and say which report is due now
+/* How long the member has been a learner, at now_ms. */
+uint64_t ei_learner_watch_age(const struct ei_learner_watch *w, uint64_t now_ms);
+
+/* Record a look's index (when v->index_known) and say which report is due now
  * (stall_ms, timeout_ms: 0 turns that report off). A learner in sync is not stalled. */
 enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 					       const struct ei_learner_verdict *v, uint64_t now_ms,

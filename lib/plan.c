@@ -760,6 +760,30 @@ static bool wait_for_via(const struct view *v, const char *step, struct ei_plan 
 	return true;
 }
 
+/* etcd takes one learner at a time (--experimental-max-learners, 1), and checks it only
+ * when it applies the change: a refused add is still a raft entry, replicated and
+ * fsynced by every member, the learner catching up included. So while the current list
+ * has a learner, we wait for its promotion (asking the list again every 150-250 ms:
+ * its promoter promotes it within a few hundred ms of its catching up). Returns 1 when
+ * waiting. */
+static int waits_for_learner_slot(const struct view *v, struct ei_plan *out)
+{
+	for (size_t i = 0; i < v->list->n_members; i++) {
+		const struct ei_member *m = &v->list->members[i];
+
+		if (!m->is_learner)
+			continue;
+		out->action = EI_ACT_WAIT;
+		out->add_as_learner = false;
+		out->wait_is_short = true;
+		snprintf(out->reason, sizeof(out->reason),
+			 "adding ourselves: member %" PRIx64 " (%s) is a learner of cluster %" PRIx64 " and etcd takes one learner at a time: waiting for its promotion",
+			 m->id, m->name ? m->name : m->n_peer_urls ? m->peer_urls[0] : "?", v->cluster_id);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- the decision */
 
 static int set_self(struct ei_plan *out, const struct ei_member *m, struct ei_err *err)
@@ -1136,6 +1160,8 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 		return 0;
 	}
 	out->add_as_learner = !cfg->no_learner;
+	if (out->add_as_learner && (r = waits_for_learner_slot(v, out)) != 0)
+		return 0;
 	out->promote_after_start = out->add_as_learner;
 	set_via(out, v);
 	snprintf(why, sizeof(why), "%s", v->trust);

@@ -44,6 +44,7 @@ struct ei_plan {
 	struct ei_member self;           /* a copy, valid when self_listed */
 	uint64_t remove_id;              /* REPLACE: the member to remove */
 	bool add_as_learner;             /* JOIN */
+	bool wait_is_short;              /* WAIT: about to end (a learner slot): ask again soon */
 	bool promote_after_start;        /* we are (or will be) a learner */
 	bool force_new_cluster;          /* RESTART: the one-shot request (forcereq.h) is taken */
 	/* RESTART needs no initial cluster; BOOTSTRAP, START_EXISTING (and JOIN, once the

@@ -32,6 +32,7 @@
 #define NOT_IN_SYNC_RETRY_MS 300u
 #define FAILED_PROMOTE_MAX_MS 5000u
 #define WAL_EVERY_MS 1000u
+#define REPEAT_WARN_MS 60000u
 
 /* etcd auth settings in the environment, which only the promoter's client needs. */
 static const char *const credential_vars[] = { "ETCDCTL_PASSWORD", "ETCDCTL_USER", NULL };
@@ -50,7 +51,11 @@ struct promoter {
 	int leader_index;            /* the leader's endpoint, -1: not one of them */
 	struct ei_learner_watch watch;
 	bool watching;               /* our member has been seen a learner */
-	uint64_t record_member;      /* the learner record written or read, 0: none */
+	struct ei_etcd_client *own_client; /* short timeouts: our own etcd, on this pod */
+	uint64_t auth_warned_ms;     /* the last warning about refused credentials */
+	uint64_t fail_warned_ms;     /* the last warning about a refused promotion */
+	enum ei_etcd_failure last_failure;
+	uint64_t waiting_said_ms;    /* the last info line about what the promoter waits for */
 	uint64_t next_promote_ms;
 	unsigned promote_fail_ms;
 	unsigned attempts;
@@ -65,9 +70,9 @@ static uint64_t wall_s(void)
 	return (uint64_t)time(NULL);
 }
 
-/* Since when (ei_clock_ms) our member has been a learner: its record when it is this
- * member's, else now, recorded. */
-static uint64_t learner_since(struct promoter *p, uint64_t member_id, uint64_t now_ms)
+/* How long (ms) our member has been a learner: since its record when that is this
+ * member's, else from now, recorded. */
+static uint64_t learner_age(struct promoter *p, uint64_t member_id)
 {
 	struct ei_err err = { 0 };
 	uint64_t id = 0, since_s = 0, now_s = wall_s();
@@ -75,26 +80,20 @@ static uint64_t learner_since(struct promoter *p, uint64_t member_id, uint64_t n
 
 	if (r < 0)
 		ei_log_warn("promoter: cannot read the learner record", "error=%s", err.msg);
-	if (r == 1 && id == member_id && since_s <= now_s) {
-		p->record_member = id;
-		return now_ms - (now_s - since_s) * 1000u > now_ms ? 0 : now_ms - (now_s - since_s) * 1000u;
-	}
+	if (r == 1 && id == member_id && since_s <= now_s)
+		return (now_s - since_s) * 1000u;
 	if (ei_datadir_learner_record_write(p->cfg->data_dir, member_id, now_s, &err) < 0)
 		ei_log_warn("promoter: cannot write the learner record", "error=%s", err.msg);
-	else
-		p->record_member = member_id;
-	return now_ms;
+	return 0;
 }
 
+/* Our member votes: its learner record goes, whoever wrote it. */
 static void forget_record(struct promoter *p)
 {
 	struct ei_err err = { 0 };
 
-	if (!p->record_member)
-		return;
 	if (ei_datadir_learner_record_remove(p->cfg->data_dir, &err) < 0)
 		ei_log_warn("promoter: cannot remove the learner record", "error=%s", err.msg);
-	p->record_member = 0;
 }
 
 /* A member list of our cluster from the other members, at most LIST_FRESH_MS old;
@@ -117,8 +116,13 @@ static int refresh_list(struct promoter *p, uint64_t cluster_id, uint64_t now_ms
 		if (r == EI_E_SIGNAL)
 			return r;
 		if (r < 0) {
-			ei_log(res.failure == EI_ETCD_FAIL_AUTH ? EI_LOG_WARN : EI_LOG_DEBUG,
-			       "promoter: no member list", "endpoint=%s error=%s", ep, err->msg);
+			bool warn = res.failure == EI_ETCD_FAIL_AUTH &&
+				    (!p->auth_warned_ms || now_ms - p->auth_warned_ms >= REPEAT_WARN_MS);
+
+			if (warn)
+				p->auth_warned_ms = now_ms;
+			ei_log(warn ? EI_LOG_WARN : EI_LOG_DEBUG, "promoter: no member list",
+			       "endpoint=%s error=%s", ep, err->msg);
 			continue;
 		}
 		if (l.cluster_id != cluster_id && stranger_kept) {
@@ -196,6 +200,7 @@ static void read_wal(struct promoter *p, struct ei_learner_look *look, uint64_t 
 	look->wal_known = p->dir.has_wal && p->dir.has_metadata;
 	look->wal_member = p->dir.member_id;
 	look->wal_cluster = p->dir.cluster_id;
+	look->wal_index_known = p->dir.has_position;
 	look->wal_index = p->dir.has_position ? p->dir.position.index : 0;
 }
 
@@ -210,7 +215,7 @@ static int look_once(struct promoter *p, struct ei_learner_look *look, uint64_t 
 
 	memset(look, 0, sizeof(*look));
 	look->expect_id = p->w->expect_id;
-	r = ei_etcd_status(p->client, p->w->own_endpoint, p->w->own_pin, &look->own, &res, err);
+	r = ei_etcd_status(p->own_client, p->w->own_endpoint, p->w->own_pin, &look->own, &res, err);
 	if (r == EI_E_SIGNAL)
 		return r;
 	look->own_answered = r == 0 && look->own.member_id && look->own.cluster_id;
@@ -251,7 +256,7 @@ static int send_promote(struct promoter *p, const struct ei_learner_verdict *v, 
 	if (r == EI_E_SIGNAL)
 		return r;
 	if (r == 0 || res.failure == EI_ETCD_FAIL_NOT_LEARNER) {
-		ei_learner_duration(was, sizeof(was), now_ms - p->watch.since_ms);
+		ei_learner_duration(was, sizeof(was), ei_learner_watch_age(&p->watch, now_ms));
 		ei_log_info(r == 0 ? "promoter: learner promoted to voter" : "promoter: member is a voter already",
 			    "member=%" PRIx64 " via=%s attempts=%u learner_for=%s", id, w->endpoints[i],
 			    p->attempts, was);
@@ -271,8 +276,17 @@ static int send_promote(struct promoter *p, const struct ei_learner_verdict *v, 
 	if (p->promote_fail_ms > FAILED_PROMOTE_MAX_MS)
 		p->promote_fail_ms = FAILED_PROMOTE_MAX_MS;
 	p->next_promote_ms = now_ms + p->promote_fail_ms;
-	ei_log_warn("promoter: not promoted yet", "member=%" PRIx64 " via=%s reason=%s message=%s",
-		    id, w->endpoints[i], ei_etcd_failure_name(res.failure), res.message);
+	{
+		bool warn = res.failure != p->last_failure || !p->fail_warned_ms ||
+			    now_ms - p->fail_warned_ms >= REPEAT_WARN_MS;
+
+		if (warn)
+			p->fail_warned_ms = now_ms;
+		p->last_failure = res.failure;
+		ei_log(warn ? EI_LOG_WARN : EI_LOG_DEBUG, "promoter: not promoted yet",
+		       "member=%" PRIx64 " via=%s reason=%s message=%s", id, w->endpoints[i],
+		       ei_etcd_failure_name(res.failure), res.message);
+	}
 	return 0;
 }
 /* Whether etcd has written its WAL yet; on it, the marker goes. Returns true when the
@@ -303,7 +317,7 @@ static void report(struct promoter *p, enum ei_learner_report what,
 	char stalled[32], was[32], behind[32];
 
 	ei_learner_duration(stalled, sizeof(stalled), now_ms - p->watch.moved_ms);
-	ei_learner_duration(was, sizeof(was), now_ms - p->watch.since_ms);
+	ei_learner_duration(was, sizeof(was), ei_learner_watch_age(&p->watch, now_ms));
 	if (v->progress_known)
 		snprintf(behind, sizeof(behind), "%" PRIu64, v->behind);
 	else
@@ -361,14 +375,21 @@ static int promote_step(struct promoter *p, uint64_t now_ms, struct ei_err *err)
 	default:
 		break;
 	}
-	if (v.is_learner && !p->watching) {
+	/* Watched (reported, recorded) as soon as our etcd or a list of our cluster says it
+	 * is a learner; promoted only on the list's word (learner.h). */
+	if ((v.is_learner || (look.own_answered && look.own.is_learner)) && !p->watching) {
 		p->watching = true;
-		ei_learner_watch_start(&p->watch, learner_since(p, v.member, now_ms), now_ms);
+		ei_learner_watch_start(&p->watch, learner_age(p, v.member), now_ms);
 		ei_log_info("promoter: our member is a learner; promoting it as soon as it is in sync",
 			    "member=%" PRIx64 " reason=%s", v.member, v.reason);
 	}
 	if (!p->watching)
 		return 0;
+	if (v.step == EI_LEARNER_WAIT &&
+	    (!p->waiting_said_ms || now_ms - p->waiting_said_ms >= REPEAT_WARN_MS)) {
+		p->waiting_said_ms = now_ms;
+		ei_log_info("promoter: waiting", "reason=%s", v.reason);
+	}
 	due = ei_learner_watch_update(&p->watch, &v, now_ms, (uint64_t)cfg->learner_stall_s * 1000u,
 				      (uint64_t)cfg->learner_timeout_s * 1000u);
 	if (due != EI_LEARNER_REPORT_NONE)
@@ -389,10 +410,17 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 	uint64_t started = ei_clock_ms(), next_look = 0;
 	int code = 0;
 
-	if (ei_gather_client(cfg, loop, 1000, 3000, &p.client, &err) < 0) {
+	/* Our own etcd is on this pod: it answers at once or is not serving yet (it accepts
+	 * before it serves), so its questions end soon and the loop keeps its pace. */
+	if (ei_gather_client(cfg, loop, 1000, 3000, &p.client, &err) < 0 ||
+	    ei_gather_client(cfg, loop, 300, 700, &p.own_client, &err) < 0) {
 		ei_log_error("promoter: cannot start", "error=%s", err.msg);
 		p.done = true;
 	}
+	if (!w->n_endpoints)
+		ei_log_warn("promoter: no other member's client URL is known (none resolved when this "
+			    "start decided): should our member be a learner, this start cannot promote it",
+			    NULL);
 	/* The client holds its own copy of the credentials now (it authenticates again with
 	 * it when its token expires); nothing else here needs them. This process outlives
 	 * the exec as etcd's child, and a fork inherits the environment block that
@@ -417,6 +445,7 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 	}
 	ei_member_list_free(&p.list);
 	ei_etcd_client_destroy(p.client);
+	ei_etcd_client_destroy(p.own_client);
 	/* Done, but not gone: this process is etcd's child since the exec, and etcd (PID 1
 	 * in the pod) reaps no child it did not start, so an exit would leave a zombie
 	 * under etcd for the pod's life. It stays, idle, holding nothing (no socket, no
@@ -439,7 +468,7 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 int ei_aftercare_spawn(const struct ei_config *cfg, struct ei_loop *loop,
 		       const struct ei_aftercare *work, struct ei_err *err)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	fflush(stdout);
 	fflush(stderr);
@@ -451,6 +480,10 @@ int ei_aftercare_spawn(const struct ei_config *cfg, struct ei_loop *loop,
 		 * the parent thread is ours, which becomes etcd's main thread at the exec. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 			ei_log_debug("aftercare: no PR_SET_PDEATHSIG", "error=%s", strerror(errno));
+		/* The parent gone before the prctl (its exec failed, or it was killed): no
+		 * signal will come, so end now. */
+		if (getppid() != parent)
+			_exit(0);
 		aftercare_main(cfg, loop, work);
 	}
 	return (int)pid;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cluster.h"
 #include "ei-version.h"
@@ -82,13 +81,15 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 #define POLL_MIN_MS 150
 #define POLL_SPREAD_MS 100
 #define UNHEALTHY_SHORT_POLLS 40
-#define BOOTSTRAP_STAGGER_MS 40u
+#define BOOTSTRAP_STAGGER_MS 25u
 
 static int short_poll(struct run *r, const char *what, struct ei_err *err)
 {
 	int left = ei_deadline_left_ms(r->deadline);
-	int delay = POLL_MIN_MS + (int)((ei_clock_ms() * 2654435761u + (uint64_t)getpid() * 40503u) %
-					 POLL_SPREAD_MS);
+	/* Spread by the clock and our ordinal (every pod is PID 1 of its own namespace). */
+	int delay = POLL_MIN_MS +
+		    (int)((ei_clock_ms() * 2654435761u + (uint64_t)r->cfg->id.ordinal * 40503u) %
+			  POLL_SPREAD_MS);
 
 	if (left == 0)
 		return ei_err_set(err, EI_E_TIMEOUT, "gave up after --wait-timeout=%us: %s",
@@ -787,7 +788,8 @@ static int run_loop(struct run *r, struct ei_err *err)
 			/* Something changed: look again soon. */
 			if (changed)
 				r->backoff_ms = BACKOFF_FIRST_MS;
-			rc = wait_pause(r, plan.reason, err);
+			rc = plan.wait_is_short ? short_poll(r, plan.reason, err)
+						: wait_pause(r, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:
 			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",

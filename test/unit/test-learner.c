@@ -83,12 +83,14 @@ static const struct {
 	    .leader = { .cluster_id = STRANGER, .member_id = LEADER, .raft_index = 10 } },
 	  EI_LEARNER_PROMOTE, true, "not known" },
 	{ "our etcd silent, our WAL far behind the leader: wait",
-	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index = 100,
-	    .list = &list_learner, .leader_answered = true, .leader = LEADER_AT(10000) },
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index_known = true,
+	    .wal_index = 100, .list = &list_learner, .leader_answered = true,
+	    .leader = LEADER_AT(10000) },
 	  EI_LEARNER_WAIT, true, "its WAL reaches 100 of the leader's 10000" },
 	{ "our etcd silent, our WAL in sync: promote",
-	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index = 9990,
-	    .list = &list_learner, .leader_answered = true, .leader = LEADER_AT(10000) },
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index_known = true,
+	    .wal_index = 9990, .list = &list_learner, .leader_answered = true,
+	    .leader = LEADER_AT(10000) },
 	  EI_LEARNER_PROMOTE, true, "in sync: its WAL reaches" },
 	{ "our etcd silent, our WAL another member's: stop",
 	  { .wal_known = true, .wal_member = OTHER, .wal_cluster = CLUSTER, .expect_id = OURS,
@@ -99,10 +101,18 @@ static const struct {
 	    .list_from = "x" },
 	  EI_LEARNER_WAIT, false, "not evidence" },
 	{ "our etcd silent, a 'leader' that does not say it leads: promote blind",
-	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index = 5,
-	    .list = &list_learner, .leader_answered = true,
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index_known = true,
+	    .wal_index = 5, .list = &list_learner, .leader_answered = true,
 	    .leader = { .cluster_id = CLUSTER, .member_id = 0x2, .leader = LEADER, .raft_index = 10 } },
 	  EI_LEARNER_PROMOTE, true, "not known" },
+	{ "our etcd silent, a WAL whose last segment cannot be read: its index is not known",
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .list = &list_learner,
+	    .leader_answered = true, .leader = LEADER_AT(10000) },
+	  EI_LEARNER_PROMOTE, true, "behind the leader is not known" },
+	{ "our etcd silent, a fresh WAL at index 0, the leader far ahead: wait (0 is a reading)",
+	  { .wal_known = true, .wal_member = OURS, .wal_cluster = CLUSTER, .wal_index_known = true,
+	    .list = &list_learner, .leader_answered = true, .leader = LEADER_AT(10000) },
+	  EI_LEARNER_WAIT, true, "its WAL reaches 0 of the leader's 10000" },
 	{ "our etcd silent, no WAL yet: wait",
 	  { .list = &list_learner },
 	  EI_LEARNER_WAIT, false, "no WAL with IDs" },
@@ -180,7 +190,8 @@ static void test_watch(void)
 
 		ei_learner_watch_start(&w, 0, 0);
 		for (size_t k = 0; k < 8 && watch_cases[i].steps[k].at_s; k++) {
-			struct ei_learner_verdict v = { .progress_known = watch_cases[i].steps[k].known,
+			struct ei_learner_verdict v = { .index_known = true,
+							.progress_known = watch_cases[i].steps[k].known,
 							.applied = watch_cases[i].steps[k].applied,
 							.in_sync = watch_cases[i].steps[k].in_sync };
 			enum ei_learner_report got = ei_learner_watch_update(
@@ -197,12 +208,30 @@ static void test_watch(void)
 	}
 	{
 		struct ei_learner_watch w;
-		struct ei_learner_verdict v = { .progress_known = true, .applied = 5 };
+		struct ei_learner_verdict v = { .index_known = true, .progress_known = true, .applied = 5 };
 
 		/* A learner since before this start (its record): the timeout counts from then. */
-		ei_learner_watch_start(&w, 1000, 600000);
+		ei_learner_watch_start(&w, 599000, 600000);
 		tap_ok(ei_learner_watch_update(&w, &v, 601000, 0, 600000) == EI_LEARNER_REPORT_TIMEOUT,
 		       "watch: --learner-timeout counts from the record, not from this start");
+		/* A record older than the machine's uptime (a node reboot): still counted. */
+		ei_learner_watch_start(&w, 3u * 3600u * 1000u, 5);
+		tap_ok(ei_learner_watch_update(&w, &v, 10, 0, 600000) == EI_LEARNER_REPORT_TIMEOUT,
+		       "watch: a record older than the monotonic clock counts whole");
+	}
+	{
+		struct ei_learner_watch w;
+		struct ei_learner_verdict status = { .index_known = true, .applied = 50 };
+		struct ei_learner_verdict wal = { .index_known = true, .from_wal = true, .applied = 70 };
+		bool stalled_seen = false;
+
+		/* Our etcd answering only now and then: switching between its applied index and
+		 * the WAL's is no progress, and the stall is still said. */
+		ei_learner_watch_start(&w, 0, 0);
+		for (uint64_t t = 1; t <= 20; t++)
+			stalled_seen |= ei_learner_watch_update(&w, t % 2 ? &status : &wal, t * 1000, 5000, 0) ==
+					EI_LEARNER_REPORT_STALL;
+		tap_ok(stalled_seen, "watch: alternating sources hide no stall");
 	}
 }
 
