@@ -335,15 +335,22 @@ int ei_datadir_mark_first_start(const char *data_dir, struct ei_err *err)
 	return fsync_dir(member, err);
 }
 
+/* Remove one of our files in <data_dir>/member; quiet when it is gone. */
+static int remove_member_file(const char *data_dir, const char *name, struct ei_err *err)
+{
+	char member[PATH_MAX], path[PATH_MAX];
+
+	if (join(member, sizeof(member), data_dir, "member", err) < 0 ||
+	    join(path, sizeof(path), member, name, err) < 0)
+		return EI_E_SYS;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return ei_err_sys(err, errno, "remove %s", path);
+	return 0;
+}
+
 int ei_datadir_clear_first_start(const char *data_dir, struct ei_err *err)
 {
-	char marker[PATH_MAX];
-
-	if (join(marker, sizeof(marker), data_dir, "member/" EI_FIRST_START_MARKER, err) < 0)
-		return EI_E_SYS;
-	if (unlink(marker) < 0 && errno != ENOENT)
-		return ei_err_sys(err, errno, "remove %s", marker);
-	return 0;
+	return remove_member_file(data_dir, EI_FIRST_START_MARKER, err);
 }
 
 int ei_datadir_learner_record_read(const char *data_dir, uint64_t *member_id, uint64_t *since_s,
@@ -401,13 +408,7 @@ int ei_datadir_learner_record_write(const char *data_dir, uint64_t member_id, ui
 
 int ei_datadir_learner_record_remove(const char *data_dir, struct ei_err *err)
 {
-	char path[PATH_MAX];
-
-	if (join(path, sizeof(path), data_dir, "member/" EI_LEARNER_RECORD, err) < 0)
-		return EI_E_SYS;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return ei_err_sys(err, errno, "remove %s", path);
-	return 0;
+	return remove_member_file(data_dir, EI_LEARNER_RECORD, err);
 }
 
 static int fsync_dir(const char *dir, struct ei_err *err)

@@ -126,18 +126,20 @@ done
 # all_healthy_fast [PODS]: every listed pod's /health (metrics port) says true (default
 # "0 1 2"); polled every 20 ms with curl (etcdctl's own start-up and dial timeout would
 # blur the figure by up to a second).
+# all_healthy PODS: every pod's /health says true, now.
+all_healthy()
+{
+	local n
+	for n in $1; do
+		curl -s -m 1 "http://$(pod_ip "$n"):8080/health" 2>/dev/null | grep -q '"health":"true"' ||
+			return 1
+	done
+}
 all_healthy_fast()
 {
-	local pods=${1:-0 1 2} deadline=$(($(date +%s%3N) + 120000)) n ok
+	local pods=${1:-0 1 2} deadline=$(($(date +%s%3N) + 120000))
 	while (($(date +%s%3N) < deadline)); do
-		ok=1
-		for n in $pods; do
-			curl -s -m 1 "http://$(pod_ip "$n"):8080/health" 2>/dev/null | grep -q '"health":"true"' || {
-				ok=0
-				break
-			}
-		done
-		((ok)) && return 0
+		all_healthy "$pods" && return 0
 		sleep 0.02
 	done
 	return 1
@@ -270,24 +272,13 @@ load_keys()
 # member list (its JSON gateway) has COUNT members, none a learner; polled every 20 ms.
 voters_fast()
 {
-	local count=$1 deadline=$(($(date +%s%3N) + 180000)) n ok pods=""
+	local count=$1 deadline=$(($(date +%s%3N) + 180000)) n pods=""
 	for ((n = 0; n < count; n++)); do pods+=" $n"; done
 	while (($(date +%s%3N) < deadline)); do
-		ok=1
 		gw 0 /v3/cluster/member/list '{}' 2>/dev/null |
 			jq -e --argjson count "$count" \
 				'(.members | length) == $count and all(.members[]; .isLearner != true)' \
-				>/dev/null 2>&1 || ok=0
-		if ((ok)); then
-			for n in $pods; do
-				curl -s -m 1 "http://$(pod_ip "$n"):8080/health" 2>/dev/null |
-					grep -q '"health":"true"' || {
-					ok=0
-					break
-				}
-			done
-		fi
-		((ok)) && return 0
+				>/dev/null 2>&1 && all_healthy "$pods" && return 0
 		sleep 0.02
 	done
 	return 1

@@ -2,6 +2,7 @@
  * the checks before any network call, the first-start marker and the move-aside, on a
  * scratch directory. */
 #include "datadir.h"
+#include "learner.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -458,6 +459,50 @@ static void test_datadir_checks(void)
 	tap_ok(rc == 0, "marker: clearing twice is fine");
 }
 
+/* The learner record: written, read back, replaced, refused when not one, removed. */
+static void test_learner_record(void)
+{
+	char dir[128], path[192];
+	uint64_t id = 0, since = 0;
+	struct ei_err err = { 0 };
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/learner", tmp);
+	mkdir(dir, 0700);
+	tap_ok(ei_datadir_learner_record_read(dir, &id, &since, &err) == 0,
+	       "learner record: none in a data dir without member/");
+	snprintf(path, sizeof(path), "%s/member", dir);
+	mkdir(path, 0700);
+	tap_ok(ei_datadir_learner_record_write(dir, 0xabc, 1700000000, &err) == 0 &&
+		       ei_datadir_learner_record_read(dir, &id, &since, &err) == 1 && id == 0xabc &&
+		       since == 1700000000,
+	       "learner record: written and read back");
+	tap_ok(ei_datadir_learner_record_write(dir, 0xdef, 1700000100, &err) == 0 &&
+		       ei_datadir_learner_record_read(dir, &id, &since, &err) == 1 && id == 0xdef,
+	       "learner record: replaced for another member");
+	snprintf(path, sizeof(path), "%s/member/" EI_LEARNER_RECORD ".tmp", dir);
+	tap_ok(access(path, F_OK) != 0, "learner record: no temporary file left");
+	snprintf(path, sizeof(path), "%s/member/" EI_LEARNER_RECORD, dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("member=xyz since=1\n", f);
+		fclose(f);
+	}
+	tap_ok(ei_datadir_learner_record_read(dir, &id, &since, &err) == 0,
+	       "learner record: a file that is not one reads as none");
+	f = fopen(path, "w");
+	if (f) {
+		for (int i = 0; i < 200; i++)
+			fputs("member=abc since=1\n", f);
+		fclose(f);
+	}
+	tap_ok(ei_datadir_learner_record_read(dir, &id, &since, &err) == 0,
+	       "learner record: an oversized file reads as none");
+	tap_ok(ei_datadir_learner_record_remove(dir, &err) == 0 && access(path, F_OK) != 0 &&
+		       ei_datadir_learner_record_remove(dir, &err) == 0,
+	       "learner record: removed, and removing it again is quiet");
+}
+
 int main(void)
 {
 	tap_init();
@@ -471,6 +516,7 @@ int main(void)
 	test_inspect();
 	test_datadir_checks();
 	test_move_aside();
+	test_learner_record();
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
