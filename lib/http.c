@@ -558,10 +558,12 @@ static void classify(struct transfer *t)
 	    (strstr(curl_text, "alert") || strstr(curl_text, "certificate")))
 		r->outcome = EI_OUTCOME_TLS;
 	/* And the other way: a handshake cut by a reset or a close (OpenSSL's
-	 * SSL_ERROR_SYSCALL, "unexpected eof") is a closed connection, not a TLS failure
-	 * (a server restarting, a port changing hands). */
+	 * SSL_ERROR_SYSCALL, "unexpected eof", or libcurl's own "Recv failure: Connection
+	 * reset by peer") is a closed connection, not a TLS failure (a server restarting, a
+	 * port changing hands: a waiting etcd-init closing its status server for etcd). */
 	if (r->outcome == EI_OUTCOME_TLS &&
-	    (strstr(curl_text, "SSL_ERROR_SYSCALL") || strstr(curl_text, "unexpected eof")))
+	    (strstr(curl_text, "SSL_ERROR_SYSCALL") || strstr(curl_text, "unexpected eof") ||
+	     strstr(curl_text, "Connection reset by peer")))
 		r->outcome = EI_OUTCOME_CLOSED;
 	/* The connect errors in the kernel's words ("Connection refused", "No route to
 	 * host"): libcurl's sentence says less with more words. */

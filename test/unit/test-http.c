@@ -208,6 +208,18 @@ static void srv_reset(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 }
 
+/* The first bytes of the request (a TLS ClientHello on an https URL), then a reset: a
+ * server closing its port in the middle of a handshake. */
+static void srv_reset_at_hello(int fd)
+{
+	struct linger lg = { 1, 0 };
+	char buf[4096];
+
+	if (recv(fd, buf, sizeof(buf), 0) < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 /* A TLS alert record (handshake failure), as a TLS server would answer plain text. */
 static void srv_tls_bytes(int fd)
 {
@@ -398,6 +410,8 @@ static const struct http_case cases[] = {
 	  true },
 	{ "https URL to a plain HTTP server", srv_plain_400, true, 0, 0, 0, 0, EI_OUTCOME_TLS, 0,
 	  "SSL", true },
+	{ "https URL, reset in the middle of the handshake: closed, not TLS", srv_reset_at_hello,
+	  true, 0, 0, 0, 0, EI_OUTCOME_CLOSED, 0, "reset", true },
 };
 
 static struct ei_http *client(struct ei_loop *loop, long first_byte_ms, long total_ms,
