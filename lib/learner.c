@@ -204,7 +204,8 @@ void ei_learner_record_format(char *buf, size_t len, uint64_t member_id, uint64_
 }
 
 /* Digits of base (10 or 16, lowercase) from *p up to a non-digit: at least one, at most
- * max; the value must fit 64 bits. */
+ * max, no leading zero (the record has one spelling: the one format writes); the value
+ * must fit 64 bits. */
 static bool take_number(const char **p, const char *end, unsigned base, size_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -226,7 +227,7 @@ static bool take_number(const char **p, const char *end, unsigned base, size_t m
 		(*p)++;
 	}
 	*out = v;
-	return n > 0;
+	return n > 0 && (n == 1 || (*p)[-(ptrdiff_t)n] != '0');
 }
 
 static bool take_text(const char **p, const char *end, const char *word)

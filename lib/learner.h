@@ -103,7 +103,8 @@ enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 					       uint64_t stall_ms, uint64_t timeout_ms);
 
 /* The learner record's text, and back. parse returns false on anything but
- * "member=<1-16 hex digits> since=<decimal seconds>" with an optional final newline. */
+ * "member=<1-16 lowercase hex digits> since=<decimal seconds>" (no leading zeros) with an
+ * optional final newline. */
 #define EI_LEARNER_RECORD ".etcd-init-learner"
 void ei_learner_record_format(char *buf, size_t len, uint64_t member_id, uint64_t since_s);
 bool ei_learner_record_parse(const char *text, size_t len, uint64_t *member_id, uint64_t *since_s);
