@@ -297,8 +297,11 @@ static int find_srv(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,
 		if (!*targets) {
 			r = ei_err_set(err, EI_E_NOMEM, "out of memory");
 		} else {
-			memcpy(*targets, t[0], nt[0] * sizeof(**targets));
-			memcpy(*targets + nt[0], t[1], nt[1] * sizeof(**targets));
+			/* memcpy from NULL is undefined even for 0 bytes (a name with no answer). */
+			if (nt[0])
+				memcpy(*targets, t[0], nt[0] * sizeof(**targets));
+			if (nt[1])
+				memcpy(*targets + nt[0], t[1], nt[1] * sizeof(**targets));
 			*n = nt[0] + nt[1];
 		}
 	}
