@@ -52,6 +52,7 @@ struct run {
 	uint64_t started_ms;            /* when this start began (ei_clock_ms) */
 	uint64_t decision_logged_ms;    /* when an unchanged decision was last logged */
 	uint64_t dns_wait_logged_ms;    /* when the wait for our own name was last logged */
+	char refusal_seen[1536];        /* a refusal seen once, to be confirmed */
 };
 
 /* Remember who refused a membership change as "unhealthy cluster" (that member's own view
@@ -82,6 +83,7 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 #define POLL_SPREAD_MS 100
 #define UNHEALTHY_SHORT_POLLS 40
 #define BOOTSTRAP_STAGGER_MS 25u
+#define REFUSAL_CONFIRM_MS 1000
 
 static int short_poll(struct run *r, const char *what, struct ei_err *err)
 {
@@ -792,6 +794,15 @@ static int run_loop(struct run *r, struct ei_err *err)
 						: wait_pause(r, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:
+			/* A refusal read from the peers' answers ends the start: it is confirmed
+			 * by a second look a second later (a peer in the middle of a restart or a
+			 * --force-new-cluster can answer for one round what it is not). */
+			if (strcmp(plan.reason, r->refusal_seen) != 0) {
+				snprintf(r->refusal_seen, sizeof(r->refusal_seen), "%s", plan.reason);
+				ei_log_info("refusing unless the next look, in 1 s, says otherwise", NULL);
+				rc = ei_loop_sleep(r->loop, REFUSAL_CONFIRM_MS, err);
+				break;
+			}
 			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",
 					plan.reason);
 			break;
