@@ -376,33 +376,17 @@ int ei_datadir_learner_record_read(const char *data_dir, uint64_t *member_id, ui
 int ei_datadir_learner_record_write(const char *data_dir, uint64_t member_id, uint64_t since_s,
 				    struct ei_err *err)
 {
-	char member[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], text[128];
-	size_t len;
-	int fd;
+	char member[PATH_MAX], path[PATH_MAX], text[128];
+	bool created;
+	int r;
 
 	if (join(member, sizeof(member), data_dir, "member", err) < 0 ||
-	    join(path, sizeof(path), member, EI_LEARNER_RECORD, err) < 0 ||
-	    join(tmp, sizeof(tmp), member, EI_LEARNER_RECORD ".tmp", err) < 0)
+	    join(path, sizeof(path), member, EI_LEARNER_RECORD, err) < 0)
 		return EI_E_SYS;
 	ei_learner_record_format(text, sizeof(text), member_id, since_s);
-	len = strlen(text);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return ei_err_sys(err, errno, "create %s", tmp);
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		unlink(tmp);
-		return ei_err_sys(err, e, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return ei_err_sys(err, e, "rename %s to %s", tmp, path);
-	}
+	r = ei_file_replace(path, text, strlen(text), &created);
+	if (r < 0)
+		return ei_err_sys(err, -r, "write %s", path);
 	return fsync_dir(member, err);
 }
 

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,6 +43,46 @@ int ei_file_read_all(int fd, char *buf, size_t cap, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return 0;
+}
+
+/* Write all of s to fd; returns 0 or an errno. */
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int ei_file_replace(const char *path, const char *text, size_t len, bool *created)
+{
+	char tmp[PATH_MAX];
+	int fd, e;
+
+	*created = false;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*created = true;
+	e = write_all(fd, text, len);
+	if (!e && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) < 0)
+		e = errno;
+	if (e)
+		unlink(tmp);
+	return -e;
 }
 
 int ei_file_fsync_dir(const char *dir)

@@ -74,49 +74,24 @@ static void request_line(char *buf, size_t len)
 	snprintf(buf, len, "force-new-cluster requested at %s by uid %u on host %s (etcd-init force-new-cluster, pid %d)\n", when, (unsigned)getuid(), host, (int)getpid());
 }
 
-/* Write all of s to fd; returns 0 or an errno. */
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errno;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int ei_forcereq_write(const char *data_dir, struct ei_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], line[512];
-	int fd, e;
+	char path[PATH_MAX], line[512];
+	bool created;
+	int e;
 
 	if (!ei_forcereq_path(data_dir, path, sizeof(path)) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+	    strlen(path) + sizeof(".tmp-XXXXXX") > sizeof(path))
 		return ei_err_set(err, EI_E_USAGE, "--data-dir %s: too long for the force-new-cluster request", data_dir);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
+	request_line(line, sizeof(line));
+	e = -ei_file_replace(path, line, strlen(line), &created);
+	if (e && !created) {
 		if (e == EROFS || e == EACCES || e == EPERM || e == ENOENT || e == ENOTDIR)
 			return ei_err_set(err, EI_E_USAGE, "cannot write the force-new-cluster request in the data dir %s: %s (it must be an existing directory this process can write: uid %u); nothing was written", data_dir, strerror(e), (unsigned)getuid());
 		return ei_err_sys(err, e, "create a temporary file in %s for the force-new-cluster request", data_dir);
 	}
-	request_line(line, sizeof(line));
-	e = write_all(fd, line, strlen(line));
-	if (!e && fsync(fd) < 0)
-		e = errno;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
+	if (e)
 		return ei_err_sys(err, e, "write the force-new-cluster request %s (nothing was written)", path);
-	}
 	/* The rename is durable once the directory is (fsync(2): the entry is in the dir). */
 	return fsync_dir(data_dir, err);
 }
