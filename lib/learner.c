@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loop.h"
+
 /* etcd promotes a learner whose log reaches 90% of the leader's (readyPercent in
  * isLearnerReady, server/etcdserver/server.go): the same test, in integers. */
 static bool reaches_90_percent(uint64_t learner, uint64_t leader)
@@ -163,12 +165,6 @@ uint64_t ei_learner_watch_age(const struct ei_learner_watch *w, uint64_t now_ms)
 	return w->age_at_start_ms + (now_ms > w->start_ms ? now_ms - w->start_ms : 0);
 }
 
-/* Whether a report said at said_ms (0: never) is due again at now. */
-static bool due(uint64_t said_ms, uint64_t now_ms)
-{
-	return !said_ms || now_ms - said_ms >= EI_LEARNER_REPORT_EVERY_MS;
-}
-
 enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 					       const struct ei_learner_verdict *v, uint64_t now_ms,
 					       uint64_t stall_ms, uint64_t timeout_ms)
@@ -186,15 +182,11 @@ enum ei_learner_report ei_learner_watch_update(struct ei_learner_watch *w,
 		w->stall_said_ms = 0;
 	}
 	stalled = stall_ms && now_ms - w->moved_ms >= stall_ms;
-	if (stalled && due(w->stall_said_ms, now_ms)) {
-		w->stall_said_ms = now_ms;
+	if (stalled && ei_due_every(&w->stall_said_ms, now_ms, EI_LEARNER_REPORT_EVERY_MS))
 		return EI_LEARNER_REPORT_STALL;
-	}
 	if (timeout_ms && ei_learner_watch_age(w, now_ms) >= timeout_ms &&
-	    due(w->timeout_said_ms, now_ms)) {
-		w->timeout_said_ms = now_ms;
+	    ei_due_every(&w->timeout_said_ms, now_ms, EI_LEARNER_REPORT_EVERY_MS))
 		return EI_LEARNER_REPORT_TIMEOUT;
-	}
 	return EI_LEARNER_REPORT_NONE;
 }
 

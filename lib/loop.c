@@ -27,6 +27,14 @@ uint64_t ei_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+bool ei_due_every(uint64_t *last_ms, uint64_t now_ms, uint64_t every_ms)
+{
+	if (*last_ms && now_ms - *last_ms < every_ms)
+		return false;
+	*last_ms = now_ms;
+	return true;
+}
+
 int ei_deadline_left_ms(uint64_t deadline_ms)
 {
 	uint64_t now;

@@ -12,6 +12,7 @@
 #define EI_LOOP_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -79,5 +80,9 @@ uint64_t ei_clock_ms(void);
 /* Milliseconds left until deadline_ms (>= 0), for poll timeouts; a deadline of
  * 0 means none and gives -1. */
 int ei_deadline_left_ms(uint64_t deadline_ms);
+
+/* A line or report repeated while nothing changes: true (and *last_ms = now_ms) when
+ * *last_ms is 0 (never) or at least every_ms before now_ms. Pure. */
+bool ei_due_every(uint64_t *last_ms, uint64_t now_ms, uint64_t every_ms);
 
 #endif

@@ -117,10 +117,8 @@ static int refresh_list(struct promoter *p, uint64_t cluster_id, uint64_t now_ms
 			return r;
 		if (r < 0) {
 			bool warn = res.failure == EI_ETCD_FAIL_AUTH &&
-				    (!p->auth_warned_ms || now_ms - p->auth_warned_ms >= REPEAT_WARN_MS);
+				    ei_due_every(&p->auth_warned_ms, now_ms, REPEAT_WARN_MS);
 
-			if (warn)
-				p->auth_warned_ms = now_ms;
 			ei_log(warn ? EI_LOG_WARN : EI_LOG_DEBUG, "promoter: no member list",
 			       "endpoint=%s error=%s", ep, err->msg);
 			continue;
@@ -277,11 +275,11 @@ static int send_promote(struct promoter *p, const struct ei_learner_verdict *v, 
 		p->promote_fail_ms = FAILED_PROMOTE_MAX_MS;
 	p->next_promote_ms = now_ms + p->promote_fail_ms;
 	{
-		bool warn = res.failure != p->last_failure || !p->fail_warned_ms ||
-			    now_ms - p->fail_warned_ms >= REPEAT_WARN_MS;
+		bool warn;
 
-		if (warn)
-			p->fail_warned_ms = now_ms;
+		if (res.failure != p->last_failure)
+			p->fail_warned_ms = 0; /* another reason: said at once */
+		warn = ei_due_every(&p->fail_warned_ms, now_ms, REPEAT_WARN_MS);
 		p->last_failure = res.failure;
 		ei_log(warn ? EI_LOG_WARN : EI_LOG_DEBUG, "promoter: not promoted yet",
 		       "member=%" PRIx64 " via=%s reason=%s message=%s", id, w->endpoints[i],
@@ -385,11 +383,8 @@ static int promote_step(struct promoter *p, uint64_t now_ms, struct ei_err *err)
 	}
 	if (!p->watching)
 		return 0;
-	if (v.step == EI_LEARNER_WAIT &&
-	    (!p->waiting_said_ms || now_ms - p->waiting_said_ms >= REPEAT_WARN_MS)) {
-		p->waiting_said_ms = now_ms;
+	if (v.step == EI_LEARNER_WAIT && ei_due_every(&p->waiting_said_ms, now_ms, REPEAT_WARN_MS))
 		ei_log_info("promoter: waiting", "reason=%s", v.reason);
-	}
 	due = ei_learner_watch_update(&p->watch, &v, now_ms, (uint64_t)cfg->learner_stall_s * 1000u,
 				      (uint64_t)cfg->learner_timeout_s * 1000u);
 	if (due != EI_LEARNER_REPORT_NONE)

@@ -62,18 +62,25 @@ static void note_refusal(struct run *r, const struct ei_plan *plan, enum ei_etcd
 	r->via_refused_id = failure == EI_ETCD_FAIL_UNHEALTHY ? plan->via_id : 0;
 }
 
-static int backoff(struct run *r, const char *what, struct ei_err *err)
+/* Sleep delay_ms, cut to what --wait-timeout leaves; EI_E_TIMEOUT once nothing is left. */
+static int sleep_within_deadline(struct run *r, int delay_ms, const char *what, struct ei_err *err)
 {
 	int left = ei_deadline_left_ms(r->deadline);
-	int delay = r->backoff_ms;
 
 	if (left == 0)
 		return ei_err_set(err, EI_E_TIMEOUT, "gave up after --wait-timeout=%us: %s",
 				  r->cfg->wait_timeout_s, r->last_wait[0] ? r->last_wait : what);
-	if (left > 0 && delay > left)
-		delay = left;
+	if (left > 0 && delay_ms > left)
+		delay_ms = left;
+	return ei_loop_sleep(r->loop, delay_ms, err);
+}
+
+static int backoff(struct run *r, const char *what, struct ei_err *err)
+{
+	int delay = r->backoff_ms;
+
 	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
-	return ei_loop_sleep(r->loop, delay, err);
+	return sleep_within_deadline(r, delay, what, err);
 }
 
 /* A short wait for something about to change (a learner slot, a record being
@@ -87,18 +94,12 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 
 static int short_poll(struct run *r, const char *what, struct ei_err *err)
 {
-	int left = ei_deadline_left_ms(r->deadline);
 	/* Spread by the clock and our ordinal (every pod is PID 1 of its own namespace). */
 	int delay = POLL_MIN_MS +
 		    (int)((ei_clock_ms() * 2654435761u + (uint64_t)r->cfg->id.ordinal * 40503u) %
 			  POLL_SPREAD_MS);
 
-	if (left == 0)
-		return ei_err_set(err, EI_E_TIMEOUT, "gave up after --wait-timeout=%us: %s",
-				  r->cfg->wait_timeout_s, r->last_wait[0] ? r->last_wait : what);
-	if (left > 0 && delay > left)
-		delay = left;
-	return ei_loop_sleep(r->loop, delay, err);
+	return sleep_within_deadline(r, delay, what, err);
 }
 
 /* Waiting in the first 30 s of a start (records being published, peers starting one
@@ -118,12 +119,7 @@ static int wait_pause(struct run *r, const char *what, struct ei_err *err)
 /* Whether a line repeated while nothing changes is due (first time, then every 20 s). */
 static bool repeat_due(uint64_t *last_ms)
 {
-	uint64_t now = ei_clock_ms();
-
-	if (*last_ms && now - *last_ms < UNCHANGED_LOG_EVERY_MS)
-		return false;
-	*last_ms = now;
-	return true;
+	return ei_due_every(last_ms, ei_clock_ms(), UNCHANGED_LOG_EVERY_MS);
 }
 
 /* What the status server says from now on (status.h). */
