@@ -9,6 +9,11 @@
 
 #include "cluster.h"
 
+/* How long a decision read from the peers' answers must hold before it is acted on
+ * (plan.h confirm_ms). */
+#define REFUSAL_CONFIRM_MS 1000u
+#define BOOTSTRAP_JOIN_CONFIRM_MS 3000u
+
 const char *ei_action_name(enum ei_action a)
 {
 	switch (a) {
@@ -501,6 +506,13 @@ static int bootstrap_list(const struct ei_config *cfg, const struct ei_member_li
 		    port != cfg->id.peer_port || !ei_identity_ordinal_of_host(&cfg->id, host, &ordinal))
 			return 0;
 	}
+	/* A bootstrapping etcd's cluster ID derives from its members' IDs. A list whose ID
+	 * does not is not a bootstrap: an etcd replaying its WAL after a restart serves the
+	 * members its replay has reached so far, unstarted, under the cluster's real ID. */
+	for (size_t i = 0; i < l->n_members && i < 100; i++)
+		ids[i] = l->members[i].id;
+	if (l->n_members > 100 || l->cluster_id != ei_cluster_id(ids, l->n_members))
+		return 0;
 	if (l->n_members != cfg->initial_cluster_size) {
 		snprintf(why, len,
 			 "it bootstraps %zu members (initial cluster size %zu) where we were "
@@ -1238,6 +1250,13 @@ static int decide_without_wal(const struct ei_config *cfg, const struct evidence
 		    "no WAL; peers are bootstrapping this very initial cluster (cluster %" PRIx64
 		    ", member IDs from our token; %s): joining the bootstrap",
 		    v.cluster_id, vouched);
+		/* An etcd restarting on its WAL serves, while its replay has reached the
+		 * members but not their attributes, exactly what a bootstrapping one does
+		 * (quorum-lost on etcd 3.5, whose member list is rebuilt from the WAL). A
+		 * bootstrap whose members have a quorum elects a leader and publishes their
+		 * names within an election or two, after which we start as a listed member;
+		 * one that needs us stays as it is. */
+		out->confirm_ms = BOOTSTRAP_JOIN_CONFIRM_MS;
 		if ((r = set_self(out, ei_member_list_find_peer_url(v.list, self_url), err)) < 0)
 			return r;
 		return set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg));
@@ -1267,6 +1286,10 @@ int ei_plan_decide(const struct ei_config *cfg, const struct ei_facts *facts, st
 		r = decide_with_wal(e, out, err);
 	else
 		r = decide_without_wal(cfg, e, out, err);
+	/* A refusal read from the peers' answers ends the start: a peer in the middle of a
+	 * restart or a --force-new-cluster can answer for a moment what it is not. */
+	if (out->action == EI_ACT_REFUSE)
+		out->confirm_ms = REFUSAL_CONFIRM_MS;
 	set_notice(cfg, e, out);
 	for (size_t i = 0; i < facts->n_peers && !out->alert[0]; i++)
 		if (e->peer[i].kind == PEER_FOREIGN)

@@ -52,7 +52,8 @@ struct run {
 	uint64_t started_ms;            /* when this start began (ei_clock_ms) */
 	uint64_t decision_logged_ms;    /* when an unchanged decision was last logged */
 	uint64_t dns_wait_logged_ms;    /* when the wait for our own name was last logged */
-	char refusal_seen[1536];        /* a refusal seen once, to be confirmed */
+	enum ei_action confirming;      /* a decision being confirmed (plan.h confirm_ms) */
+	uint64_t confirming_since_ms;   /* since when every look has decided it */
 };
 
 /* Remember who refused a membership change as "unhealthy cluster" (that member's own view
@@ -90,7 +91,6 @@ static int backoff(struct run *r, const char *what, struct ei_err *err)
 #define POLL_SPREAD_MS 100
 #define UNHEALTHY_SHORT_POLLS 40
 #define BOOTSTRAP_STAGGER_MS 25u
-#define REFUSAL_CONFIRM_MS 1000
 
 static int short_poll(struct run *r, const char *what, struct ei_err *err)
 {
@@ -100,6 +100,32 @@ static int short_poll(struct run *r, const char *what, struct ei_err *err)
 			  POLL_SPREAD_MS);
 
 	return sleep_within_deadline(r, delay, what, err);
+}
+
+/* A decision that wants confirming (plan.h confirm_ms) is acted on once every look
+ * since the first one that decided it has decided the same action, for confirm_ms; a
+ * look that decides anything else starts it over. Until then it is a short wait that
+ * says what it would do. */
+static void hold_until_confirmed(struct run *r, struct ei_plan *plan)
+{
+	uint64_t now = ei_clock_ms();
+	char reason[sizeof(plan->reason)];
+
+	if (!plan->confirm_ms) {
+		r->confirming = EI_ACT_WAIT;
+		return;
+	}
+	if (r->confirming != plan->action) {
+		r->confirming = plan->action;
+		r->confirming_since_ms = now;
+	}
+	if (now - r->confirming_since_ms >= plan->confirm_ms)
+		return;
+	snprintf(reason, sizeof(reason), "%s once every look for %u ms says the same: %s",
+		 ei_action_name(plan->action), plan->confirm_ms, plan->reason);
+	snprintf(plan->reason, sizeof(plan->reason), "%s", reason);
+	plan->action = EI_ACT_WAIT;
+	plan->wait_is_short = true;
 }
 
 /* Waiting in the first 30 s of a start (records being published, peers starting one
@@ -771,6 +797,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 			ei_facts_free(&facts);
 			return rc;
 		}
+		hold_until_confirmed(r, &plan);
 		changed = plan.action != last_action || strcmp(plan.reason, last_reason) != 0 ||
 			  round == 1;
 		log_decision(r, &facts, &plan, round, changed);
@@ -790,15 +817,6 @@ static int run_loop(struct run *r, struct ei_err *err)
 						: wait_pause(r, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:
-			/* A refusal read from the peers' answers ends the start: it is confirmed
-			 * by a second look a second later (a peer in the middle of a restart or a
-			 * --force-new-cluster can answer for one round what it is not). */
-			if (strcmp(plan.reason, r->refusal_seen) != 0) {
-				snprintf(r->refusal_seen, sizeof(r->refusal_seen), "%s", plan.reason);
-				ei_log_info("refusing unless the next look, in 1 s, says otherwise", NULL);
-				rc = ei_loop_sleep(r->loop, REFUSAL_CONFIRM_MS, err);
-				break;
-			}
 			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",
 					plan.reason);
 			break;
@@ -868,6 +886,7 @@ static int check_certificates(const struct ei_config *cfg, char **envp, struct e
 int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
 {
 	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .backoff_ms = BACKOFF_FIRST_MS,
+			 .confirming = EI_ACT_WAIT,
 			 .started_ms = ei_clock_ms() };
 	int rc;
 

@@ -473,8 +473,10 @@ static void special_cases(void)
 		      ei_cluster_id(ids, 3));
 		tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP &&
 			       strstr(plan.reason, "joining the bootstrap") &&
-			       plan.initial_cluster && !strcmp(plan.initial_cluster_state, "new"),
-		       "peers bootstrap this cluster: bootstrap with them (%s)", plan.reason);
+			       plan.initial_cluster && !strcmp(plan.initial_cluster_state, "new") &&
+			       plan.confirm_ms >= 2000,
+		       "peers bootstrap this cluster: bootstrap with them, once confirmed over "
+		       "%u ms (%s)", plan.confirm_ms, plan.reason);
 		ei_plan_free(&plan);
 		unbuild(&x);
 
@@ -486,7 +488,29 @@ static void special_cases(void)
 		ei_plan_free(&plan);
 		unbuild(&x);
 
+		/* A peer replaying its WAL after a restart serves the members its replay has
+		 * reached, unstarted, under the cluster's real ID (quorum-lost on 3.5): not a
+		 * bootstrap of 2, nothing to refuse. */
+		config_for(&cfg, "etcd-1", 3, false);
+		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 2, K_INIT }), boot, 2,
+		      ei_cluster_id(ids, 3));
+		tap_ok(decide(&cfg, &x, &plan) != EI_ACT_REFUSE && !strstr(plan.reason, "bootstraps 2"),
+		       "2 unstarted members under a 3-member cluster's ID: no refusal (%s)",
+		       plan.reason);
+		ei_plan_free(&plan);
+		unbuild(&x);
+
+		/* A peer that does bootstrap those 2 (its cluster ID derives from them): refuse. */
+		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 2, K_INIT }), boot, 2,
+		      ei_cluster_id(ids, 2));
+		tap_ok(decide(&cfg, &x, &plan) == EI_ACT_REFUSE &&
+			       strstr(plan.reason, "it bootstraps 2 members") && plan.confirm_ms > 0,
+		       "a bootstrap of 2 where we have 3: refuse (%s)", plan.reason);
+		ei_plan_free(&plan);
+		unbuild(&x);
+
 		/* The same members with another token: refuse. */
+		config_for(&cfg, "etcd-2", 3, false);
 		strcpy(cfg.token, "another-token");
 		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_INIT }), LIST(boot),
 		      ei_cluster_id(ids, 3));
@@ -536,8 +560,9 @@ static void special_cases(void)
 	       "snap/db without a WAL: refuse (%s)", plan.reason);
 	ei_plan_free(&plan);
 	x.f.datadir.first_start_marker = true;
-	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP,
-	       "snap/db left by our failed first start: empty, bootstrap (%s)", plan.reason);
+	tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP && plan.confirm_ms == 0,
+	       "snap/db left by our failed first start: empty, bootstrap at once (%s)",
+	       plan.reason);
 	ei_plan_free(&plan);
 	unbuild(&x);
 }
