@@ -4,14 +4,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
 #define LOG_MAX_PAIRS 16
+#define LOG_KEY_MAX 32
 #define LOG_VALUE_MAX 1024
 
 static enum ei_log_format log_format = EI_LOG_TEXT;
@@ -62,184 +62,130 @@ static void format_timestamp(char *buf, size_t len)
 }
 
 struct pair {
-	char key[32];
+	char key[LOG_KEY_MAX];
 	char value[LOG_VALUE_MAX];
 };
 
-/* A bounded string being filled. */
-struct out {
-	char *buf;
-	size_t cap, len;
+/* The length of the printf conversion at p (p[0] == '%'): flags, field width, precision,
+ * length modifier, conversion specifier, in the order printf(3) "Format of the format
+ * string" gives them. Only stepped over, never read: vsnprintf reads the arguments. */
+static size_t conversion_length(const char *p)
+{
+	size_t n = 1;
+
+	n += strspn(p + n, "-+ #0'");
+	n += strspn(p + n, "0123456789*");
+	if (p[n] == '.') {
+		n++;
+		n += strspn(p + n, "0123456789*");
+	}
+	n += strspn(p + n, "hlLqjzt");
+	return p[n] ? n + 1 : n;
+}
+
+/* One item "key=<value template>" of kvfmt, as offsets into kvfmt. */
+struct item {
+	size_t start, end; /* the item is kvfmt[start, end) */
+	size_t key_len;	   /* the key is kvfmt[start, start + key_len), when has_key */
+	bool has_key;	   /* else the whole item is the value of "detail" */
 };
 
-static void out_add(struct out *o, const char *s, size_t n)
-{
-	if (o->len + 1 >= o->cap)
-		return;
-	if (n > o->cap - 1 - o->len)
-		n = o->cap - 1 - o->len;
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-/* Format one printf conversion starting at *p (which points at '%'), taking its
- * argument from ap with the type the conversion names, and append it. The
- * compiler has checked the whole format against the arguments (log.h), so the
- * types read here are the types passed. Integers are widened to [u]intmax_t and
- * printed with the 'j' modifier; everything else keeps its spec. */
-/* The spec passed to snprintf is one conversion cut out of a format the compiler
- * checked at the call site (log.h's format attribute), so it is not a literal here. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static const char *format_conversion(const char *p, va_list *ap, struct out *o, int saved_errno)
-{
-	char spec[32], tmp[LOG_VALUE_MAX];
-	size_t n = 0;
-	int len_mod = 0; /* 'H' hh, 'h', 'l', 'L' ll, 'z', 'j', 't' */
-	const char *start = p;
-	int w = 0;
-
-	spec[n++] = *p++;
-	while (*p && strchr("-+ #0'", *p) && n < sizeof(spec) - 8)
-		spec[n++] = *p++;
-	for (int part = 0; part < 2; part++) {
-		if (part == 1) {
-			if (*p != '.')
-				break;
-			spec[n++] = *p++;
-		}
-		if (*p == '*') {
-			/* The width or precision comes as an int argument. */
-			w = va_arg(*ap, int);
-			n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%d", w);
-			p++;
-		} else {
-			while (*p >= '0' && *p <= '9' && n < sizeof(spec) - 8)
-				spec[n++] = *p++;
-		}
-	}
-	if (p[0] == 'h' && p[1] == 'h') {
-		len_mod = 'H';
-		p += 2;
-	} else if (p[0] == 'l' && p[1] == 'l') {
-		len_mod = 'L';
-		p += 2;
-	} else if (*p && strchr("hlzjt", *p)) {
-		len_mod = *p++;
-	}
-	tmp[0] = '\0';
-	switch (*p) {
-	case 'd':
-	case 'i': {
-		intmax_t v;
-
-		switch (len_mod) {
-		case 'l': v = va_arg(*ap, long); break;
-		case 'L': v = va_arg(*ap, long long); break;
-		case 'z': v = va_arg(*ap, ssize_t); break;
-		case 'j': v = va_arg(*ap, intmax_t); break;
-		case 't': v = va_arg(*ap, ptrdiff_t); break;
-		default: v = va_arg(*ap, int); break;
-		}
-		spec[n++] = 'j';
-		spec[n++] = *p;
-		spec[n] = '\0';
-		snprintf(tmp, sizeof(tmp), spec, v);
-		break;
-	}
-	case 'u':
-	case 'o':
-	case 'x':
-	case 'X': {
-		uintmax_t v;
-
-		switch (len_mod) {
-		case 'l': v = va_arg(*ap, unsigned long); break;
-		case 'L': v = va_arg(*ap, unsigned long long); break;
-		case 'z': v = va_arg(*ap, size_t); break;
-		case 'j': v = va_arg(*ap, uintmax_t); break;
-		case 't': v = (uintmax_t)va_arg(*ap, ptrdiff_t); break;
-		default: v = va_arg(*ap, unsigned int); break;
-		}
-		spec[n++] = 'j';
-		spec[n++] = *p;
-		spec[n] = '\0';
-		snprintf(tmp, sizeof(tmp), spec, v);
-		break;
-	}
-	case 'c':
-		spec[n++] = 'c';
-		spec[n] = '\0';
-		snprintf(tmp, sizeof(tmp), spec, va_arg(*ap, int));
-		break;
-	case 's': {
-		const char *s = va_arg(*ap, const char *);
-
-		spec[n++] = 's';
-		spec[n] = '\0';
-		snprintf(tmp, sizeof(tmp), spec, s ? s : "(null)");
-		break;
-	}
-	case 'p':
-		snprintf(tmp, sizeof(tmp), "%p", va_arg(*ap, void *));
-		break;
-	case 'm':
-		snprintf(tmp, sizeof(tmp), "%s", strerror(saved_errno));
-		break;
-	case '%':
-		snprintf(tmp, sizeof(tmp), "%%");
-		break;
-	default:
-		/* Not a conversion we know: print it as it stands (cannot happen with
-		 * a format the compiler accepted, except for exotic ones). */
-		out_add(o, start, (size_t)(p - start) + (*p ? 1 : 0));
-		return *p ? p + 1 : p;
-	}
-	out_add(o, tmp, strlen(tmp));
-	return p + 1;
-}
-#pragma GCC diagnostic pop
-
-/* Split kvfmt into pairs, formatting each value on its own (log.h). */
-static size_t format_pairs(struct pair *pairs, size_t max, const char *kvfmt, va_list *ap,
-			   int saved_errno)
+/* Cut kvfmt into its items: separated by spaces of the literal text (a space inside a
+ * conversion, "% d", is a flag). Returns how many, at most max. */
+static size_t split_items(const char *kvfmt, struct item *items, size_t max)
 {
 	const char *p = kvfmt;
 	size_t n = 0;
 
-	while (p && *p) {
-		struct pair scratch, *pr = n < max ? &pairs[n] : &scratch;
-		struct out o = { pr->value, sizeof(pr->value), 0 };
-		size_t k = 0;
+	while (*p && n < max) {
+		struct item *it = &items[n];
 
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
+		it->start = (size_t)(p - kvfmt);
 		/* The key: literal up to '=' (a token without '=' becomes "detail"). */
-		while (*p && *p != '=' && *p != ' ' && *p != '%' && k < sizeof(pr->key) - 1)
-			pr->key[k++] = *p++;
-		pr->key[k] = '\0';
-		pr->value[0] = '\0';
-		if (*p == '=') {
-			p++;
-		} else {
-			/* No key: the token itself is the value. */
-			o.len = 0;
-			out_add(&o, pr->key, k);
-			snprintf(pr->key, sizeof(pr->key), "detail");
-		}
-		while (*p && *p != ' ') {
-			if (*p == '%')
-				p = format_conversion(p, ap, &o, saved_errno);
-			else
-				out_add(&o, p++, 1);
-		}
-		if (n < max)
-			n++;
+		it->key_len = strcspn(p, "= %");
+		it->has_key = p[it->key_len] == '=' && it->key_len < LOG_KEY_MAX;
+		while (*p && *p != ' ')
+			p += *p == '%' ? conversion_length(p) : 1;
+		it->end = (size_t)(p - kvfmt);
+		n++;
 	}
 	return n;
+}
+
+/* How long vsnprintf's output for the first len bytes of the format fmt is (fmt is a
+ * writable copy of the caller's format; restored). Negative if vsnprintf fails. */
+static int formatted_length(char *fmt, size_t len, va_list ap, int saved_errno)
+{
+	char cut = fmt[len];
+	va_list aq;
+	int n;
+
+	fmt[len] = '\0';
+	va_copy(aq, ap);
+	errno = saved_errno; /* for %m */
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	fmt[len] = cut;
+	return n;
+}
+
+/* Fill pair from item it, whose output is text[from, to). */
+static void fill_pair(struct pair *pair, const char *kvfmt, const struct item *it,
+		      const char *text, size_t from, size_t to)
+{
+	size_t n;
+
+	if (it->has_key) {
+		memcpy(pair->key, kvfmt + it->start, it->key_len);
+		pair->key[it->key_len] = '\0';
+		from += it->key_len + 1;
+	} else {
+		snprintf(pair->key, sizeof(pair->key), "detail");
+	}
+	n = to - from;
+	if (n > sizeof(pair->value) - 1)
+		n = sizeof(pair->value) - 1;
+	memcpy(pair->value, text + from, n);
+	pair->value[n] = '\0';
+}
+
+/* Format kvfmt with its arguments by vsnprintf, once, and cut the text into pairs where the
+ * items of the format end: an item's end in the text is the length of the output of the
+ * format up to there, so a value holding spaces, '=' or quotes is still one value (log.h). */
+static size_t format_pairs(struct pair *pairs, size_t max, const char *kvfmt, va_list ap,
+			   int saved_errno)
+{
+	struct item items[LOG_MAX_PAIRS];
+	size_t n = split_items(kvfmt, items, max < LOG_MAX_PAIRS ? max : LOG_MAX_PAIRS);
+	char *fmt = strdup(kvfmt), *text = NULL;
+	int total = fmt ? formatted_length(fmt, strlen(fmt), ap, saved_errno) : -1;
+	size_t at = 0, done = 0;
+	va_list aq;
+
+	if (total < 0 || !(text = malloc((size_t)total + 1)))
+		goto out;
+	va_copy(aq, ap);
+	errno = saved_errno;
+	vsnprintf(text, (size_t)total + 1, kvfmt, aq);
+	va_end(aq);
+	for (; done < n; done++) {
+		/* Between two items there are literal spaces only, as many in the text. */
+		size_t from = at + items[done].start - (done ? items[done - 1].end : 0);
+		int to = formatted_length(fmt, items[done].end, ap, saved_errno);
+
+		if (to < 0 || to > total || (size_t)to < from)
+			break;
+		fill_pair(&pairs[done], kvfmt, &items[done], text, from, (size_t)to);
+		at = (size_t)to;
+	}
+out:
+	free(text);
+	free(fmt);
+	return done;
 }
 
 /* logfmt value: bare when it is a plain token, else quoted with \" \\ \n \r \t
@@ -337,7 +283,7 @@ void ei_log(enum ei_log_level level, const char *msg, const char *kvfmt, ...)
 	}
 	if (kvfmt && *kvfmt) {
 		va_start(ap, kvfmt);
-		n = format_pairs(pairs, LOG_MAX_PAIRS, kvfmt, &ap, saved_errno);
+		n = format_pairs(pairs, LOG_MAX_PAIRS, kvfmt, ap, saved_errno);
 		va_end(ap);
 	}
 	format_timestamp(ts, sizeof(ts));

@@ -7,11 +7,13 @@
  *
  * kvfmt is a printf format (checked by the compiler) made of items "key=<value template>"
  * separated by single spaces. Keys are literal [a-z0-9_]; a value template is literal text
- * with printf conversions ("%s", "SIG%s", "%" PRIx64). Each item is formatted on its own,
- * so a value, whatever it holds (a peer's error message with quotes, '=' or newlines in it),
+ * with printf conversions ("%s", "SIG%s", "%" PRIx64, "%.1f"). vsnprintf formats kvfmt with
+ * its arguments; the items are cut where the format's items end (the length of the output
+ * of the format up to each end), never by looking for spaces or '=' in the output, so a
+ * value, whatever it holds (a peer's error message with quotes, '=' or newlines in it),
  * is exactly one field: the text format quotes and escapes it, JSON makes it one string
- * (json-c escapes it). Nothing is ever re-parsed from formatted text, so no value can add
- * or change a field. Values must not be quoted in kvfmt.
+ * (json-c escapes it). No value can add or change a field. Values must not be quoted in
+ * kvfmt. An item with no "key=" is the value of "detail".
  * The logger owns the newline and preserves errno (after catatonit's _log). */
 #ifndef EI_LOG_H
 #define EI_LOG_H

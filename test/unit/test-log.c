@@ -120,6 +120,30 @@ int main(void)
 	       "every conversion formats as printf would: %s", line(out));
 	free(out);
 
+	/* Doubles take their own registers: the arguments after them still line up. */
+	f = capture_start(&buf, &len, EI_LOG_TEXT, EI_LOG_INFO);
+	ei_log(EI_LOG_INFO, "floats", "f=%.2f e=%e g=%g after=%s n=%zu x=%" PRIx64 " p=%d%% s=% d", 1.5,
+	       12345.678, 0.25, "still", (size_t)7, UINT64_C(0xff), 50, 3);
+	out = capture_end(f, &buf);
+	tap_ok(strstr(out, " f=1.50 e=1.234568e+04 g=0.25 after=still n=7 x=ff p=50% s=\" 3\"\n") !=
+		       NULL,
+	       "%%f, %%e and %%g, then the arguments after them: %s", line(out));
+	free(out);
+
+	f = capture_start(&buf, &len, EI_LOG_JSON, EI_LOG_DEBUG);
+	ei_log(EI_LOG_INFO, "floats", "ratio=%.1f %s count=%zu id=%016" PRIx64 " pct=%%", 0.5,
+	       "x y", (size_t)3, UINT64_C(0xabc));
+	out = capture_end(f, &buf);
+	obj = json_tokener_parse(out);
+	tap_ok(obj && get(obj, "ratio") && !strcmp(get(obj, "ratio"), "0.5") && get(obj, "detail") &&
+		       !strcmp(get(obj, "detail"), "x y") && get(obj, "count") &&
+		       !strcmp(get(obj, "count"), "3") && get(obj, "id") &&
+		       !strcmp(get(obj, "id"), "0000000000000abc") && get(obj, "pct") &&
+		       !strcmp(get(obj, "pct"), "%"),
+	       "JSON: %%f, a keyless item as detail, %%zu, PRIx64, %%%%: %s", line(out));
+	json_object_put(obj);
+	free(out);
+
 	f = capture_start(&buf, &len, EI_LOG_JSON, EI_LOG_DEBUG);
 	ei_log(EI_LOG_WARN, "decision", "action=%s reason=%s round=%u", "join",
 	       "no WAL and \"absent\"", 2u);
