@@ -9,8 +9,8 @@
 #   ok "3 pods Ready" wait_ready 3 180
 #   done_testing
 #
-# The TAP helpers are those of test/integration/lib.sh (same names, same output), which
-# cannot be sourced here (it sets up network namespaces). Do not `set -e` in a scenario.
+# The TAP helpers (ok, is, like, diag, bail_out, done_testing...) are test/tap.sh's,
+# shared with test/integration/lib.sh. Do not `set -e` in a scenario.
 
 _k8s_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 EI_K8S_BIN=${EI_K8S_BIN:-${EI_CACHE:-/var/cache/etcd-init}/kubernetes/bin}
@@ -20,17 +20,8 @@ EI_SELECTOR=app.kubernetes.io/name=etcd
 
 # ---------------------------------------------------------------- TAP
 
-_TAP_N=0
-_TAP_FAILED=0
-
-# diag TEXT...: TAP diagnostics, one "# " line per line of text.
-diag()
-{
-	local line
-	while IFS= read -r line; do
-		printf '# %s\n' "$line"
-	done <<<"$*"
-}
+# shellcheck source=../tap.sh
+source "$_k8s_lib_dir/../tap.sh"
 
 # The namespace's pods, events and each pod's last log lines, as diagnostics (called
 # on every failed check; once per scenario at most, it is long).
@@ -50,96 +41,8 @@ _diag_namespace()
 	done
 }
 
-# tap_ok STATUS DESC: "ok N - DESC" when STATUS is 0, else "not ok N - DESC".
-tap_ok()
-{
-	local status=$1
-	shift
-	_TAP_N=$((_TAP_N + 1))
-	if [[ $status == 0 ]]; then
-		printf 'ok %d - %s\n' "$_TAP_N" "$*"
-		return 0
-	fi
-	printf 'not ok %d - %s\n' "$_TAP_N" "$*"
-	_TAP_FAILED=$((_TAP_FAILED + 1))
-	_diag_namespace
-	return 1
-}
-
-# ok DESC CMD ARGS...: runs CMD (its output goes to the diagnostics only when it
-# fails) and reports ok/not ok. Returns CMD's status.
-ok()
-{
-	local desc=$1 out rc
-	shift
-	out=$(mktemp /tmp/ei-k8s-ok.XXXXXX)
-	"$@" >"$out" 2>&1 </dev/null && rc=0 || rc=$?
-	if ((rc == 0)); then
-		tap_ok 0 "$desc"
-	else
-		_TAP_N=$((_TAP_N + 1))
-		_TAP_FAILED=$((_TAP_FAILED + 1))
-		printf 'not ok %d - %s\n' "$_TAP_N" "$desc"
-		printf '#   command (exit %d): %s\n' "$rc" "$*"
-		tail -n 30 "$out" | sed 's/^/#   /'
-		_diag_namespace
-	fi
-	rm -f "$out"
-	return "$rc"
-}
-
-# is GOT WANT DESC
-is()
-{
-	if [[ $1 == "$2" ]]; then
-		tap_ok 0 "$3"
-	else
-		tap_ok 1 "$3" || true
-		diag "         got: '$1'"
-		diag "    expected: '$2'"
-		return 1
-	fi
-}
-
-# like GOT ERE DESC: GOT matches the extended regular expression (bash =~).
-like()
-{
-	if [[ $1 =~ $2 ]]; then
-		tap_ok 0 "$3"
-	else
-		tap_ok 1 "$3" || true
-		diag "                  '$1'"
-		diag "    doesn't match '$2'"
-		return 1
-	fi
-}
-
-# skip_all REASON: the whole script is skipped (before any test ran).
-skip_all()
-{
-	printf '1..0 # SKIP %s\n' "$*"
-	exit 0
-}
-
-# bail_out REASON: stop the whole scenario.
-bail_out()
-{
-	printf 'Bail out! %s\n' "$*"
-	_diag_namespace
-	exit 1
-}
-
-# done_testing: prints the plan and exits 1 if any check failed (the namespace is
-# deleted on exit).
-done_testing()
-{
-	printf '1..%d\n' "$_TAP_N"
-	if ((_TAP_FAILED > 0)); then
-		diag "failed $_TAP_FAILED of $_TAP_N"
-		exit 1
-	fi
-	exit 0
-}
+TAP_FAIL_HOOK=_diag_namespace
+TAP_BAIL_HOOK=_diag_namespace
 
 # ---------------------------------------------------------------- the cluster
 
