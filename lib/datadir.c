@@ -13,11 +13,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "failpoint.h"
 #include "file.h"
 #include "forcereq.h"
 #include "learner.h"
+#include "log.h"
 #include "wal.h"
 
 /* The head of a WAL file is two small records (crc, metadata) and a snapshot record,
@@ -433,100 +436,150 @@ static int strip_slashes(char *dst, size_t cap, const char *src, struct ei_err *
 	return 0;
 }
 
+/* The paths of one move aside, decided before anything is renamed. */
+struct aside {
+	char member[PATH_MAX], member_to[PATH_MAX], wal[PATH_MAX], wal_to[PATH_MAX];
+	bool have_member; /* <data_dir>/member exists */
+	bool move_wal;    /* a separate --wal-dir moves too */
+};
+
+/* Whether the WAL dir a->wal moves on its own: it exists and does not live inside
+ * member/ (then it moves with it). Decided before renaming: afterwards the paths are
+ * gone. */
+static int aside_wal(struct aside *a, const char *wal_dir, struct ei_err *err)
+{
+	char real_member[PATH_MAX], real_wal[PATH_MAX];
+
+	if (strip_slashes(a->wal, sizeof(a->wal), wal_dir, err) < 0)
+		return EI_E_SYS;
+	if (!realpath(a->wal, real_wal))
+		return errno == ENOENT ? 0 : ei_err_sys(err, errno, "resolve --wal-dir %s", a->wal);
+	a->move_wal = true;
+	if (a->have_member && realpath(a->member, real_member)) {
+		size_t m = strlen(real_member);
+
+		if (strncmp(real_wal, real_member, m) == 0 &&
+		    (real_wal[m] == '/' || real_wal[m] == '\0'))
+			a->move_wal = false;
+	}
+	return 0;
+}
+
+/* Fill a for ei_datadir_move_aside, checking every target before anything moves, so
+ * that a refusal leaves both in place. */
+static int aside_paths(struct aside *a, const char *data_dir, const char *wal_dir,
+		       const char *suffix, size_t moved_to_len, struct ei_err *err)
+{
+	struct stat st;
+	int n;
+
+	if (join(a->member, sizeof(a->member), data_dir, "member", err) < 0)
+		return EI_E_SYS;
+	n = snprintf(a->member_to, sizeof(a->member_to), "%s.removed-%s", a->member, suffix);
+	if (n < 0 || (size_t)n >= sizeof(a->member_to))
+		return ei_err_sys(err, ENAMETOOLONG, "%s.removed-%s", a->member, suffix);
+	if (moved_to_len && (size_t)n >= moved_to_len)
+		return ei_err_sys(err, ENAMETOOLONG, "move aside: %s", a->member_to);
+	if (lstat(a->member, &st) == 0)
+		a->have_member = true;
+	else if (errno != ENOENT)
+		return ei_err_sys(err, errno, "stat %s", a->member);
+	if (wal_dir && aside_wal(a, wal_dir, err) < 0)
+		return EI_E_SYS;
+	if (!a->have_member && !a->move_wal)
+		return ei_err_sys(err, ENOENT, "move aside: neither %s nor a separate WAL dir exists",
+				  a->member);
+	if (!a->move_wal)
+		return 0;
+	n = snprintf(a->wal_to, sizeof(a->wal_to), "%s.removed-%s", a->wal, suffix);
+	if (n < 0 || (size_t)n >= sizeof(a->wal_to))
+		return ei_err_sys(err, ENAMETOOLONG, "%s.removed-%s", a->wal, suffix);
+	if (moved_to_len && !a->have_member && (size_t)n >= moved_to_len)
+		return ei_err_sys(err, ENAMETOOLONG, "move aside: %s", a->wal_to);
+	if (lstat(a->wal_to, &st) == 0)
+		return ei_err_sys(err, EEXIST, "move aside %s to %s", a->wal, a->wal_to);
+	return 0;
+}
+
+/* Rename path to to, and sync the directory holding path: a rename is durable only
+ * once that directory is. */
+static int rename_durably(const char *path, const char *to, struct ei_err *err)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (rename_noreplace(path, to, err) < 0)
+		return EI_E_SYS;
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return fsync_dir(parent, err);
+}
+
 /* moved_to gets the new member path, or the new WAL dir path when member/ was
  * already gone and only a separate WAL dir moved; it may be NULL. */
 int ei_datadir_move_aside(const char *data_dir, const char *wal_dir, const char *suffix,
 			  char *moved_to, size_t moved_to_len, struct ei_err *err)
 {
-	char member[PATH_MAX], member_to[PATH_MAX], wal[PATH_MAX], wal_to[PATH_MAX];
-	char real_member[PATH_MAX], real_wal[PATH_MAX], wal_parent[PATH_MAX];
-	bool have_member, move_wal = false;
-	struct stat st;
-	char *slash;
-	int n;
+	struct aside a = { .have_member = false };
 
 	if (moved_to && moved_to_len)
 		moved_to[0] = '\0';
 	if (!suffix || !suffix[0] || strchr(suffix, '/'))
-		return ei_err_sys(err, EINVAL, "move aside: bad suffix \"%s\"",
-				  suffix ? suffix : "");
-	if (join(member, sizeof(member), data_dir, "member", err) < 0)
+		return ei_err_sys(err, EINVAL, "move aside: bad suffix \"%s\"", suffix ? suffix : "");
+	if (aside_paths(&a, data_dir, wal_dir, suffix, moved_to ? moved_to_len : 0, err) < 0)
 		return EI_E_SYS;
-	n = snprintf(member_to, sizeof(member_to), "%s.removed-%s", member, suffix);
-	if (n < 0 || (size_t)n >= sizeof(member_to))
-		return ei_err_sys(err, ENAMETOOLONG, "%s.removed-%s", member, suffix);
-	if (moved_to && (size_t)n >= moved_to_len)
-		return ei_err_sys(err, ENAMETOOLONG, "move aside: %s", member_to);
-
-	if (lstat(member, &st) == 0)
-		have_member = true;
-	else if (errno == ENOENT)
-		have_member = false;
-	else
-		return ei_err_sys(err, errno, "stat %s", member);
-
-	/* A separate --wal-dir moves too, unless it lives inside member/ (then it
-	 * moves with it). Decide before renaming: afterwards the paths are gone. */
-	if (wal_dir) {
-		if (strip_slashes(wal, sizeof(wal), wal_dir, err) < 0)
-			return EI_E_SYS;
-		if (realpath(wal, real_wal)) {
-			move_wal = true;
-			if (have_member && realpath(member, real_member)) {
-				size_t m = strlen(real_member);
-
-				if (strncmp(real_wal, real_member, m) == 0 &&
-				    (real_wal[m] == '/' || real_wal[m] == '\0'))
-					move_wal = false;
-			}
-		} else if (errno != ENOENT) {
-			return ei_err_sys(err, errno, "resolve --wal-dir %s", wal);
-		}
-	}
-	if (!have_member && !move_wal)
-		return ei_err_sys(err, ENOENT,
-				  "move aside: neither %s nor a separate WAL dir exists", member);
-	if (move_wal) {
-		n = snprintf(wal_to, sizeof(wal_to), "%s.removed-%s", wal, suffix);
-		if (n < 0 || (size_t)n >= sizeof(wal_to))
-			return ei_err_sys(err, ENAMETOOLONG, "%s.removed-%s", wal, suffix);
-		if (moved_to && !have_member && (size_t)n >= moved_to_len)
-			return ei_err_sys(err, ENAMETOOLONG, "move aside: %s", wal_to);
-		/* Check both targets before moving anything, so a refusal leaves both
-		 * in place. */
-		if (lstat(wal_to, &st) == 0)
-			return ei_err_sys(err, EEXIST, "move aside %s to %s", wal, wal_to);
-	}
-
 	/* member/ first: if we crash between the two renames the WAL dir still holds
 	 * the old WAL, the next start sees it and moves it aside then. The other order
 	 * would leave member/snap/db without a WAL, which looks like a fresh member
-	 * whose etcd would then open a stale backend (etcd-facts §2.1). */
-	if (have_member) {
-		if (rename_noreplace(member, member_to, err) < 0)
-			return EI_E_SYS;
-		/* The rename is durable only once the directory holding it is synced. */
-		if (fsync_dir(data_dir, err) < 0)
+	 * whose etcd would then open a stale backend (etcd creates member/snap/db before
+	 * it looks at the cluster: server/etcdserver/bootstrap.go bootstrap, where
+	 * bootstrapBackend comes before bootstrapCluster; 3.4: etcdserver/server.go
+	 * NewServer, openBackend before its switch). */
+	if (a.have_member) {
+		if (rename_durably(a.member, a.member_to, err) < 0)
 			return EI_E_SYS;
 		if (moved_to)
-			snprintf(moved_to, moved_to_len, "%s", member_to);
+			snprintf(moved_to, moved_to_len, "%s", a.member_to);
 	}
-	if (move_wal) {
-		if (rename_noreplace(wal, wal_to, err) < 0)
-			return EI_E_SYS;
-		snprintf(wal_parent, sizeof(wal_parent), "%s", wal);
-		slash = strrchr(wal_parent, '/');
-		if (!slash)
-			snprintf(wal_parent, sizeof(wal_parent), ".");
-		else if (slash == wal_parent)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (fsync_dir(wal_parent, err) < 0)
+	if (a.move_wal) {
+		if (rename_durably(a.wal, a.wal_to, err) < 0)
 			return EI_E_SYS;
 		/* Only the WAL dir was left (a crash between the renames): report it. */
-		if (moved_to && !have_member)
-			snprintf(moved_to, moved_to_len, "%s", wal_to);
+		if (moved_to && !a.have_member)
+			snprintf(moved_to, moved_to_len, "%s", a.wal_to);
 	}
+	return 0;
+}
+
+/* A UTC timestamp of now, the suffix of member.removed-<suffix>. */
+static void suffix_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+int ei_datadir_move_removed(const char *data_dir, const char *wal_dir, uint64_t member_id,
+			    const char *failpoint, const char *done, struct ei_err *err)
+{
+	char suffix[32], moved[4096];
+	int r;
+
+	suffix_now(suffix, sizeof(suffix));
+	ei_log_info("moving the removed member's data aside", "member=%" PRIx64 " data_dir=%s",
+		    member_id, data_dir);
+	ei_failpoint(failpoint);
+	r = ei_datadir_move_aside(data_dir, wal_dir, suffix, moved, sizeof(moved), err);
+	if (r < 0)
+		return r;
+	ei_log_info(done, "to=%s", moved);
 	return 0;
 }

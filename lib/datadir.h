@@ -1,8 +1,8 @@
 /* datadir.h - what the data dir says: is there a WAL, and whose is it.
  *
  * "Initialized" means a *.wal file exists in the WAL dir (--wal-dir, else
- * <data-dir>/member/wal): etcd's own test (wal.Exist); member/snap/db alone does
- * not count (etcd-facts §2.1). The member ID and cluster ID come from the WAL's
+ * <data-dir>/member/wal): etcd's own test (server/embed/util.go isMemberInitialized,
+ * server/storage/wal/util.go Exist); member/snap/db alone does not count. The member ID and cluster ID come from the WAL's
  * metadata record, decoded by wal.h. */
 #ifndef EI_DATADIR_H
 #define EI_DATADIR_H
@@ -44,6 +44,13 @@ struct ei_datadir_facts {
 
 #define EI_FIRST_START_MARKER ".etcd-init-first-start"
 
+/* The WAL dir to pass below: --wal-dir (config.h wal_dir) when set, else NULL for
+ * <data_dir>/member/wal. */
+static inline const char *ei_datadir_wal_dir(const char *wal_dir)
+{
+	return wal_dir[0] ? wal_dir : NULL;
+}
+
 /* Examine data_dir (and wal_dir, or NULL for <data_dir>/member/wal). A missing
  * data dir is not an error (no WAL). Read-only, before any network call.
  * Returns 0; EI_E_USAGE when the data dir, its member dir or the WAL dir cannot be
@@ -55,7 +62,7 @@ int ei_datadir_inspect(const char *data_dir, const char *wal_dir, struct ei_data
 /* Before etcd's first start on a data dir without a WAL: create <data_dir>/member (0700)
  * if needed and the marker in it, so a next start that finds member/snap/db but no
  * WAL knows it is what etcd left when that first start failed (etcd creates the
- * backend before it checks the cluster, etcd-facts §2.1), not a volume whose WAL is
+ * backend before it checks the cluster: server/etcdserver/bootstrap.go bootstrap), not a volume whose WAL is
  * elsewhere. etcd never reads member/ entries other than wal and snap. Returns 0 or
  * EI_E_SYS. */
 int ei_datadir_mark_first_start(const char *data_dir, struct ei_err *err);
@@ -81,5 +88,12 @@ int ei_datadir_learner_record_remove(const char *data_dir, struct ei_err *err);
  * moved_to receives the new member path. Returns 0 or EI_E_SYS. */
 int ei_datadir_move_aside(const char *data_dir, const char *wal_dir, const char *suffix,
 			  char *moved_to, size_t moved_to_len, struct ei_err *err);
+
+/* The data of removed member member_id moves aside (ei_datadir_move_aside) under a UTC
+ * timestamp of now (member.removed-20260101T120000Z): logged before, then failpoint
+ * (failpoint.h), the renames, and the line done with the new path. Returns 0 or
+ * EI_E_SYS. */
+int ei_datadir_move_removed(const char *data_dir, const char *wal_dir, uint64_t member_id,
+			    const char *failpoint, const char *done, struct ei_err *err);
 
 #endif

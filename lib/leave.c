@@ -19,14 +19,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "failpoint.h"
 #include "gather.h"
 #include "leaveplan.h"
 #include "log.h"
 
+/* Rounds back off from 200 ms to 2 s. */
 #define BACKOFF_FIRST_MS 200
 #define BACKOFF_MAX_MS	 2000
 /* A preStop hook runs inside the pod's termination grace period (30 s unless the
@@ -41,7 +42,7 @@ struct leave {
 	struct ei_gather g;
 	unsigned wait_s;
 	uint64_t deadline;
-	int backoff_ms;
+	struct ei_backoff backoff;
 	bool gathering; /* g is set up */
 };
 
@@ -55,10 +56,7 @@ static int get_replicas(struct leave *l, long *replicas, char *why, size_t len, 
 
 	r = ei_gather_replicas(l->cfg, l->loop, &source, replicas, why, len, err);
 	if (r == 0 && source == EI_REPLICAS_NONE)
-		snprintf(
-		    why, len,
-		    "KUBERNETES_SERVICE_HOST is not set and --replicas was not given: run leave "
-		    "as the pod's preStop hook, where Kubernetes sets it, or pass --replicas N");
+		snprintf(why, len, "%s", "KUBERNETES_SERVICE_HOST is not set and --replicas was not given: run leave as the pod's preStop hook, where Kubernetes sets it, or pass --replicas N");
 	return r;
 }
 
@@ -120,33 +118,13 @@ static int find_leader(struct leave *l, const struct ei_facts *f, bool self_last
 	return 0;
 }
 
-/* A UTC timestamp for member.removed-<suffix>, as run's rejoin names it. */
-static void suffix_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
-}
-
 /* Move the removed member's data aside: one rename inside the volume, never deleted. */
 static int move_aside(struct leave *l, const struct ei_leave_plan *plan, struct ei_err *err)
 {
 	const struct ei_config *cfg = l->cfg;
-	char suffix[32], moved[4096];
-	int r;
 
-	suffix_now(suffix, sizeof(suffix));
-	ei_log_info("moving the removed member's data aside", "member=%" PRIx64 " data_dir=%s",
-		    plan->member_id, cfg->data_dir);
-	ei_failpoint("leave.before-move");
-	r = ei_datadir_move_aside(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, suffix,
-				  moved, sizeof(moved), err);
-	if (r < 0)
-		return r;
-	ei_log_info("data moved aside", "to=%s", moved);
-	return 0;
+	return ei_datadir_move_removed(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir),
+				       plan->member_id, "leave.before-move", "data moved aside", err);
 }
 
 /* Remove our member. Returns 1 when it is gone (and its data moved aside when the plan
@@ -158,9 +136,7 @@ static int remove_self(struct leave *l, const struct ei_leave_plan *plan, char *
 	int r;
 
 	if (plan->is_leader)
-		ei_log_info(
-		    "this member is the leader; etcd hands leadership over when it is removed",
-		    "member=%" PRIx64, plan->member_id);
+		ei_log_info("this member is the leader; etcd hands leadership over when it is removed", "member=%" PRIx64, plan->member_id);
 	ei_log_info("removing this member from the cluster", "member=%" PRIx64 " via=%s",
 		    plan->member_id, plan->via_url);
 	ei_failpoint("leave.before-remove");
@@ -184,14 +160,10 @@ static int remove_self(struct leave *l, const struct ei_leave_plan *plan, char *
 				  plan->member_id, ei_etcd_auth_refused(l->g.change_client));
 	if (ei_etcd_failure_is_auth(res.failure))
 		return ei_err_set(err, EI_E_CLUSTER,
-				  "removing member %" PRIx64
-				  " was refused (%s): membership changes "
-				  "need etcd's root role: set --auth-user root and "
-				  "--auth-password-file (or ETCDCTL_USER and ETCDCTL_PASSWORD)",
+				  "removing member %" PRIx64 " was refused (%s): membership changes need etcd's root role: set --auth-user root and --auth-password-file (or ETCDCTL_USER and ETCDCTL_PASSWORD)",
 				  plan->member_id, res.message);
 	snprintf(last, len,
-		 "the removal of member %" PRIx64 " through %s failed (%s: %s); it may "
-		 "have been applied all the same",
+		 "the removal of member %" PRIx64 " through %s failed (%s: %s); it may have been applied all the same",
 		 plan->member_id, plan->via_url, ei_etcd_failure_name(res.failure),
 		 res.message[0] ? res.message : err->msg);
 	/* etcd refuses a removal while a member has not been connected long enough to be
@@ -207,14 +179,11 @@ static int remove_self(struct leave *l, const struct ei_leave_plan *plan, char *
  * with the last reason). */
 static int pause_round(struct leave *l, const char *why, struct ei_err *err)
 {
-	int left = ei_deadline_left_ms(l->deadline), delay = l->backoff_ms;
+	int delay = ei_deadline_cut_ms(l->deadline, ei_backoff_next(&l->backoff));
 
-	if (left == 0)
+	if (delay < 0)
 		return ei_err_set(err, EI_E_UNDECIDED, "gave up after %us: %s; nothing removed",
 				  l->wait_s, why);
-	if (left > 0 && delay > left)
-		delay = left;
-	l->backoff_ms = l->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : l->backoff_ms * 2;
 	return ei_loop_sleep(l->loop, delay, err);
 }
 
@@ -296,7 +265,7 @@ static int rounds(struct leave *l, struct ei_err *err)
 			/* Something changed: look again soon. */
 			if (changed) {
 				ei_log_info("waiting before deciding again", "for=%s", plan.reason);
-				l->backoff_ms = BACKOFF_FIRST_MS;
+				ei_backoff_reset(&l->backoff);
 			}
 			break;
 		case EI_LEAVE_STAY:
@@ -356,7 +325,9 @@ static FILE *container_log(void)
  * LEAVE_MAX_WAIT_S, so the hook ends inside the pod's grace period with its reason. */
 int ei_leave(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
 {
-	struct leave l = {.cfg = cfg, .loop = loop, .backoff_ms = BACKOFF_FIRST_MS};
+	struct leave l = { .cfg = cfg,
+			   .loop = loop,
+			   .backoff = EI_BACKOFF(BACKOFF_FIRST_MS, BACKOFF_MAX_MS) };
 	int r;
 
 	(void)envp;

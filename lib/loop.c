@@ -49,6 +49,28 @@ int ei_deadline_left_ms(uint64_t deadline_ms)
 	return (int)(deadline_ms - now);
 }
 
+int ei_deadline_cut_ms(uint64_t deadline_ms, int delay_ms)
+{
+	int left = ei_deadline_left_ms(deadline_ms);
+
+	if (left == 0)
+		return -1;
+	return left > 0 && delay_ms > left ? left : delay_ms;
+}
+
+int ei_backoff_next(struct ei_backoff *b)
+{
+	int delay = b->next_ms;
+
+	b->next_ms = b->next_ms * 2 > b->max_ms ? b->max_ms : b->next_ms * 2;
+	return delay;
+}
+
+void ei_backoff_reset(struct ei_backoff *b)
+{
+	b->next_ms = b->first_ms;
+}
+
 int ei_loop_create(struct ei_loop **out, struct ei_err *err)
 {
 	struct ei_loop *loop;

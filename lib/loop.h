@@ -1,5 +1,5 @@
 /* loop.h - the one event loop: every wait is a poll() that also watches the
- * signalfd, so SIGTERM ends any wait at once (STYLE.md rule 4; pid1-and-style.md §2.6).
+ * signalfd, so SIGTERM ends any wait at once (STYLE.md rule 4).
  *
  * The loop owns a signalfd for the signals that sig.c blocked. Reading it:
  *  - SIGCHLD: reaps every exited child (we may be PID 1) and goes on waiting;
@@ -84,5 +84,25 @@ int ei_deadline_left_ms(uint64_t deadline_ms);
 /* A line or report repeated while nothing changes: true (and *last_ms = now_ms) when
  * *last_ms is 0 (never) or at least every_ms before now_ms. Pure. */
 bool ei_due_every(uint64_t *last_ms, uint64_t now_ms, uint64_t every_ms);
+
+/* delay_ms cut to what is left until deadline_ms (0: none, delay_ms unchanged); -1 once
+ * the deadline has passed. */
+int ei_deadline_cut_ms(uint64_t deadline_ms, int delay_ms);
+
+/* A wait that doubles from first_ms up to max_ms each time it is taken, and starts
+ * over at first_ms when something changed. Set up with EI_BACKOFF(first, max). */
+struct ei_backoff {
+	int first_ms;
+	int max_ms;
+	int next_ms; /* the delay the next ei_backoff_next returns */
+};
+
+#define EI_BACKOFF(first, max) ((struct ei_backoff){ (first), (max), (first) })
+
+/* The delay to wait now; the one after it is twice as long, at most max_ms. Pure. */
+int ei_backoff_next(struct ei_backoff *b);
+
+/* The next delay is first_ms again. */
+void ei_backoff_reset(struct ei_backoff *b);
 
 #endif

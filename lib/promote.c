@@ -191,7 +191,7 @@ static void read_wal(struct promoter *p, struct ei_learner_look *look, uint64_t 
 
 	if (!p->wal_at_ms || now_ms - p->wal_at_ms >= WAL_EVERY_MS) {
 		p->wal_at_ms = now_ms;
-		if (ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &p->dir,
+		if (ei_datadir_inspect(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir), &p->dir,
 				       &err) < 0)
 			p->dir.has_metadata = false;
 	}
@@ -294,7 +294,7 @@ static bool check_marker(const struct ei_config *cfg)
 	struct ei_datadir_facts d;
 	struct ei_err err = { 0 };
 
-	if (ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &d, &err) < 0 ||
+	if (ei_datadir_inspect(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir), &d, &err) < 0 ||
 	    !d.has_wal)
 		return false;
 	if (ei_datadir_clear_first_start(cfg->data_dir, &err) < 0) {

@@ -23,15 +23,19 @@
 #include "forcereq.h"
 #include "gather.h"
 #include "log.h"
+#include "pace.h"
 #include "plan.h"
 #include "preflight.h"
 #include "promote.h"
 #include "report.h"
 #include "server.h"
+#include "steps.h"
 #include "status.h"
 
-#define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 2000
+/* Members that bootstrap start this far apart, by ordinal (exec_plan). */
+#define BOOTSTRAP_STAGGER_MS 25u
+/* A line repeated while nothing changes is said every 20 s. */
+#define UNCHANGED_LOG_EVERY_MS 20000u
 
 struct run {
 	const struct ei_config *cfg;
@@ -41,66 +45,15 @@ struct run {
 	struct ei_server *server;       /* NULL when the peer port could not be bound */
 	struct ei_server *probes;       /* the metrics port's probes; NULL when not ours */
 	struct ei_init_status status;   /* what the server says */
-	uint64_t deadline;              /* 0: wait forever */
-	int backoff_ms;
-	char last_wait[1536];           /* the reason of the last wait, for the timeout message */
+	struct ei_pace pace;            /* its last_wait: the reason of the last wait */
+	struct ei_steps steps;          /* the membership steps (steps.h) */
 	char last_alert[1024];
 	char last_notice[1024];
-	uint64_t via_refused_id;        /* facts.h: who refused our last change as unhealthy */
-	unsigned learner_slot_waits;    /* adds refused for "too many learners" */
-	unsigned unhealthy_refusals;    /* adds refused as "unhealthy cluster" */
-	uint64_t started_ms;            /* when this start began (ei_clock_ms) */
 	uint64_t decision_logged_ms;    /* when an unchanged decision was last logged */
 	uint64_t dns_wait_logged_ms;    /* when the wait for our own name was last logged */
 	enum ei_action confirming;      /* a decision being confirmed (plan.h confirm_ms) */
 	uint64_t confirming_since_ms;   /* since when every look has decided it */
 };
-
-/* Remember who refused a membership change as "unhealthy cluster" (that member's own view
- * of its links to the voters), so that the next round asks another voter (plan.c). */
-static void note_refusal(struct run *r, const struct ei_plan *plan, enum ei_etcd_failure failure)
-{
-	r->via_refused_id = failure == EI_ETCD_FAIL_UNHEALTHY ? plan->via_id : 0;
-}
-
-/* Sleep delay_ms, cut to what --wait-timeout leaves; EI_E_TIMEOUT once nothing is left. */
-static int sleep_within_deadline(struct run *r, int delay_ms, const char *what, struct ei_err *err)
-{
-	int left = ei_deadline_left_ms(r->deadline);
-
-	if (left == 0)
-		return ei_err_set(err, EI_E_TIMEOUT, "gave up after --wait-timeout=%us: %s",
-				  r->cfg->wait_timeout_s, r->last_wait[0] ? r->last_wait : what);
-	if (left > 0 && delay_ms > left)
-		delay_ms = left;
-	return ei_loop_sleep(r->loop, delay_ms, err);
-}
-
-static int backoff(struct run *r, const char *what, struct ei_err *err)
-{
-	int delay = r->backoff_ms;
-
-	r->backoff_ms = r->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : r->backoff_ms * 2;
-	return sleep_within_deadline(r, delay, what, err);
-}
-
-/* A short wait for something about to change (a learner slot, a record being
- * published): 150-250 ms, spread so that pods polling the same thing do not line up.
- * A question costs nothing next to a longer sleep. */
-#define POLL_MIN_MS 150
-#define POLL_SPREAD_MS 100
-#define UNHEALTHY_SHORT_POLLS 40
-#define BOOTSTRAP_STAGGER_MS 25u
-
-static int short_poll(struct run *r, const char *what, struct ei_err *err)
-{
-	/* Spread by the clock and our ordinal (every pod is PID 1 of its own namespace). */
-	int delay = POLL_MIN_MS +
-		    (int)((ei_clock_ms() * 2654435761u + (uint64_t)r->cfg->id.ordinal * 40503u) %
-			  POLL_SPREAD_MS);
-
-	return sleep_within_deadline(r, delay, what, err);
-}
 
 /* A decision that wants confirming (plan.h confirm_ms) is acted on once every look
  * since the first one that decided it has decided the same action, for confirm_ms; a
@@ -126,20 +79,6 @@ static void hold_until_confirmed(struct run *r, struct ei_plan *plan)
 	snprintf(plan->reason, sizeof(plan->reason), "%s", reason);
 	plan->action = EI_ACT_WAIT;
 	plan->wait_is_short = true;
-}
-
-/* Waiting in the first 30 s of a start (records being published, peers starting one
- * after the other, as in a cold start) asks again every 150-250 ms: every wait there is
- * about to end, and a backoff would only add its sleep to the start (a DNS question or
- * a status request costs nothing next to it). Later waits back off to 2 s. */
-#define FAST_WAITS_MS 30000u
-#define UNCHANGED_LOG_EVERY_MS 20000u
-
-static int wait_pause(struct run *r, const char *what, struct ei_err *err)
-{
-	if (ei_clock_ms() - r->started_ms < FAST_WAITS_MS)
-		return short_poll(r, what, err);
-	return backoff(r, what, err);
 }
 
 /* Whether a line repeated while nothing changes is due (first time, then every 20 s). */
@@ -193,37 +132,6 @@ static void start_probes(struct run *r)
 		    cfg->metrics_port, EI_PROBE_LIVE_PATH);
 }
 
-/* What to do when etcd's gateway refuses our client certificate's CommonName (auth
- * on, etcd-facts §1.6) and etcdclient.c could not ask over gRPC instead. */
-#define GATEWAY_CN_ADVICE                                                                    \
-	"etcd auth is enabled and etcd's JSON gateway refuses a client certificate that has a " \
-	"CommonName; etcd-init asks over gRPC then, but this libcurl has no HTTP/2: use a "    \
-	"libcurl with HTTP/2, or give etcd-init a client certificate without a CN "             \
-	"(ETCDCTL_CERT, ETCDCTL_KEY) and root's password (--auth-user root, "                    \
-	"--auth-password-file)"
-
-/* A membership change refused for auth reasons (failure, from the classified answer):
- * for good (exit 4), saying what to set. */
-static int auth_failed(struct run *r, enum ei_etcd_failure failure, struct ei_err *err)
-{
-	const struct ei_config *cfg = r->cfg;
-
-	if (failure == EI_ETCD_FAIL_CN_REFUSED)
-		return ei_err_set(err, EI_E_CLUSTER, "%s: %s", r->last_wait, GATEWAY_CN_ADVICE);
-	if (!cfg->auth_user[0])
-		return ei_err_set(err, EI_E_CLUSTER,
-				  "%s: etcd auth is enabled in this cluster and membership changes "
-				  "need root: set --auth-user root and --auth-password-file (or "
-				  "ETCDCTL_USER and ETCDCTL_PASSWORD), or, when etcd runs with "
-				  "--client-cert-auth, give etcd-init a client certificate whose "
-				  "CommonName is an etcd user with the root role (ETCDCTL_CERT, "
-				  "ETCDCTL_KEY)",
-				  r->last_wait);
-	return ei_err_set(err, EI_E_CLUSTER,
-			  "%s: user %s may not change the membership (it needs the root role)",
-			  r->last_wait, cfg->auth_user);
-}
-
 /* etcd refused our credentials (a wrong password, an unknown user): that does not get
  * better by waiting, and nothing is decided without them. */
 static int check_auth(struct run *r, struct ei_err *err)
@@ -231,30 +139,6 @@ static int check_auth(struct run *r, struct ei_err *err)
 	const char *why = ei_etcd_auth_refused(r->g.client);
 
 	return why ? ei_err_set(err, EI_E_CLUSTER, "%s", why) : 0;
-}
-
-/* A wait that cannot end, read from the classified answers: the members refuse their
- * member list to a client without credentials (auth enabled, etcd >= 3.4.42/3.5.28/
- * 3.6.9) and none are configured, or the gateway refuses our certificate's CN and
- * gRPC could not be used. */
-static int check_auth_missing(struct run *r, const struct ei_facts *f, struct ei_err *err)
-{
-	for (size_t i = 0; i < f->n_peers; i++) {
-		const struct ei_answer *a = &f->peers[i].list;
-
-		if (a->outcome != EI_OUTCOME_HTTP_ERROR)
-			continue;
-		if (a->failure == EI_ETCD_FAIL_CN_REFUSED)
-			return ei_err_set(err, EI_E_CLUSTER, "%s: %s: %s", f->peers[i].host,
-					  a->detail, GATEWAY_CN_ADVICE);
-		if (a->failure == EI_ETCD_FAIL_NO_CREDENTIALS && !r->cfg->auth_user[0])
-			return ei_err_set(err, EI_E_CLUSTER,
-					  "%s refuses its member list without credentials (%s): etcd "
-					  "auth is enabled in this cluster: set --auth-user root and "
-					  "--auth-password-file (or ETCDCTL_USER and ETCDCTL_PASSWORD)",
-					  f->peers[i].host, a->detail);
-	}
-	return 0;
 }
 
 /* Serve our status on the peer port until the exec (server.h). */
@@ -300,7 +184,8 @@ static void stop_server(struct run *r)
 }
 
 /* Wait until our own name resolves to one of this pod's addresses: peers reach us
- * by that name, and etcd checks it too (etcd-facts §2.4). */
+ * by that name, and etcd checks it too (pkg/netutil/netutil.go resolveURL, called
+ * from urlsEqual when --initial-cluster is compared with the advertised URLs). */
 static int wait_own_name(struct run *r, struct ei_err *err)
 {
 	unsigned attempt = 0;
@@ -313,170 +198,23 @@ static int wait_own_name(struct run *r, struct ei_err *err)
 		if (r->g.own_ok) {
 			ei_log_info("own name resolves to this pod", "name=%s address=%s",
 				    r->g.own.name, r->g.own.addrs[0]);
-			r->backoff_ms = BACKOFF_FIRST_MS;
+			ei_pace_reset(&r->pace);
 			return 0;
 		}
 		attempt++;
 		if (r->g.own.status == EI_DNS_FOUND)
-			snprintf(r->last_wait, sizeof(r->last_wait),
+			snprintf(r->pace.last_wait, sizeof(r->pace.last_wait),
 				 "own name %s resolves to %s, not to one of this pod's addresses (%s)",
 				 r->g.own.name, r->g.own.addrs[0], r->g.own_addrs);
 		else
-			snprintf(r->last_wait, sizeof(r->last_wait), "own name %s does not resolve (%s)",
+			snprintf(r->pace.last_wait, sizeof(r->pace.last_wait), "own name %s does not resolve (%s)",
 				 r->g.own.name, ei_dns_status_name(r->g.own.status));
 		if (repeat_due(&r->dns_wait_logged_ms))
-			ei_log_info("waiting for DNS", "what=%s attempt=%u", r->last_wait, attempt);
-		rc = wait_pause(r, r->last_wait, err);
+			ei_log_info("waiting for DNS", "what=%s attempt=%u", r->pace.last_wait, attempt);
+		rc = ei_pace_wait(&r->pace, r->pace.last_wait, err);
 		if (rc < 0)
 			return rc;
 	}
-}
-
-static void suffix_now(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
-}
-
-/* REJOIN: move the removed member's data aside with one rename, never delete it. */
-static int act_rejoin(struct run *r, const struct ei_facts *f, struct ei_err *err)
-{
-	const struct ei_config *cfg = r->cfg;
-	char suffix[32], moved[4096];
-	int rc;
-
-	suffix_now(suffix, sizeof(suffix));
-	ei_log_info("moving the removed member's data aside", "member=%" PRIx64 " data_dir=%s",
-		    f->datadir.member_id, cfg->data_dir);
-	ei_failpoint("rejoin.before-move");
-	rc = ei_datadir_move_aside(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, suffix,
-				   moved, sizeof(moved), err);
-	if (rc < 0)
-		return rc;
-	ei_log_info("old data moved aside", "to=%s", moved);
-	ei_failpoint("rejoin.after-move");
-	return 0;
-}
-
-/* REPLACE: remove the member that was us; the next round adds us again. */
-static int act_replace(struct run *r, const struct ei_plan *plan, struct ei_err *err)
-{
-	struct ei_etcd_result res = { 0 };
-	int rc;
-
-	if (!plan->via_url[0]) {
-		snprintf(r->last_wait, sizeof(r->last_wait),
-			 "no started voter answered to remove member %" PRIx64 " through",
-			 plan->remove_id);
-		return backoff(r, r->last_wait, err);
-	}
-	ei_log_info("removing our old member (data lost)", "member=%" PRIx64 " via=%s",
-		    plan->remove_id, plan->via_url);
-	ei_failpoint("replace.before-remove");
-	rc = ei_etcd_member_remove(r->g.change_client, plan->via_url, plan->via_pin, plan->remove_id,
-				   &res, err);
-	if (rc == 0 || res.failure == EI_ETCD_FAIL_NOT_FOUND) {
-		r->via_refused_id = 0;
-		ei_log_info("old member removed", "member=%" PRIx64, plan->remove_id);
-		ei_failpoint("replace.after-remove");
-		/* A re-add of the same peer URL within the same second gets the removed ID
-		 * back and fails (etcd-facts §1.4). */
-		return ei_loop_sleep(r->loop, 1100, err);
-	}
-	if (rc == EI_E_SIGNAL)
-		return rc;
-	note_refusal(r, plan, res.failure);
-	snprintf(r->last_wait, sizeof(r->last_wait), "remove of member %" PRIx64 " failed: %s (%s)",
-		 plan->remove_id, res.message, ei_etcd_failure_name(res.failure));
-	ei_log_warn("remove failed, retrying", "member=%" PRIx64 " reason=%s message=%s",
-		    plan->remove_id, ei_etcd_failure_name(res.failure), res.message);
-	if (ei_etcd_failure_is_auth(res.failure))
-		return auth_failed(r, res.failure, err);
-	return backoff(r, r->last_wait, err);
-}
-
-/* JOIN: add ourselves. On success the plan gets the final --initial-cluster from the
- * member list etcd returned (current members + us, exactly as etcd will check).
- * Returns 1 when added, 0 to decide again, or an error. */
-static int act_join(struct run *r, struct ei_plan *plan, struct ei_err *err)
-{
-	const struct ei_config *cfg = r->cfg;
-	struct ei_member added = { 0 };
-	struct ei_member_list after = { 0 };
-	struct ei_etcd_result res = { 0 };
-	char peer_url[EI_URL_MAX];
-	int rc;
-
-	if (!plan->via_url[0]) {
-		snprintf(r->last_wait, sizeof(r->last_wait), "no started voter answered to add ourselves through");
-		rc = backoff(r, r->last_wait, err);
-		return rc < 0 ? rc : 0;
-	}
-	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, peer_url, sizeof(peer_url));
-	ei_log_info("adding ourselves to the cluster", "peer_url=%s learner=%s via=%s", peer_url,
-		    plan->add_as_learner ? "true" : "false", plan->via_url);
-	ei_failpoint("join.before-add");
-	rc = ei_etcd_member_add(r->g.change_client, plan->via_url, plan->via_pin, peer_url,
-				plan->add_as_learner, &added, &after, &res, err);
-	if (rc == 0) {
-		ei_log_info("member added", "member=%" PRIx64 " members=%zu", added.id, after.n_members);
-		ei_failpoint("join.after-add");
-		free(plan->initial_cluster);
-		plan->initial_cluster = ei_cluster_existing_initial(cfg, &after);
-		if (plan->self_listed)
-			ei_member_free(&plan->self);
-		plan->self_listed = ei_member_copy(&plan->self, &added, err) == 0;
-		ei_member_free(&added);
-		ei_member_list_free(&after);
-		if (!plan->initial_cluster || !plan->self_listed)
-			return ei_err_set(err, EI_E_NOMEM, "out of memory");
-		return 1;
-	}
-	ei_member_free(&added);
-	ei_member_list_free(&after);
-	if (rc == EI_E_SIGNAL)
-		return rc;
-	note_refusal(r, plan, res.failure);
-	snprintf(r->last_wait, sizeof(r->last_wait), "member add failed: %s (%s)", res.message,
-		 ei_etcd_failure_name(res.failure));
-	if (res.failure == EI_ETCD_FAIL_PEER_EXISTS) {
-		/* An earlier start of ours added it, and the list we read was older than
-		 * that: decide again (after a pause, so a lagging list cannot spin us). */
-		ei_log_info("our peer URL is already a member; deciding again", NULL);
-		rc = ei_loop_sleep(r->loop, 500, err);
-		return rc < 0 ? rc : 0;
-	}
-	if (ei_etcd_failure_is_auth(res.failure))
-		return auth_failed(r, res.failure, err);
-	if (res.failure == EI_ETCD_FAIL_TOO_MANY_LEARNERS) {
-		/* etcd takes one learner at a time: the slot frees when its promoter promotes
-		 * it, and the next joiner goes then, not a backoff later. */
-		if (!r->learner_slot_waits++)
-			ei_log_info("another learner is catching up; asking again every 150-250 ms until it is promoted",
-				    "message=%s", res.message);
-		rc = short_poll(r, r->last_wait, err);
-		return rc < 0 ? rc : 0;
-	}
-	/* The first refusal and every tenth of a run of them: a member just started is
-	 * refused for seconds, which the short polls below would otherwise log 5 times a
-	 * second. */
-	ei_log(res.failure != EI_ETCD_FAIL_UNHEALTHY || r->unhealthy_refusals % 10 == 0
-		       ? EI_LOG_WARN
-		       : EI_LOG_DEBUG,
-	       "member add failed, retrying", "reason=%s message=%s refusals=%u",
-	       ei_etcd_failure_name(res.failure), res.message, r->unhealthy_refusals + 1);
-	/* etcd refuses a change through a member that has not been connected to its peers
-	 * for 5 s (a member just started or restarted): that passes within seconds, and a
-	 * refusal costs etcd nothing, so the first few seconds of them are asked again
-	 * soon (through the next voter, note_refusal); a refusal that lasts backs off. */
-	if (res.failure == EI_ETCD_FAIL_UNHEALTHY && r->unhealthy_refusals++ < UNHEALTHY_SHORT_POLLS)
-		rc = short_poll(r, r->last_wait, err);
-	else
-		rc = backoff(r, r->last_wait, err);
-	return rc < 0 ? rc : 0;
 }
 
 /* Wait until every host of --initial-cluster resolves: etcd gives up after 30 s. */
@@ -486,18 +224,18 @@ static int wait_initial_cluster_resolves(struct run *r, const char *initial_clus
 	char missing[EI_DNS_NAME_MAX];
 	int rc;
 
-	r->backoff_ms = BACKOFF_FIRST_MS;
+	ei_pace_reset(&r->pace);
 	for (;;) {
 		rc = ei_gather_check_resolvable(&r->g, initial_cluster, missing, sizeof(missing), err);
 		if (rc < 0)
 			return rc;
 		if (!missing[0])
 			return 0;
-		snprintf(r->last_wait, sizeof(r->last_wait),
+		snprintf(r->pace.last_wait, sizeof(r->pace.last_wait),
 			 "%s of --initial-cluster does not resolve", missing);
 		if (repeat_due(&r->dns_wait_logged_ms))
-			ei_log_info("waiting for DNS", "what=%s", r->last_wait);
-		rc = wait_pause(r, r->last_wait, err);
+			ei_log_info("waiting for DNS", "what=%s", r->pace.last_wait);
+		rc = ei_pace_wait(&r->pace, r->pace.last_wait, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -523,17 +261,13 @@ static size_t other_client_urls(const struct ei_facts *f, char (*urls)[EI_URL_MA
 	return n;
 }
 
-static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *plan,
-		     struct ei_err *err)
+/* What comes before etcd's command line: its binary, every host of --initial-cluster
+ * resolving, and the bootstrap stagger. Fills cmd (ei_flags_free). */
+static int build_command(struct run *r, const struct ei_plan *plan, struct ei_etcd_command *cmd,
+			 struct ei_err *err)
 {
 	const struct ei_config *cfg = r->cfg;
-	struct ei_etcd_command cmd = { 0 };
 	char etcd_path[4096];
-	static char urls[MAX_PROMOTER_ENDPOINTS][EI_URL_MAX];
-	static char pins[MAX_PROMOTER_ENDPOINTS][EI_PIN_MAX];
-	char *url_ptrs[MAX_PROMOTER_ENDPOINTS], *pin_ptrs[MAX_PROMOTER_ENDPOINTS];
-	size_t n_urls;
-	pid_t promoter = 0;
 	int rc;
 
 	rc = ei_exec_find_etcd(cfg->etcd_bin, r->envp, etcd_path, sizeof(etcd_path), err);
@@ -554,19 +288,20 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 		if (rc < 0)
 			return rc;
 	}
-	rc = ei_flags_build(cfg, plan, r->envp, etcd_path, &cmd, err);
-	if (rc < 0)
-		return rc;
-	n_urls = other_client_urls(f, urls, pins, MAX_PROMOTER_ENDPOINTS);
-	for (size_t i = 0; i < n_urls; i++) {
-		url_ptrs[i] = urls[i];
-		pin_ptrs[i] = pins[i];
-	}
+	return ei_flags_build(cfg, plan, r->envp, etcd_path, cmd, err);
+}
+
+/* The volume as etcd is to find it, done last so that nothing in it changes when
+ * anything before fails. */
+static int prepare_volume(const struct ei_config *cfg, const struct ei_facts *f,
+			  const struct ei_plan *plan, struct ei_err *err)
+{
+	int rc = 0;
+
 	/* A first start without a WAL: mark it, so a start that fails before etcd writes
 	 * its WAL is recognised by the next one; the aftercare process removes the mark as
 	 * soon as etcd has written its WAL, and a later start that finds both removes it too
-	 * (datadir.h). Done last, so that nothing in the volume changes when anything before
-	 * fails. */
+	 * (datadir.h). */
 	if (!f->datadir.has_wal)
 		rc = ei_datadir_mark_first_start(cfg->data_dir, err);
 	else if (f->datadir.first_start_marker)
@@ -579,86 +314,122 @@ static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *pl
 			    "data_dir=%s", cfg->data_dir);
 		rc = ei_forcereq_consume(cfg->data_dir, err);
 	}
+	return rc;
+}
+
+/* Every start: our own etcd is asked whether its member is a learner, whatever was
+ * decided (a restart with no list at all included), so that no learner is left one
+ * (promote.h). Returns the aftercare's pid, or an error. */
+static int spawn_aftercare(struct run *r, const struct ei_facts *f, const struct ei_plan *plan,
+			   struct ei_err *err)
+{
+	static const char loopback[1][INET6_ADDRSTRLEN] = { "127.0.0.1" };
+	static char urls[MAX_PROMOTER_ENDPOINTS][EI_URL_MAX];
+	static char pins[MAX_PROMOTER_ENDPOINTS][EI_PIN_MAX];
+	char *url_ptrs[MAX_PROMOTER_ENDPOINTS], *pin_ptrs[MAX_PROMOTER_ENDPOINTS];
+	const struct ei_config *cfg = r->cfg;
+	char own_url[EI_URL_MAX], own_pin[EI_PIN_MAX + INET6_ADDRSTRLEN + 3];
+	char own_host[EI_DNS_NAME_MAX];
+	char addrs[EI_DNS_MAX_ADDRS + 1][INET6_ADDRSTRLEN];
+	size_t n_addrs = 0;
+	struct ei_aftercare work = {
+		.expect_id = plan->self_listed ? plan->self.id : 0,
+		.own_endpoint = own_url,
+		.own_pin = own_pin,
+		.endpoints = url_ptrs,
+		.pins = pin_ptrs,
+		.n_endpoints = other_client_urls(f, urls, pins, MAX_PROMOTER_ENDPOINTS),
+		.clear_marker = !f->datadir.has_wal,
+	};
+	int pid;
+
+	for (size_t i = 0; i < work.n_endpoints; i++) {
+		url_ptrs[i] = urls[i];
+		pin_ptrs[i] = pins[i];
+	}
+	/* This pod's addresses, then loopback: etcd may listen on either. */
+	for (size_t i = 0; i < f->n_own_addrs && n_addrs < EI_DNS_MAX_ADDRS; i++)
+		memcpy(addrs[n_addrs++], f->own_addrs[i], INET6_ADDRSTRLEN);
+	memcpy(addrs[n_addrs++], loopback[0], INET6_ADDRSTRLEN);
+	ei_identity_client_url(&cfg->id, cfg->id.ordinal, own_url, sizeof(own_url));
+	ei_identity_fqdn(&cfg->id, cfg->id.ordinal, own_host, sizeof(own_host));
+	ei_http_pin(own_pin, sizeof(own_pin), own_host, cfg->id.client_port,
+		    (const char(*)[INET6_ADDRSTRLEN])addrs, n_addrs);
+	pid = ei_aftercare_spawn(cfg, r->loop, &work, err);
+	if (pid < 0)
+		return pid;
+	ei_failpoint("promote.after-spawn");
+	ei_log_info(plan->promote_after_start ? "learner promoter started" : "aftercare started",
+		    "pid=%d member=%" PRIx64 " learner=%s", pid, work.expect_id,
+		    plan->promote_after_start ? "true" : "unknown until etcd answers");
+	return pid;
+}
+
+/* The command line, for the log. */
+static void log_command(const struct ei_plan *plan, const struct ei_etcd_command *cmd)
+{
+	char line[1536];
+	size_t used = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < cmd->argc && used < sizeof(line); i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "",
+					 cmd->argv[i]);
+	ei_log_info("starting etcd", "action=%s command=%s", ei_action_name(plan->action), line);
+}
+
+/* Exec etcd with our environment but for etcd-init's own credentials: etcd needs none
+ * of them, so ETCDCTL_PASSWORD and a "user:password" ETCDCTL_USER stay out of its
+ * environment (/proc/<pid>/environ). Returns only on failure. */
+static int exec_etcd(char **envp, const struct ei_etcd_command *cmd, struct ei_err *err)
+{
+	size_t n = 0;
+	char **env;
+	int rc;
+
+	for (char **e = envp; e && *e; e++)
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	n = 0;
+	for (char **e = envp; e && *e; e++)
+		if (strncmp(*e, "ETCDCTL_PASSWORD=", 17) != 0 &&
+		    !(strncmp(*e, "ETCDCTL_USER=", 13) == 0 && strchr(*e, ':')))
+			env[n++] = *e;
+	rc = ei_exec_etcd(cmd->argv, env, err);
+	free(env);
+	return rc;
+}
+
+static int exec_plan(struct run *r, const struct ei_facts *f, struct ei_plan *plan,
+		     struct ei_err *err)
+{
+	struct ei_etcd_command cmd = { 0 };
+	pid_t promoter;
+	int rc;
+
+	rc = build_command(r, plan, &cmd, err);
+	if (rc < 0)
+		return rc;
+	rc = prepare_volume(r->cfg, f, plan, err);
 	if (rc < 0) {
 		ei_flags_free(&cmd);
 		return rc;
 	}
-	/* The peer port is etcd's from now on; and pid1-and-style §2.6 item 7: release the
-	 * HTTP clients (sockets, libcurl's global state) before forking the promoter and
-	 * before exec. */
+	/* The peer port is etcd's from now on; and the HTTP clients (sockets, libcurl's
+	 * state, curl_multi_cleanup(3)) are released before the promoter is forked and
+	 * etcd exec'd, which must inherit none of them. */
 	stop_server(r);
 	ei_gather_destroy(&r->g);
-	{
-		/* Every start: our own etcd is asked whether its member is a learner, whatever
-		 * was decided (a restart with no list at all included), so that no learner is
-		 * left one (promote.h). */
-		static const char loopback[1][INET6_ADDRSTRLEN] = { "127.0.0.1" };
-		char own_url[EI_URL_MAX], own_pin[EI_PIN_MAX + INET6_ADDRSTRLEN + 3];
-		char own_host[EI_DNS_NAME_MAX];
-		char addrs[EI_DNS_MAX_ADDRS + 1][INET6_ADDRSTRLEN];
-		size_t n_addrs = 0;
-		struct ei_aftercare work = {
-			.expect_id = plan->self_listed ? plan->self.id : 0,
-			.own_endpoint = own_url,
-			.own_pin = own_pin,
-			.endpoints = url_ptrs,
-			.pins = pin_ptrs,
-			.n_endpoints = n_urls,
-			.clear_marker = !f->datadir.has_wal,
-		};
-
-		/* This pod's addresses, then loopback: etcd may listen on either. */
-		for (size_t i = 0; i < f->n_own_addrs && n_addrs < EI_DNS_MAX_ADDRS; i++)
-			memcpy(addrs[n_addrs++], f->own_addrs[i], INET6_ADDRSTRLEN);
-		memcpy(addrs[n_addrs++], loopback[0], INET6_ADDRSTRLEN);
-		ei_identity_client_url(&cfg->id, cfg->id.ordinal, own_url, sizeof(own_url));
-		ei_identity_fqdn(&cfg->id, cfg->id.ordinal, own_host, sizeof(own_host));
-		ei_http_pin(own_pin, sizeof(own_pin), own_host, cfg->id.client_port,
-			    (const char(*)[INET6_ADDRSTRLEN])addrs, n_addrs);
-		rc = ei_aftercare_spawn(cfg, r->loop, &work, err);
-		if (rc < 0) {
-			ei_flags_free(&cmd);
-			return rc;
-		}
-		promoter = rc;
-		ei_failpoint("promote.after-spawn");
-		ei_log_info(plan->promote_after_start ? "learner promoter started" : "aftercare started",
-			    "pid=%d member=%" PRIx64 " learner=%s", rc, work.expect_id,
-			    plan->promote_after_start ? "true" : "unknown until etcd answers");
+	promoter = spawn_aftercare(r, f, plan, err);
+	if (promoter < 0) {
+		ei_flags_free(&cmd);
+		return promoter;
 	}
-	{
-		char line[1536];
-		size_t used = 0;
-
-		line[0] = '\0';
-		for (size_t i = 0; i < cmd.argc && used < sizeof(line); i++)
-			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
-						 i ? " " : "", cmd.argv[i]);
-		ei_log_info("starting etcd", "action=%s command=%s", ei_action_name(plan->action), line);
-	}
+	log_command(plan, &cmd);
 	ei_failpoint("exec.before");
-	{
-		/* etcd needs no credential of etcd-init's: ETCDCTL_PASSWORD and a
-		 * "user:password" ETCDCTL_USER stay out of its environment
-		 * (/proc/<pid>/environ). */
-		size_t n = 0;
-
-		for (char **e = r->envp; e && *e; e++)
-			n++;
-		char **env = calloc(n + 1, sizeof(*env));
-
-		if (!env) {
-			rc = ei_err_set(err, EI_E_NOMEM, "out of memory");
-		} else {
-			n = 0;
-			for (char **e = r->envp; e && *e; e++)
-				if (strncmp(*e, "ETCDCTL_PASSWORD=", 17) != 0 &&
-				    !(strncmp(*e, "ETCDCTL_USER=", 13) == 0 && strchr(*e, ':')))
-					env[n++] = *e;
-			rc = ei_exec_etcd(cmd.argv, env, err);
-			free(env);
-		}
-	}
+	rc = exec_etcd(r->envp, &cmd, err);
 	/* Only reached when the exec failed: the promoter must not outlive us. */
 	if (promoter > 0)
 		kill(promoter, SIGTERM);
@@ -726,7 +497,7 @@ static int check_datadir(struct run *r, struct ei_datadir_facts *d, struct ei_er
 	struct ei_plan plan = { 0 };
 	int rc;
 
-	rc = ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, d, err);
+	rc = ei_datadir_inspect(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir), d, err);
 	if (rc < 0)
 		return rc;
 	if (ei_plan_refuse_datadir(cfg, d, &plan)) {
@@ -735,9 +506,7 @@ static int check_datadir(struct run *r, struct ei_datadir_facts *d, struct ei_er
 		return ei_err_set(err, plan.refuse_code, "%s", plan.reason);
 	}
 	if (!d->has_wal && d->has_snap_db && d->first_start_marker)
-		ei_log_info("member/snap/db without a WAL is what a failed first start of etcd left "
-			    "(marked by etcd-init before it): treating the data dir as empty",
-			    "data_dir=%s", cfg->data_dir);
+		ei_log_info("member/snap/db without a WAL is what a failed first start of etcd left (marked by etcd-init before it): treating the data dir as empty", "data_dir=%s", cfg->data_dir);
 	return 0;
 }
 
@@ -788,7 +557,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 
 		round++;
 		rc = ei_gather_round(&r->g, &facts, err);
-		facts.via_refused_id = r->via_refused_id;
+		facts.via_refused_id = r->steps.via_refused_id;
 		if (rc == 0)
 			rc = check_auth(r, err);
 		if (rc == 0)
@@ -806,28 +575,28 @@ static int run_loop(struct run *r, struct ei_err *err)
 		snprintf(last_reason, sizeof(last_reason), "%s", plan.reason);
 		switch (plan.action) {
 		case EI_ACT_WAIT:
-			snprintf(r->last_wait, sizeof(r->last_wait), "%s", plan.reason);
-			rc = check_auth_missing(r, &facts, err);
+			snprintf(r->pace.last_wait, sizeof(r->pace.last_wait), "%s", plan.reason);
+			rc = ei_steps_check_auth_missing(r->cfg, &facts, err);
 			if (rc < 0)
 				break;
 			/* Something changed: look again soon. */
 			if (changed)
-				r->backoff_ms = BACKOFF_FIRST_MS;
-			rc = plan.wait_is_short ? short_poll(r, plan.reason, err)
-						: wait_pause(r, plan.reason, err);
+				ei_pace_reset(&r->pace);
+			rc = plan.wait_is_short ? ei_pace_short_poll(&r->pace, plan.reason, err)
+						: ei_pace_wait(&r->pace, plan.reason, err);
 			break;
 		case EI_ACT_REFUSE:
 			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",
 					plan.reason);
 			break;
 		case EI_ACT_REJOIN:
-			rc = act_rejoin(r, &facts, err);
+			rc = ei_step_rejoin(&r->steps, &facts, err);
 			break;
 		case EI_ACT_REPLACE:
-			rc = act_replace(r, &plan, err);
+			rc = ei_step_replace(&r->steps, &plan, err);
 			break;
 		case EI_ACT_JOIN:
-			rc = act_join(r, &plan, err);
+			rc = ei_step_join(&r->steps, &plan, err);
 			if (rc == 1)
 				rc = exec_plan(r, &facts, &plan, err);
 			break;
@@ -870,8 +639,7 @@ static int check_certificates(const struct ei_config *cfg, char **envp, struct e
 		for (size_t i = 0; i < rep.n; i++) {
 			if (rep.findings[i].level == EI_TLS_FAIL) {
 				rc = ei_err_set(err, EI_E_USAGE,
-						"certificate pre-flight: %zu check%s failed, nothing was "
-						"done; the first: %s",
+						"certificate pre-flight: %zu check%s failed, nothing was done; the first: %s",
 						failed, failed > 1 ? "s" : "", rep.findings[i].message);
 				break;
 			}
@@ -883,11 +651,12 @@ static int check_certificates(const struct ei_config *cfg, char **envp, struct e
 	return rc;
 }
 
-int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
+/* What run and plan share: the flag overrides and certificate checks, the deadline,
+ * the gatherer; then body (run_loop or plan_only). */
+static int run_with(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
+		    int (*body)(struct run *r, struct ei_err *err), struct ei_err *err)
 {
-	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .backoff_ms = BACKOFF_FIRST_MS,
-			 .confirming = EI_ACT_WAIT,
-			 .started_ms = ei_clock_ms() };
+	struct run r = { .cfg = cfg, .loop = loop, .envp = envp, .confirming = EI_ACT_WAIT };
 	int rc;
 
 	rc = ei_flags_check_overrides(cfg, envp, err);
@@ -895,16 +664,25 @@ int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struc
 		rc = check_certificates(cfg, envp, err);
 	if (rc < 0)
 		return rc;
-	if (cfg->wait_timeout_s)
-		r.deadline = ei_clock_ms() + (uint64_t)cfg->wait_timeout_s * 1000u;
+	ei_pace_init(&r.pace, cfg, loop);
+	r.steps = (struct ei_steps){ .cfg = cfg, .loop = loop, .pace = &r.pace };
 	rc = ei_gather_init(&r.g, cfg, loop, err);
 	if (rc < 0)
 		return rc;
-	if (cfg->command == EI_CMD_PLAN)
-		rc = plan_only(&r, err);
-	else
-		rc = run_loop(&r, err);
+	r.steps.client = r.g.change_client;
+	rc = body(&r, err);
 	stop_server(&r);
 	ei_gather_destroy(&r.g);
 	return rc;
+}
+
+int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
+{
+	return run_with(cfg, loop, envp, cfg->command == EI_CMD_PLAN ? plan_only : run_loop, err);
+}
+
+int ei_run_plan(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
+		struct ei_err *err)
+{
+	return run_with(cfg, loop, envp, plan_only, err);
 }

@@ -7,8 +7,14 @@
 #include "err.h"
 #include "loop.h"
 
-/* `run`: returns only on failure (after exec etcd owns the process).
- * `plan`: prints to stdout and returns 0. envp is passed to etcd unchanged. */
+/* `run`: returns only on failure (after exec etcd owns the process); envp is passed
+ * to etcd but for etcd-init's own credentials (ETCDCTL_PASSWORD, a "user:password"
+ * ETCDCTL_USER). When cfg->command is EI_CMD_PLAN, does what ei_run_plan does. */
 int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err);
+
+/* `plan`: one round of the same facts and decision as run, printed to stdout (with
+ * the etcd command line it would exec); changes nothing. Returns 0 or an error. */
+int ei_run_plan(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
+		struct ei_err *err);
 
 #endif
