@@ -335,39 +335,45 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	return 0;
 }
 
-static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *err)
+/* Append each line of lines (NULL-terminated) to *list. */
+static int append_headers(struct curl_slist **list, const char *const *lines, struct ei_err *err)
 {
-	struct ei_http_req *r = t->req;
-	int bad = 0;
-	CURL *e;
-
-	r->headers[EI_HTTP_MAX_HEADERS] = NULL;
-	for (size_t i = 0; r->headers[i]; i++) {
-		struct curl_slist *s = curl_slist_append(t->headers, r->headers[i]);
+	for (; *lines; lines++) {
+		struct curl_slist *s = curl_slist_append(*list, *lines);
 
 		if (!s)
 			return ei_err_set(err, EI_E_NOMEM, "out of memory");
-		t->headers = s;
+		*list = s;
 	}
-	if (r->body) {
-		/* gRPC over HTTP/2 (github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). */
-		static const char *const grpc_headers[] = { "Content-Type: application/grpc",
-							    "TE: trailers", NULL };
-		static const char *const json_headers[] = { "Content-Type: application/json", NULL };
+	return 0;
+}
 
-		for (const char *const *hl = r->grpc ? grpc_headers : json_headers; *hl; hl++) {
-			struct curl_slist *s = curl_slist_append(t->headers, *hl);
+/* The request's own headers, then the Content-Type of a body; and the pinned address. */
+static int transfer_lists(struct transfer *t, struct ei_err *err)
+{
+	/* gRPC over HTTP/2 (github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). */
+	static const char *const grpc_headers[] = { "Content-Type: application/grpc",
+						    "TE: trailers", NULL };
+	static const char *const json_headers[] = { "Content-Type: application/json", NULL };
+	struct ei_http_req *r = t->req;
+	int rc;
 
-			if (!s)
-				return ei_err_set(err, EI_E_NOMEM, "out of memory");
-			t->headers = s;
-		}
-	}
+	r->headers[EI_HTTP_MAX_HEADERS] = NULL;
+	rc = append_headers(&t->headers, r->headers, err);
+	if (rc == 0 && r->body)
+		rc = append_headers(&t->headers, r->grpc ? grpc_headers : json_headers, err);
+	if (rc < 0)
+		return rc;
 	if (r->pin && !(t->resolve = curl_slist_append(NULL, r->pin)))
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	t->easy = e = curl_easy_init();
-	if (!e)
-		return ei_err_set(err, EI_E_NOMEM, "curl_easy_init failed");
+	return 0;
+}
+
+/* Which protocol, how, and never through whom. Returns true if libcurl refused one. */
+static bool set_protocol(CURL *e, const struct ei_http_req *r)
+{
+	int bad = 0;
+
 	bad |= curl_easy_setopt(e, CURLOPT_URL, r->url) != CURLE_OK;
 	/* libcurl-thread(3): no SIGALRM for DNS timeouts; SIGPIPE is ignored by sig.c. */
 	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
@@ -386,10 +392,11 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	 * the threaded resolver (only unpinned requests resolve). */
 	bad |= curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK;
 #endif
-	/* HTTP/1.1 for everything but gRPC: etcd routes HTTP/2 by Content-Type between gRPC
-	 * and the gateway (etcd-facts §1.6); one protocol keeps TLS and plain text alike.
-	 * gRPC is HTTP/2 only: with prior knowledge on http (h2c, which etcd's port
-	 * accepts), and required through ALPN on https. */
+	/* HTTP/1.1 for everything but gRPC: etcd serves gRPC and the gateway on one port and
+	 * routes an HTTP/2 request by its Content-Type (server/embed/serve.go grpcHandlerFunc);
+	 * one protocol keeps TLS and plain text alike. gRPC is HTTP/2 only: with prior
+	 * knowledge on http (h2c, which etcd's port accepts), and required through ALPN on
+	 * https. */
 	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 				r->grpc ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
 					: (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
@@ -400,6 +407,14 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 		bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
 	}
+	return bad;
+}
+
+/* The bounds (top of file) and the callbacks that enforce them. */
+static bool set_bounds(CURL *e, const struct ei_http *h, struct transfer *t)
+{
+	int bad = 0;
+
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->total_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body) != CURLE_OK;
@@ -411,23 +426,36 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	bad |= curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_XFERINFODATA, t) != CURLE_OK;
+	return bad;
+}
+
+/* The CA, certificate and key: the request's own, else the client's. */
+static bool set_tls_files(CURL *e, const struct ei_http *h, const struct ei_http_req *r)
+{
+	const char *ca = r->tls ? r->tls->ca_file : h->ca_file;
+	const char *cert = r->tls ? r->tls->cert_file : h->cert_file;
+	const char *key = r->tls ? r->tls->key_file : h->key_file;
+	int bad = 0;
+
+	/* Only the given CA: libcurl would also trust the system's CA path. */
+	if (ca && *ca) {
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
+	}
+	if (cert && *cert)
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, cert) != CURLE_OK;
+	if (key && *key)
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, key) != CURLE_OK;
+	return bad;
+}
+
+/* A POST of the body, or a GET; the headers and the pinned address. */
+static bool set_request(CURL *e, const struct ei_http_req *r, const struct transfer *t)
+{
+	int bad = 0;
+
 	if (t->resolve)
 		bad |= curl_easy_setopt(e, CURLOPT_RESOLVE, t->resolve) != CURLE_OK;
-	{
-		const char *ca = r->tls ? r->tls->ca_file : h->ca_file;
-		const char *cert = r->tls ? r->tls->cert_file : h->cert_file;
-		const char *key = r->tls ? r->tls->key_file : h->key_file;
-
-		/* Only the given CA: libcurl would also trust the system's CA path. */
-		if (ca && *ca) {
-			bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca) != CURLE_OK;
-			bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
-		}
-		if (cert && *cert)
-			bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, cert) != CURLE_OK;
-		if (key && *key)
-			bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, key) != CURLE_OK;
-	}
 	if (r->body) {
 		size_t len = r->body_len ? r->body_len : strlen(r->body);
 
@@ -438,6 +466,25 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	}
 	if (t->headers)
 		bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK;
+	return bad;
+}
+
+static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *err)
+{
+	struct ei_http_req *r = t->req;
+	int rc = transfer_lists(t, err);
+	bool bad;
+	CURL *e;
+
+	if (rc < 0)
+		return rc;
+	t->easy = e = curl_easy_init();
+	if (!e)
+		return ei_err_set(err, EI_E_NOMEM, "curl_easy_init failed");
+	bad = set_protocol(e, r);
+	bad |= set_bounds(e, h, t);
+	bad |= set_tls_files(e, h, r);
+	bad |= set_request(e, r, t);
 	if (bad)
 		return ei_err_set(err, EI_E_SYS, "%s: libcurl refused an option", r->url);
 	return 0;
@@ -482,67 +529,67 @@ static const struct {
 };
 
 
-/* The one outcome of a finished transfer (http.h). */
-static void classify(struct transfer *t)
+/* The outcome of a transfer one of our callbacks cut short; false if none did. */
+static bool classify_aborted(struct transfer *t)
 {
 	struct ei_http_req *r = t->req;
-	const char *curl_text = t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result);
-	char *ip = NULL;
-	long os_errno = 0;
 
-	r->ms = ei_clock_ms() - t->started_ms;
-	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
-		snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip);
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
-	/* CURLOPT_MAXFILESIZE refuses a too large Content-Length before any body byte. */
-	if (t->result == CURLE_FILESIZE_EXCEEDED && t->aborted == ABORT_NONE)
-		t->aborted = ABORT_BODY;
 	switch (t->aborted) {
 	case ABORT_BODY:
 		r->outcome = EI_OUTCOME_MALFORMED;
 		snprintf(r->detail, sizeof(r->detail), "answer larger than %zu bytes",
 			 t->h->max_body);
-		return;
+		return true;
 	case ABORT_HEADERS:
 		r->outcome = EI_OUTCOME_MALFORMED;
 		snprintf(r->detail, sizeof(r->detail), "headers larger than %zu bytes",
 			 t->h->max_headers);
-		return;
+		return true;
 	case ABORT_FIRST_BYTE:
 		r->outcome = EI_OUTCOME_TIMEOUT;
 		snprintf(r->detail, sizeof(r->detail), "no answer within %ld ms",
 			 t->h->first_byte_ms);
-		return;
+		return true;
 	case ABORT_SLOW:
 		r->outcome = EI_OUTCOME_TIMEOUT;
 		snprintf(r->detail, sizeof(r->detail),
 			 "answer arrives slower than %ld bytes/s (cut off after %zu bytes)",
 			 t->h->min_speed, t->header_bytes + t->body_bytes);
-		return;
+		return true;
 	case ABORT_NOMEM:
 		r->outcome = EI_OUTCOME_MALFORMED;
 		snprintf(r->detail, sizeof(r->detail), "out of memory reading the answer");
-		return;
+		return true;
 	case ABORT_NONE:
 	default:
-		break;
+		return false;
 	}
-	if (t->result == CURLE_OK) {
-		if (r->status >= 200 && r->status < 300) {
-			r->outcome = EI_OUTCOME_VALID;
-			snprintf(r->detail, sizeof(r->detail), "HTTP %ld", r->status);
-		} else {
-			char excerpt[121];
+}
 
-			r->outcome = EI_OUTCOME_HTTP_ERROR;
-			r->secrets[sizeof(r->secrets) / sizeof(r->secrets[0]) - 1] = NULL;
-			ei_excerpt(excerpt, sizeof(excerpt), r->resp ? r->resp : "", r->resp_len,
-				   r->secrets);
-			snprintf(r->detail, sizeof(r->detail), "HTTP %ld%s%s", r->status,
-				 excerpt[0] ? ": " : "", excerpt);
-		}
+/* The outcome of an answer: valid, or an HTTP error with an excerpt of its body. */
+static void classify_answer(struct ei_http_req *r)
+{
+	char excerpt[121];
+
+	if (r->status >= 200 && r->status < 300) {
+		r->outcome = EI_OUTCOME_VALID;
+		snprintf(r->detail, sizeof(r->detail), "HTTP %ld", r->status);
 		return;
 	}
+	r->outcome = EI_OUTCOME_HTTP_ERROR;
+	r->secrets[sizeof(r->secrets) / sizeof(r->secrets[0]) - 1] = NULL;
+	ei_excerpt(excerpt, sizeof(excerpt), r->resp ? r->resp : "", r->resp_len, r->secrets);
+	snprintf(r->detail, sizeof(r->detail), "HTTP %ld%s%s", r->status, excerpt[0] ? ": " : "",
+		 excerpt);
+}
+
+/* The outcome of a transfer libcurl ended with an error. */
+static void classify_failure(struct transfer *t)
+{
+	struct ei_http_req *r = t->req;
+	const char *curl_text = t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result);
+	long os_errno = 0;
+
 	r->outcome = EI_OUTCOME_UNREACHABLE;
 	if (t->result == CURLE_COULDNT_CONNECT) {
 		curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
@@ -572,6 +619,27 @@ static void classify(struct transfer *t)
 		return;
 	}
 	snprintf(r->detail, sizeof(r->detail), "%s", curl_text);
+}
+
+/* The one outcome of a finished transfer (http.h). */
+static void classify(struct transfer *t)
+{
+	struct ei_http_req *r = t->req;
+	char *ip = NULL;
+
+	r->ms = ei_clock_ms() - t->started_ms;
+	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
+		snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	/* CURLOPT_MAXFILESIZE refuses a too large Content-Length before any body byte. */
+	if (t->result == CURLE_FILESIZE_EXCEEDED && t->aborted == ABORT_NONE)
+		t->aborted = ABORT_BODY;
+	if (classify_aborted(t))
+		return;
+	if (t->result == CURLE_OK)
+		classify_answer(r);
+	else
+		classify_failure(t);
 }
 
 static void transfer_stop(struct transfer *t)
