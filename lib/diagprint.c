@@ -179,8 +179,8 @@ static void print_text(FILE *out, const struct ei_diag_facts *in, const struct e
 	bool notes = false;
 
 	ei_identity_host_of(&cfg->id, "<name>", pods, sizeof(pods));
-	fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size %u); "
-		"pods are %s\n", cfg->name, cfg->id.ordinal, cfg->id.set, cfg->initial_cluster_size,
+	fprintf(out, "etcd-init diagnose: %s, ordinal %u of set %s (initial cluster size %u); pods are %s\n",
+		cfg->name, cfg->id.ordinal, cfg->id.set, cfg->initial_cluster_size,
 		pods);
 	ei_report_set_size(cfg, f, size, sizeof(size));
 	fprintf(out, "set size: %s\n", size);

@@ -120,8 +120,7 @@ int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei
 				continue;
 			if (derived[i].value)
 				return ei_err_set(err, EI_E_USAGE,
-						  "%s=%s in the environment conflicts with the %s that "
-						  "etcd-init derives (%s); unset it",
+						  "%s=%s in the environment conflicts with the %s that etcd-init derives (%s); unset it",
 						  env, v, derived[i].flag, derived[i].value);
 			return ei_err_set(err, EI_E_USAGE,
 					  "%s is computed by etcd-init for each start; unset it", env);
@@ -135,8 +134,7 @@ int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei
 		flag_env_name(name, env, sizeof(env));
 		if (ei_env_get(envp, env))
 			return ei_err_set(err, EI_E_USAGE,
-					  "--%s after -- and %s in the environment: etcd refuses a "
-					  "setting given twice (keep one)",
+					  "--%s after -- and %s in the environment: etcd refuses a setting given twice (keep one)",
 					  name, env);
 	}
 	return 0;
@@ -203,8 +201,7 @@ static int add_flag(struct argv_builder *b, const struct ei_config *cfg, char **
 					  value);
 		if (env_value && strcmp(env_value, value) != 0)
 			return ei_err_set(err, EI_E_USAGE,
-					  "%s=%s in the environment conflicts with the %s that etcd-init "
-					  "derives (%s); unset it",
+					  "%s=%s in the environment conflicts with the %s that etcd-init derives (%s); unset it",
 					  env, env_value, flag, value);
 		if (env_value)
 			return 0; /* the same value; etcd reads it from the environment */

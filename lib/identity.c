@@ -62,9 +62,7 @@ int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned
 
 	if (!ei_label_valid(name))
 		return ei_err_set(err, EI_E_USAGE,
-				  "--name/HOSTNAME: \"%s\" is not a valid pod name (expected a DNS label "
-				  "of lowercase letters, digits and '-', at most 63 characters, "
-				  "like etcd-0)",
+				  "--name/HOSTNAME: \"%s\" is not a valid pod name (expected a DNS label of lowercase letters, digits and '-', at most 63 characters, like etcd-0)",
 				  name);
 	if (!dash || dash == name || !dash[1])
 		goto bad_ordinal;
@@ -85,17 +83,14 @@ int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned
 	 * every peer name is built from it. */
 	if (!ei_label_valid(set))
 		return ei_err_set(err, EI_E_USAGE,
-				  "--name/HOSTNAME: \"%s\" gives the set name \"%s\", which is not a "
-				  "DNS label (it must not end in '-'; expected a StatefulSet pod name "
-				  "such as etcd-0)",
+				  "--name/HOSTNAME: \"%s\" gives the set name \"%s\", which is not a DNS label (it must not end in '-'; expected a StatefulSet pod name such as etcd-0)",
 				  name, set);
 	*ordinal = (unsigned)v;
 	return 0;
 
 bad_ordinal:
 	return ei_err_set(err, EI_E_USAGE,
-			  "--name/HOSTNAME: \"%s\" does not end in -<ordinal> (expected a "
-			  "StatefulSet pod name such as etcd-0 or etcd-12)",
+			  "--name/HOSTNAME: \"%s\" does not end in -<ordinal> (expected a StatefulSet pod name such as etcd-0 or etcd-12)",
 			  name);
 }
 
@@ -135,8 +130,7 @@ bool ei_identity_template_valid(const char *tmpl, const char *set, char *why, si
 		 at + strlen(EI_PEER_HOST_NAME));
 	if (!ei_domain_valid(host)) {
 		snprintf(why, why_len,
-			 "%s is not a DNS name (expected lowercase labels of letters, digits and "
-			 "'-', dot-separated, at most 253 characters)",
+			 "%s is not a DNS name (expected lowercase labels of letters, digits and '-', dot-separated, at most 253 characters)",
 			 host);
 		return false;
 	}

@@ -138,8 +138,8 @@ int ei_json_parse_bounded(const char *json, size_t len, const char *what, enum j
 			} else if (ch == '{' || ch == '[' || ch == ',') {
 				if (++tokens > max_tokens)
 					return ei_err_set(err, EI_E_PARSE,
-							  "%s: more than %zu JSON values (not an answer "
-							  "we read)", what, max_tokens);
+							  "%s: more than %zu JSON values (not an answer we read)",
+							  what, max_tokens);
 			}
 		}
 	}

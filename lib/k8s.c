@@ -99,8 +99,7 @@ static int status_message(long status, const char *text, const struct ei_k8s_tar
 	switch (status) {
 	case 401:
 		snprintf(buf, len,
-			 "the service-account token was rejected (HTTP 401%s): %s/token is "
-			 "expired, revoked or from another cluster",
+			 "the service-account token was rejected (HTTP 401%s): %s/token is expired, revoked or from another cluster",
 			 said, sa_dir);
 		return EI_E_USAGE;
 	case 403:
@@ -112,9 +111,7 @@ static int status_message(long status, const char *text, const struct ei_k8s_tar
 		else
 			snprintf(who, sizeof(who), "the pod's service account");
 		snprintf(buf, len,
-			 "RBAC: %s needs get on statefulsets in %s: a Role with get on "
-			 "statefulsets.apps and a RoleBinding to the service account "
-			 "(HTTP 403%s)",
+			 "RBAC: %s needs get on statefulsets in %s: a Role with get on statefulsets.apps and a RoleBinding to the service account (HTTP 403%s)",
 			 who, t->ns, said);
 		return EI_E_USAGE;
 	case 404:
@@ -157,8 +154,7 @@ int ei_k8s_failure_message(enum ei_outcome outcome, long status, const char *bod
 	case EI_OUTCOME_REFUSED:
 		snprintf(
 		    buf, len,
-		    "connection refused: nothing listens there (is KUBERNETES_SERVICE_HOST/PORT "
-		    "the API server?)");
+		    "connection refused: nothing listens there (is KUBERNETES_SERVICE_HOST/PORT the API server?)");
 		break;
 	case EI_OUTCOME_TIMEOUT:
 		snprintf(buf, len, "timed out: %s", detail);
@@ -171,8 +167,7 @@ int ei_k8s_failure_message(enum ei_outcome outcome, long status, const char *bod
 		break;
 	case EI_OUTCOME_TLS:
 		snprintf(buf, len,
-			 "TLS failure: %s (the API server's certificate must verify against "
-			 "%s/ca.crt)",
+			 "TLS failure: %s (the API server's certificate must verify against %s/ca.crt)",
 			 detail, sa_dir);
 		break;
 	case EI_OUTCOME_MALFORMED:
@@ -192,12 +187,111 @@ int ei_k8s_failure_message(enum ei_outcome outcome, long status, const char *bod
 	return code;
 }
 
+/* What is parsed, in the messages. */
+static const char sts_ctx[] = "StatefulSet";
+
+/* ei_json_field's answer r for a field the API server always sends: absent is an error. */
+static int present(int r, const char *path, struct ei_err *err)
+{
+	if (r == 0)
+		return ei_err_set(err, EI_E_PARSE, "%s: no \"%s\"", sts_ctx, path);
+	return r < 0 ? r : 0;
+}
+
+/* root's string field key is want. */
+static int expect_string(json_object *root, const char *key, const char *want, struct ei_err *err)
+{
+	json_object *v;
+	int r = present(ei_json_field(root, key, json_type_string, "a string", &v, sts_ctx, err),
+			key, err);
+
+	if (r < 0)
+		return r;
+	if (strcmp(json_object_get_string(v), want) != 0)
+		return ei_err_set(err, EI_E_PARSE, "%s: %s is \"%.40s\", not \"%s\"", sts_ctx, key,
+				  json_object_get_string(v), want);
+	return 0;
+}
+
+/* The object is an apps/v1 StatefulSet named set. */
+static int check_identity(json_object *root, const char *set, struct ei_err *err)
+{
+	json_object *meta, *v;
+	int r = expect_string(root, "kind", "StatefulSet", err);
+
+	if (r == 0)
+		r = expect_string(root, "apiVersion", "apps/v1", err);
+	if (r == 0)
+		r = present(ei_json_field(root, "metadata", json_type_object, "an object", &meta,
+					  sts_ctx, err),
+			    "metadata", err);
+	if (r == 0)
+		r = present(ei_json_field(meta, "name", json_type_string, "a string", &v,
+					  "StatefulSet.metadata", err),
+			    "metadata.name", err);
+	if (r < 0)
+		return r;
+	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v)))
+		return ei_err_set(err, EI_E_PARSE, "%s: metadata.name contains a NUL byte", sts_ctx);
+	if (strcmp(json_object_get_string(v), set) != 0)
+		return ei_err_set(err, EI_E_PARSE, "%s: metadata.name is \"%.64s\", not \"%s\"",
+				  sts_ctx, json_object_get_string(v), set);
+	return 0;
+}
+
+/* spec.ordinals.start (Kubernetes >= 1.27): pods are numbered from it, so
+ * "ordinal >= replicas" no longer means "scaled away"; only 0 is supported. */
+static int check_ordinals(json_object *spec, struct ei_err *err)
+{
+	json_object *ords, *start;
+	int r = ei_json_field(spec, "ordinals", json_type_object, "an object", &ords,
+			      "StatefulSet.spec", err);
+
+	if (r == 1)
+		r = ei_json_field(ords, "start", json_type_int, "an integer", &start,
+				  "StatefulSet.spec.ordinals", err);
+	if (r == 1 && json_object_get_int64(start) != 0)
+		return ei_err_set(err, EI_E_PARSE, "%s: spec.ordinals.start is %" PRId64 ": pods numbered from another start than 0 are not supported by leave",
+				  sts_ctx, json_object_get_int64(start));
+	return r < 0 ? r : 0;
+}
+
+/* spec.replicas, a replica count; spec.ordinals checked. */
+static int read_replicas(json_object *root, long *replicas, struct ei_err *err)
+{
+	json_object *spec, *v;
+	int64_t n;
+	int r = present(ei_json_field(root, "spec", json_type_object, "an object", &spec, sts_ctx,
+				      err),
+			"spec", err);
+
+	if (r < 0)
+		return r;
+	r = ei_json_field(spec, "replicas", json_type_int, "an integer", &v, "StatefulSet.spec",
+			  err);
+	/* The API server returns every object defaulted, so spec.replicas is always
+	 * there: an answer without it is not the API server's, and reading it as the
+	 * default 1 would make every pod but etcd-0 look scaled away. */
+	if (r == 0)
+		return ei_err_set(err, EI_E_PARSE, "%s: no \"spec.replicas\" (the API server always sends it)",
+				  sts_ctx);
+	if (r < 0)
+		return r;
+	/* json-c clamps integers beyond int64 to its limits, which the range refuses. */
+	n = json_object_get_int64(v);
+	if (n < 0 || n > EI_K8S_MAX_REPLICAS)
+		return ei_err_set(err, EI_E_PARSE, "%s: spec.replicas is %" PRId64 ", not a replica count (0-%ld)",
+				  sts_ctx, n, EI_K8S_MAX_REPLICAS);
+	r = check_ordinals(spec, err);
+	if (r == 0)
+		*replicas = (long)n;
+	return r;
+}
+
 int ei_k8s_parse_statefulset(const char *body, size_t len, const char *set, long *replicas,
 			     struct ei_err *err)
 {
-	static const char ctx[] = "StatefulSet";
-	json_object *root, *v, *meta, *spec;
-	int64_t n = 1;
+	json_object *root;
 	int r;
 
 	*replicas = -1;
@@ -205,94 +299,13 @@ int ei_k8s_parse_statefulset(const char *body, size_t len, const char *set, long
 	 * the downward API is 15 levels; a volume claim template in the pod template more),
 	 * and a large pod template has thousands of values: wider bounds than a peer's
 	 * answer gets, for a verified server, within the HTTP client's 1 MiB. */
-	r = ei_json_parse_bounded(body, len, ctx, json_type_object, K8S_JSON_MAX_DEPTH,
+	r = ei_json_parse_bounded(body, len, sts_ctx, json_type_object, K8S_JSON_MAX_DEPTH,
 				  K8S_JSON_MAX_TOKENS, &root, err);
 	if (r < 0)
 		return r;
-	r = ei_json_field(root, "kind", json_type_string, "a string", &v, ctx, err);
+	r = check_identity(root, set, err);
 	if (r == 0)
-		r = ei_err_set(err, EI_E_PARSE, "%s: no \"kind\"", ctx);
-	if (r < 0)
-		goto out;
-	if (strcmp(json_object_get_string(v), "StatefulSet") != 0) {
-		r = ei_err_set(err, EI_E_PARSE, "%s: kind is \"%.40s\", not \"StatefulSet\"", ctx,
-			       json_object_get_string(v));
-		goto out;
-	}
-	r = ei_json_field(root, "apiVersion", json_type_string, "a string", &v, ctx, err);
-	if (r == 0)
-		r = ei_err_set(err, EI_E_PARSE, "%s: no \"apiVersion\"", ctx);
-	if (r < 0)
-		goto out;
-	if (strcmp(json_object_get_string(v), "apps/v1") != 0) {
-		r = ei_err_set(err, EI_E_PARSE, "%s: apiVersion is \"%.40s\", not \"apps/v1\"", ctx,
-			       json_object_get_string(v));
-		goto out;
-	}
-	r = ei_json_field(root, "metadata", json_type_object, "an object", &meta, ctx, err);
-	if (r == 0)
-		r = ei_err_set(err, EI_E_PARSE, "%s: no \"metadata\"", ctx);
-	if (r < 0)
-		goto out;
-	r = ei_json_field(meta, "name", json_type_string, "a string", &v, "StatefulSet.metadata",
-			  err);
-	if (r == 0)
-		r = ei_err_set(err, EI_E_PARSE, "%s: no \"metadata.name\"", ctx);
-	if (r < 0)
-		goto out;
-	if ((size_t)json_object_get_string_len(v) != strlen(json_object_get_string(v))) {
-		r = ei_err_set(err, EI_E_PARSE, "%s: metadata.name contains a NUL byte", ctx);
-		goto out;
-	}
-	if (strcmp(json_object_get_string(v), set) != 0) {
-		r = ei_err_set(err, EI_E_PARSE, "%s: metadata.name is \"%.64s\", not \"%s\"", ctx,
-			       json_object_get_string(v), set);
-		goto out;
-	}
-	r = ei_json_field(root, "spec", json_type_object, "an object", &spec, ctx, err);
-	if (r == 0)
-		r = ei_err_set(err, EI_E_PARSE, "%s: no \"spec\"", ctx);
-	if (r < 0)
-		goto out;
-	r = ei_json_field(spec, "replicas", json_type_int, "an integer", &v, "StatefulSet.spec",
-			  err);
-	/* The API server returns every object defaulted, so spec.replicas is always
-	 * there: an answer without it is not the API server's, and reading it as the
-	 * default 1 would make every pod but etcd-0 look scaled away. */
-	if (r == 0)
-		r = ei_err_set(err, EI_E_PARSE, "%s: no \"spec.replicas\" (the API server always "
-			       "sends it)", ctx);
-	if (r < 0)
-		goto out;
-	/* json-c clamps integers beyond int64 to its limits, which the range refuses. */
-	n = json_object_get_int64(v);
-	if (n < 0 || n > EI_K8S_MAX_REPLICAS) {
-		r = ei_err_set(err, EI_E_PARSE,
-			       "%s: spec.replicas is %" PRId64 ", not a replica count (0-%ld)", ctx,
-			       n, EI_K8S_MAX_REPLICAS);
-		goto out;
-	}
-	/* spec.ordinals.start (Kubernetes >= 1.27): pods are numbered from it, so
-	 * "ordinal >= replicas" no longer means "scaled away". */
-	{
-		json_object *ords, *start;
-
-		r = ei_json_field(spec, "ordinals", json_type_object, "an object", &ords,
-				  "StatefulSet.spec", err);
-		if (r == 1)
-			r = ei_json_field(ords, "start", json_type_int, "an integer", &start,
-					  "StatefulSet.spec.ordinals", err);
-		if (r == 1 && json_object_get_int64(start) != 0)
-			r = ei_err_set(err, EI_E_PARSE,
-				       "%s: spec.ordinals.start is %" PRId64 ": pods numbered from "
-				       "another start than 0 are not supported by leave",
-				       ctx, json_object_get_int64(start));
-		if (r < 0)
-			goto out;
-	}
-	*replicas = (long)n;
-	r = 0;
-out:
+		r = read_replicas(root, replicas, err);
 	json_object_put(root);
 	return r;
 }
@@ -310,8 +323,7 @@ static int build_url(const struct ei_k8s_target *t, char *url, size_t cap, struc
 
 	if (!h || !*h)
 		return ei_err_set(err, EI_E_USAGE,
-				  "the API server's host is empty (KUBERNETES_SERVICE_HOST, which "
-				  "the kubelet sets in every pod)");
+				  "the API server's host is empty (KUBERNETES_SERVICE_HOST, which the kubelet sets in every pod)");
 	hlen = strlen(h);
 	if (h[0] == '[' && hlen > 2 && h[hlen - 1] == ']') {
 		h++;
@@ -320,30 +332,26 @@ static int build_url(const struct ei_k8s_target *t, char *url, size_t cap, struc
 	if (memchr(h, ':', hlen)) {
 		if (hlen >= sizeof(host) - 2)
 			return ei_err_set(err, EI_E_USAGE,
-					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not "
-					  "an IPv6 address",
+					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not an IPv6 address",
 					  t->host);
 		memcpy(host, h, hlen);
 		host[hlen] = '\0';
 		if (inet_pton(AF_INET6, host, &a6) != 1)
 			return ei_err_set(err, EI_E_USAGE,
-					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not "
-					  "an IPv6 address",
+					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not an IPv6 address",
 					  t->host);
 		/* RFC 3986 3.2.2: an IPv6 literal is bracketed in a URL. */
 		snprintf(host, sizeof(host), "[%.*s]", (int)hlen, h);
 	} else {
 		if (hlen > EI_DOMAIN_MAX || h != t->host)
 			return ei_err_set(err, EI_E_USAGE,
-					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not a "
-					  "host name or address",
+					  "KUBERNETES_SERVICE_HOST \"%.64s\" is not a host name or address",
 					  t->host);
 		for (size_t i = 0; i < hlen; i++)
 			if (!(h[i] == '.' || h[i] == '-' || (h[i] >= '0' && h[i] <= '9') ||
 			      (h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z')))
 				return ei_err_set(err, EI_E_USAGE,
-						  "KUBERNETES_SERVICE_HOST \"%.64s\" "
-						  "is not a host name or address",
+						  "KUBERNETES_SERVICE_HOST \"%.64s\" is not a host name or address",
 						  t->host);
 		snprintf(host, sizeof(host), "%s", h);
 	}
@@ -380,8 +388,7 @@ static int read_token(const char *path, char **out, struct ei_err *err)
 	if (fd < 0)
 		return ei_err_set(
 		    err, EI_E_USAGE,
-		    "%s: %s (no service-account token: is automountServiceAccountToken "
-		    "false for this pod?)",
+		    "%s: %s (no service-account token: is automountServiceAccountToken false for this pod?)",
 		    path, strerror(-fd));
 	buf = malloc(K8S_TOKEN_MAX + 1);
 	if (!buf) {

@@ -261,8 +261,8 @@ static int parse_members_array(json_object *arr, bool peer, const char *what,
 	if (n == 0)
 		return 0;
 	if (n > EI_MEMBERS_MAX)
-		return ei_err_set(err, EI_E_PARSE, "%s: %zu members (more than %d: not an etcd "
-				  "cluster this launcher will act on)", what, n, EI_MEMBERS_MAX);
+		return ei_err_set(err, EI_E_PARSE, "%s: %zu members (more than %d: not an etcd cluster this launcher will act on)",
+				  what, n, EI_MEMBERS_MAX);
 	out->members = calloc(n, sizeof(*out->members));
 	if (!out->members)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");

@@ -64,8 +64,7 @@ int ei_preflight_run(const struct ei_config *cfg, char **envp, time_t now,
 		     struct ei_tls_report *out, struct ei_err *err)
 {
 	const struct ei_tls_conf *t = &cfg->tls;
-	const char *gateway_why = "etcd's gateway dials etcd with the server certificate as its "
-				  "client certificate when client certificates are required";
+	const char *gateway_why = "etcd's gateway dials etcd with the server certificate as its client certificate when client certificates are required";
 	int r = 0;
 
 	if (t->client_tls) {
@@ -124,8 +123,7 @@ int ei_preflight_run(const struct ei_config *cfg, char **envp, time_t now,
 			.need_server_auth = true,
 			.need_client_auth = true,
 			.server_auth_why = "the peers verify this member with it",
-			.client_auth_why = "etcd peers dial each other with the peer certificate, and "
-					   "etcd-init fetches the peers' status with it",
+			.client_auth_why = "etcd peers dial each other with the peer certificate, and etcd-init fetches the peers' status with it",
 		};
 
 		add_own_names(&peer, cfg);

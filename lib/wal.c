@@ -254,8 +254,7 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 			*not_a_wal = n <= 1;
 			return ei_err_set(
 			    err, EI_E_PARSE,
-			    "WAL frame at byte %zu claims %llu+%llu bytes but only %zu "
-			    "were read",
+			    "WAL frame at byte %zu claims %llu+%llu bytes but only %zu were read",
 			    start, (unsigned long long)rec_bytes, (unsigned long long)pad,
 			    len - off);
 		}
@@ -282,8 +281,7 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 		rolling = crc32c_update(rolling, rec.data, rec.data_len);
 		if (rec.crc != rolling) {
 			return ei_err_set(err, EI_E_PARSE,
-					  "WAL record at byte %zu fails its CRC (stored %08x, "
-					  "computed %08x)",
+					  "WAL record at byte %zu fails its CRC (stored %08x, computed %08x)",
 					  start, rec.crc, rolling);
 		}
 		if (rec.type != WAL_METADATA_TYPE)
