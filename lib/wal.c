@@ -55,31 +55,36 @@ static int pb_varint(struct pb_reader *r, uint64_t *out)
 	return -1;
 }
 
-/* Read one field's tag; data and dlen get a LEN field's bytes, *val a VARINT value.
- * Fixed-width fields are skipped. Groups (wire types 3, 4) and 6, 7 are errors:
- * neither message etcd writes here uses them. */
-static int pb_field(struct pb_reader *r, uint64_t *field, unsigned *wire, uint64_t *val,
-		    const unsigned char **data, size_t *dlen, const char **why)
+/* One field of a message: its number and wire type, and a VARINT's value or a LEN
+ * field's bytes. */
+struct pb_value {
+	uint64_t field, val;
+	unsigned wire;
+	const unsigned char *data;
+	size_t dlen;
+};
+
+/* Read one field into *v. Fixed-width fields are skipped. Groups (wire types 3, 4) and
+ * 6, 7 are errors: neither message etcd writes here uses them. */
+static int pb_field(struct pb_reader *r, struct pb_value *v, const char **why)
 {
 	uint64_t tag, n;
 
-	*val = 0;
-	*data = NULL;
-	*dlen = 0;
+	memset(v, 0, sizeof(*v));
 	if (pb_varint(r, &tag) < 0)
 		return *why = "bad field tag varint", -1;
-	*field = tag >> 3;
-	*wire = (unsigned)(tag & 7);
-	if (*field == 0 || *field > 536870911u)
+	v->field = tag >> 3;
+	v->wire = (unsigned)(tag & 7);
+	if (v->field == 0 || v->field > 536870911u)
 		return *why = "bad field number", -1;
-	switch (*wire) {
+	switch (v->wire) {
 	case PB_VARINT:
-		if (pb_varint(r, val) < 0)
+		if (pb_varint(r, &v->val) < 0)
 			return *why = "bad or overlong varint", -1;
 		return 0;
 	case PB_I64:
 	case PB_I32:
-		n = *wire == PB_I64 ? 8 : 4;
+		n = v->wire == PB_I64 ? 8 : 4;
 		if (n > r->len - r->off)
 			return *why = "fixed-width field runs past the end", -1;
 		r->off += n;
@@ -89,8 +94,8 @@ static int pb_field(struct pb_reader *r, uint64_t *field, unsigned *wire, uint64
 			return *why = "bad length varint", -1;
 		if (n > r->len - r->off)
 			return *why = "field length exceeds the remaining bytes", -1;
-		*data = r->p + r->off;
-		*dlen = (size_t)n;
+		v->data = r->p + r->off;
+		v->dlen = (size_t)n;
 		r->off += (size_t)n;
 		return 0;
 	default:
@@ -115,27 +120,24 @@ static int wal_record_decode(const unsigned char *p, size_t len, struct wal_reco
 
 	memset(rec, 0, sizeof(*rec));
 	while (r.off < r.len) {
-		uint64_t field, val;
-		unsigned wire;
-		const unsigned char *data;
-		size_t dlen;
+		struct pb_value v;
 
-		if (pb_field(&r, &field, &wire, &val, &data, &dlen, why) < 0)
+		if (pb_field(&r, &v, why) < 0)
 			return -1;
-		if (field == 1 || field == 2) {
-			if (wire != PB_VARINT)
+		if (v.field == 1 || v.field == 2) {
+			if (v.wire != PB_VARINT)
 				return *why = "record type or crc is not a varint", -1;
-			if (field == 1) {
-				rec->type = val;
+			if (v.field == 1) {
+				rec->type = v.val;
 				has_type = true;
 			} else {
-				rec->crc = (uint32_t)val;
+				rec->crc = (uint32_t)v.val;
 			}
-		} else if (field == 3) {
-			if (wire != PB_LEN)
+		} else if (v.field == 3) {
+			if (v.wire != PB_LEN)
 				return *why = "record data is not length-delimited", -1;
-			rec->data = data;
-			rec->data_len = dlen;
+			rec->data = v.data;
+			rec->data_len = v.dlen;
 		}
 	}
 	if (!has_type)
@@ -165,21 +167,18 @@ static int two_varints(const unsigned char *p, size_t len, uint64_t fa, uint64_t
 
 	*a = *b = 0;
 	while (r.off < r.len) {
-		uint64_t field, val;
-		unsigned wire;
-		const unsigned char *data;
-		size_t dlen;
+		struct pb_value v;
 
-		if (pb_field(&r, &field, &wire, &val, &data, &dlen, why) < 0)
+		if (pb_field(&r, &v, why) < 0)
 			return -1;
-		if ((field == fa || field == fb) && wire != PB_VARINT) {
+		if ((v.field == fa || v.field == fb) && v.wire != PB_VARINT) {
 			*why = "a field that must be a varint is not a varint";
 			return -1;
 		}
-		if (field == fa)
-			*a = val;
-		else if (field == fb)
-			*b = val;
+		if (v.field == fa)
+			*a = v.val;
+		else if (v.field == fb)
+			*b = v.val;
 	}
 	return 0;
 }
@@ -204,6 +203,48 @@ static int metadata_decode(const struct wal_record *rec, uint64_t *member_id, ui
 	return 0;
 }
 
+/* Read the n-th frame of buf, at *off, into rec and step *off past it. On a frame that
+ * is cut short or zero, *not_a_wal says whether the bytes could be a WAL at all. */
+static int read_frame(const unsigned char *buf, size_t len, size_t *off, unsigned n,
+		      struct wal_record *rec, bool *not_a_wal, struct ei_err *err)
+{
+	uint64_t word = 0, rec_bytes, pad = 0;
+	size_t start = *off;
+	const char *why = NULL;
+
+	if (len - start < 8) {
+		/* Cut short before the metadata: etcd could not open it. */
+		*not_a_wal = true;
+		return ei_err_set(err, EI_E_PARSE,
+				  "WAL data ends at byte %zu, before the metadata record", start);
+	}
+	for (int i = 7; i >= 0; i--)
+		word = word << 8 | buf[start + (size_t)i];
+	/* decoder.go: a zero length word is the preallocated (zeroed) tail. */
+	if (word == 0) {
+		*not_a_wal = n <= 1;
+		return ei_err_set(err, EI_E_PARSE,
+				  "WAL has no metadata record (zero frame at byte %zu)", start);
+	}
+	/* decodeFrameSize: low 56 bits are the record length; when the top bit is
+	 * set, the low 3 bits of the top byte are the padding after it. */
+	rec_bytes = word & ((UINT64_C(1) << 56) - 1);
+	if (word >> 63)
+		pad = (word >> 56) & 7;
+	*off = start + 8;
+	if (rec_bytes > len - *off || pad > len - *off - rec_bytes) {
+		*not_a_wal = n <= 1;
+		return ei_err_set(err, EI_E_PARSE,
+				  "WAL frame at byte %zu claims %llu+%llu bytes but only %zu were read",
+				  start, (unsigned long long)rec_bytes, (unsigned long long)pad,
+				  len - *off);
+	}
+	if (wal_record_decode(buf + *off, (size_t)rec_bytes, rec, &why) < 0)
+		return ei_err_set(err, EI_E_PARSE, "WAL record at byte %zu: %s", start, why);
+	*off += (size_t)(rec_bytes + pad);
+	return 0;
+}
+
 int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member_id,
 			  uint64_t *cluster_id, bool *not_a_wal, struct ei_err *err)
 {
@@ -211,7 +252,6 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 	 * each crcType record (to the CRC of everything before this file). */
 	uint32_t rolling = 0;
 	size_t off = 0;
-	const char *why = NULL;
 	bool local;
 
 	if (!not_a_wal)
@@ -223,46 +263,12 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 		return ei_err_set(err, EI_E_PARSE, "the file is empty (0 bytes)");
 
 	for (unsigned n = 0; n < WAL_MAX_HEAD_RECORDS; n++) {
-		uint64_t word, rec_bytes, pad = 0;
 		struct wal_record rec;
 		size_t start = off;
+		int r = read_frame(buf, len, &off, n, &rec, not_a_wal, err);
 
-		if (len - off < 8) {
-			/* Cut short before the metadata: etcd could not open it. */
-			*not_a_wal = true;
-			return ei_err_set(err, EI_E_PARSE,
-					  "WAL data ends at byte %zu, before the metadata record",
-					  off);
-		}
-		word = 0;
-		for (int i = 7; i >= 0; i--)
-			word = word << 8 | buf[off + (size_t)i];
-		/* decoder.go: a zero length word is the preallocated (zeroed) tail. */
-		if (word == 0) {
-			*not_a_wal = n <= 1;
-			return ei_err_set(err, EI_E_PARSE,
-					  "WAL has no metadata record (zero frame at byte %zu)",
-					  off);
-		}
-		/* decodeFrameSize: low 56 bits are the record length; when the top bit is
-		 * set, the low 3 bits of the top byte are the padding after it. */
-		rec_bytes = word & ((UINT64_C(1) << 56) - 1);
-		if (word >> 63)
-			pad = (word >> 56) & 7;
-		off += 8;
-		if (rec_bytes > len - off || pad > len - off - rec_bytes) {
-			*not_a_wal = n <= 1;
-			return ei_err_set(
-			    err, EI_E_PARSE,
-			    "WAL frame at byte %zu claims %llu+%llu bytes but only %zu were read",
-			    start, (unsigned long long)rec_bytes, (unsigned long long)pad,
-			    len - off);
-		}
-		if (wal_record_decode(buf + off, (size_t)rec_bytes, &rec, &why) < 0) {
-			return ei_err_set(err, EI_E_PARSE, "WAL record at byte %zu: %s", start,
-					  why);
-		}
-		off += (size_t)(rec_bytes + pad);
+		if (r < 0)
+			return r;
 		/* wal.go Create: every WAL file starts with a crcType record. */
 		if (n == 0 && rec.type != WAL_CRC_TYPE)
 			return ei_err_set(err, EI_E_PARSE,
