@@ -52,13 +52,25 @@ bool ei_domain_valid(const char *s)
 	}
 }
 
+/* digits[0..n) as a StatefulSet ordinal: 1 to 5 decimal digits, no leading zero. */
+static bool ordinal_digits(const char *digits, size_t n, unsigned long *v)
+{
+	if (n == 0 || n > 5 || (n > 1 && digits[0] == '0'))
+		return false;
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (digits[i] < '0' || digits[i] > '9')
+			return false;
+		*v = *v * 10 + (unsigned long)(digits[i] - '0');
+	}
+	return true;
+}
+
 int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned *ordinal,
 			   struct ei_err *err)
 {
 	const char *dash = strrchr(name, '-');
-	const char *digits;
 	unsigned long v = 0;
-	size_t n;
 
 	if (!ei_label_valid(name))
 		return ei_err_set(err, EI_E_USAGE,
@@ -66,16 +78,7 @@ int ei_identity_split_name(const char *name, char *set, size_t set_len, unsigned
 				  name);
 	if (!dash || dash == name || !dash[1])
 		goto bad_ordinal;
-	digits = dash + 1;
-	n = strlen(digits);
-	if (n > 5 || (n > 1 && digits[0] == '0'))
-		goto bad_ordinal;
-	for (size_t i = 0; i < n; i++) {
-		if (digits[i] < '0' || digits[i] > '9')
-			goto bad_ordinal;
-		v = v * 10 + (unsigned long)(digits[i] - '0');
-	}
-	if ((size_t)(dash - name) >= set_len)
+	if (!ordinal_digits(dash + 1, strlen(dash + 1), &v) || (size_t)(dash - name) >= set_len)
 		goto bad_ordinal;
 	memcpy(set, name, (size_t)(dash - name));
 	set[dash - name] = '\0';
@@ -281,9 +284,7 @@ bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host,
 	size_t set_len = strlen(id->set);
 	size_t host_len = strlen(host);
 	size_t prefix_len, suffix_len;
-	const char *digits;
 	unsigned long v = 0;
-	size_t nd;
 
 	host_affixes(id, prefix, sizeof(prefix), want_suffix, sizeof(want_suffix));
 	prefix_len = strlen(prefix);
@@ -298,15 +299,8 @@ bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host,
 	if (strncmp(host, id->set, set_len) != 0 || host[set_len] != '-' ||
 	    strncmp(host + host_len - suffix_len, want_suffix, suffix_len) != 0)
 		return false;
-	digits = host + set_len + 1;
-	nd = host_len - suffix_len - set_len - 1;
-	if (nd > 5 || (nd > 1 && digits[0] == '0'))
+	if (!ordinal_digits(host + set_len + 1, host_len - suffix_len - set_len - 1, &v))
 		return false;
-	for (size_t i = 0; i < nd; i++) {
-		if (digits[i] < '0' || digits[i] > '9')
-			return false;
-		v = v * 10 + (unsigned long)(digits[i] - '0');
-	}
 	*ordinal = (unsigned)v;
 	return true;
 }
@@ -314,7 +308,7 @@ bool ei_identity_ordinal_of_host(const struct ei_identity *id, const char *host,
 bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsigned *ordinal)
 {
 	char fqdn[EI_DOMAIN_MAX + 1], search[3][EI_DOMAIN_MAX + 1];
-	size_t set_len = strlen(id->set), host_len = strlen(host), nd = 0;
+	size_t set_len = strlen(id->set), host_len = strlen(host);
 	unsigned long v = 0;
 
 	if (ei_identity_ordinal_of_host(id, host, ordinal))
@@ -325,9 +319,7 @@ bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsign
 		return false;
 	if (strncmp(host, id->set, set_len) != 0 || host[set_len] != '-')
 		return false;
-	while (host[set_len + 1 + nd] >= '0' && host[set_len + 1 + nd] <= '9' && nd < 6)
-		v = v * 10 + (unsigned long)(host[set_len + 1 + nd++] - '0');
-	if (nd == 0 || nd > 5 || (nd > 1 && host[set_len + 1] == '0'))
+	if (!ordinal_digits(host + set_len + 1, strspn(host + set_len + 1, "0123456789"), &v))
 		return false;
 	ei_identity_fqdn(id, (unsigned)v, fqdn, sizeof(fqdn));
 	/* The search list of a ClusterFirst pod (etcd-facts §5): host + "." + one of these
