@@ -21,7 +21,8 @@
 char *ei_cluster_new_initial(const struct ei_config *cfg);
 
 /* --initial-cluster for starting as an existing member: every member of the list
- * (learners and unstarted ones included, etcd-facts §2.3), once per peer URL, with
+ * (learners and unstarted ones included: server/etcdserver/api/membership/cluster.go
+ * ValidateClusterAndAssignIDs counts them), once per peer URL, with
  * our own entry named cfg->name; self_peer_url is appended when it is not listed (a
  * join made with the list from before the add). etcd keys the value by name, so every
  * name is unique: a member without a name (never started) is named after the first

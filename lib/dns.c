@@ -1,6 +1,6 @@
 /* dns.c - A/AAAA and SRV lookups with c-ares inside the one event loop (see dns.h).
  *
- * c-ares runs without its event thread (pid1-and-style.md P9): it tells us which
+ * c-ares runs without its event thread (ares_init_options(3) ARES_OPT_SOCK_STATE_CB): it tells us which
  * sockets it wants through ARES_OPT_SOCK_STATE_CB, we poll them together with
  * the signalfd through ei_loop_poll(), and hand the ready ones back.
  *
@@ -265,7 +265,7 @@ static void query_start(struct ei_dns *dns, struct query *q, const char *fqdn)
 #endif
 
 /* name as an absolute FQDN: a trailing dot keeps any resolver from walking the
- * search list under Kubernetes' ndots:5 (etcd-facts.md §5). */
+ * search list under Kubernetes' ndots:5 (pkg/kubelet/network/dns/dns.go defaultDNSOptions). */
 static void fqdn_of(char *buf, size_t size, const char *name)
 {
 	size_t len = strlen(name);
@@ -314,7 +314,7 @@ int ei_dns_create(struct ei_dns **out, struct ei_loop *loop, int timeout_ms, str
 #ifdef ARES_OPT_QUERY_CACHE
 	/* A name that did not exist a second ago must be asked again: c-ares
 	 * >= 1.31 caches NXDOMAIN for up to an hour unless the TTL is 0
-	 * (ares_init_options(3); pid1-and-style.md P11). */
+	 * (ares_init_options(3), ARES_OPT_QUERY_CACHE). */
 	opts.qcache_max_ttl = 0;
 	mask |= ARES_OPT_QUERY_CACHE;
 #endif

@@ -1,7 +1,7 @@
 /* facts.h - what one gathering round observed, as plain data: the data dir, this pod's
  * addresses, every peer asked with the outcome of each question, and the member URL
  * hosts resolved as etcd resolves them. gather.c fills it (through etcdclient.c),
- * lib/plan.c alone judges it (STYLE.md 4a), report.c prints it. How a fact was fetched
+ * lib/plan.c alone judges it, report.c prints it. How a fact was fetched
  * never matters to the judge: only what came back. */
 #ifndef EI_FACTS_H
 #define EI_FACTS_H
@@ -64,7 +64,8 @@ struct ei_peer {
 };
 
 /* A host named in a member's URL, resolved as etcd resolves it: with the pod's
- * resolv.conf search list and ndots (etcd-facts §2.4). */
+ * resolv.conf search list and ndots (pkg/netutil/netutil.go resolveURL, through Go's
+ * net.DefaultResolver). */
 struct ei_host {
 	char name[EI_DNS_NAME_MAX];
 	enum ei_dns_status status;

@@ -126,7 +126,7 @@ int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei
 					  "%s is computed by etcd-init for each start; unset it", env);
 		}
 	}
-	/* etcd exits when a setting comes both ways (etcd-facts §2.6): say so now. */
+	/* etcd exits when a setting comes both ways (pkg/flags/flag.go verifyEnv): say so now. */
 	for (size_t i = 0; i < cfg->n_etcd_args; i++) {
 		arg_flag_name(cfg->etcd_args[i], name, sizeof(name));
 		if (!name[0])
@@ -235,7 +235,7 @@ int ei_flags_build(const struct ei_config *cfg, const struct ei_plan *plan, char
 		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "data-dir", cfg->data_dir, err);
 	if (!r && cfg->wal_dir[0])
 		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "wal-dir", cfg->wal_dir, err);
-	/* Listen on all addresses: listen URLs must be IP literals (etcd-facts §2.8). */
+	/* Listen on all addresses: listen URLs must be IP literals (server/embed/config.go checkBindURLs). */
 	snprintf(url, sizeof(url), "%s://0.0.0.0:%u", id->peer_scheme, id->peer_port);
 	if (!r)
 		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-peer-urls", url, err);
@@ -251,7 +251,8 @@ int ei_flags_build(const struct ei_config *cfg, const struct ei_plan *plan, char
 	snprintf(url, sizeof(url), "http://0.0.0.0:%u", cfg->metrics_port);
 	if (!r)
 		r = add_flag(&b, cfg, envp, FLAG_DEFAULT, "listen-metrics-urls", url, err);
-	/* With a WAL, etcd ignores every --initial-* flag (etcd-facts §2.1): a restart
+	/* With a WAL, etcd ignores every --initial-* flag (server/embed/etcd.go StartEtcd reads them
+	 * only when server/storage/wal/util.go Exist is false): a restart
 	 * passes none, so the command line shows what matters. */
 	if (!r && plan->initial_cluster) {
 		r = add_flag(&b, cfg, envp, FLAG_DERIVED, "initial-cluster", plan->initial_cluster, err);

@@ -1,7 +1,7 @@
 /* flags.h - the etcd command line (pure).
  *
  * etcd >= 3.4 exits when a setting arrives both as ETCD_X and as --x
- * (etcd-facts §2.6), so every flag is passed at most once:
+ * (pkg/flags/flag.go verifyEnv), so every flag is passed at most once:
  *  - settings etcd-init derives (name, data dir, WAL dir, advertised peer URL, initial
  *    cluster, state and token) may come from the environment only with the same value
  *    (then the flag is left out and etcd reads the variable); a different value, or the

@@ -265,7 +265,7 @@ static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err 
 }
 
 /* The SRV set: both _etcd-server-ssl._tcp and _etcd-server._tcp of the service, as
- * etcd's own discovery combines them (etcd-facts §4), the one of our peer scheme first.
+ * etcd's own discovery combines them (server/embed/config.go GetDNSClusterNames), the one of our peer scheme first.
  * The answer is complete only when neither lookup failed: found when either has
  * targets, not found when both have none. */
 static int find_srv(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,

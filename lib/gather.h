@@ -30,7 +30,8 @@ struct ei_gather {
 	const struct ei_config *cfg;
 	struct ei_loop *loop;
 	/* Short timeouts for asking: a member that has bound its port but has no quorum
-	 * accepts the connection and never answers HTTP (etcd-facts §1.1), and each round
+	 * accepts the connection and never answers HTTP (server/embed/serve.go serve waits for
+	 * ReadyNotify, closed once server/etcdserver/server.go publishV3 succeeds), and each round
 	 * must not hang on it. Membership changes get a longer total timeout. */
 	struct ei_etcd_client *client;
 	struct ei_etcd_client *change_client;

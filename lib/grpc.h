@@ -1,6 +1,7 @@
 /* grpc.h - etcd's gateway calls over gRPC instead, for the one case the gateway
  * cannot serve: etcd auth with a client certificate's CommonName as the user (etcd
- * refuses such a certificate on every /v3/ gateway path, etcd-facts §1.6, and ignores
+ * refuses such a certificate on every /v3/ gateway path, server/embed/serve.go
+ * accessController.ServeHTTP, and ignores
  * its CN on what the gateway forwards).
  *
  * A call is described by its gateway path and JSON body, exactly as etcdclient.c builds

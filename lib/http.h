@@ -6,7 +6,7 @@
  * Every request is bounded (connect time, time to the first byte, total time, a
  * minimum speed once bytes flow, header and body size), never follows redirects, and
  * ends in exactly one outcome. The outcome says what happened, not what it means:
- * lib/plan.c alone judges what counts as evidence (STYLE.md 4a).
+ * lib/plan.c alone judges what counts as evidence.
  *
  * Name resolution: a request may carry a pin ("host:port:addr[,addr]", libcurl's
  * CURLOPT_RESOLVE): libcurl then connects to exactly those addresses, which the

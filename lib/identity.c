@@ -322,7 +322,8 @@ bool ei_identity_set_host(const struct ei_identity *id, const char *host, unsign
 	if (!ordinal_digits(host + set_len + 1, strspn(host + set_len + 1, "0123456789"), &v))
 		return false;
 	ei_identity_fqdn(id, (unsigned)v, fqdn, sizeof(fqdn));
-	/* The search list of a ClusterFirst pod (etcd-facts §5): host + "." + one of these
+	/* The search list of a ClusterFirst pod (Kubernetes pkg/kubelet/network/dns/dns.go
+	 * generateSearchesForDNSClusterFirst): host + "." + one of these
 	 * must be the peer host. */
 	snprintf(search[0], sizeof(search[0]), "%s.svc.%s", id->ns, id->domain);
 	snprintf(search[1], sizeof(search[1]), "svc.%s", id->domain);

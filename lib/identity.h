@@ -2,7 +2,7 @@
  *
  * The canonical peer host of ordinal i is <set>-<i>.<service>.<namespace>.svc.<domain>:
  * one spelling, everywhere, because etcd detects duplicate peer URLs by exact
- * string (etcd-facts §3). */
+ * string (server/etcdserver/api/membership/cluster.go ValidateConfigurationChange). */
 #ifndef EI_IDENTITY_H
 #define EI_IDENTITY_H
 

@@ -13,7 +13,8 @@
 #error "strtoull must cover exactly the uint64 range"
 #endif
 
-/* The one checked parser for etcd's decimal uint64 strings (etcd-facts §1.3):
+/* The one checked parser for etcd's decimal uint64 strings (the gateway's protojson writes
+ * 64-bit integers as strings; server/embed/serve.go registerGateway):
  * digits only (no sign, no space, no "0x"), the full uint64 range, nothing after. */
 int ei_json_u64_dec(const char *s, uint64_t *out)
 {
@@ -30,7 +31,7 @@ int ei_json_u64_dec(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* X-Etcd-Cluster-ID is types.ID.String(): hex without "0x" (§1.7); surrounding
+/* X-Etcd-Cluster-ID is types.ID.String(): hex without "0x" (client/pkg/types/id.go); surrounding
  * blanks (and a header line's CRLF) are allowed, nothing else. */
 int ei_json_u64_hex(const char *s, uint64_t *out)
 {
@@ -191,7 +192,8 @@ int ei_json_parse_bounded(const char *json, size_t len, const char *what, enum j
 }
 
 /* Look up an optional field: 1 with *v set when present with type t, 0 when
- * absent or null (an omitted zero value, §1.3), EI_E_PARSE for another type. */
+ * absent or null (an omitted zero value: server/embed/serve.go
+ * registerGateway), EI_E_PARSE for another type. */
 int ei_json_field(json_object *obj, const char *key, enum json_type t, const char *want,
 		 json_object **v, const char *ctx, struct ei_err *err)
 {

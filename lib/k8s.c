@@ -355,7 +355,7 @@ static int build_url(const struct ei_k8s_target *t, char *url, size_t cap, struc
 						  t->host);
 		snprintf(host, sizeof(host), "%s", h);
 	}
-	/* One checked number parser (STYLE.md 8): digits only, 1-65535. */
+	/* A checked number parser, not atoi: digits only, 1-65535. */
 	for (const char *p = t->port ? t->port : ""; *p && port <= 65535; p++)
 		port = *p >= '0' && *p <= '9' ? port * 10 + (*p - '0') : 65536;
 	if (!t->port || !*t->port || port < 1 || port > 65535)

@@ -10,7 +10,7 @@
  * credential: it goes into the header line and nowhere else (no message, no log).
  *
  * The request says what happened (outcome, HTTP status); ei_k8s_failure_message says
- * what that means for the operator, and the caller decides what to do (STYLE.md 4a). */
+ * what that means for the operator, and the caller decides what to do. */
 #ifndef EI_K8S_H
 #define EI_K8S_H
 

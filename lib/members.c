@@ -138,7 +138,8 @@ static int check_text(const char *s, size_t len, const char *ctx, const char *ke
 	return 0;
 }
 
-/* An optional string; "" and absent both give NULL (an unstarted member, §3). */
+/* An optional string; "" and absent both give NULL (an unstarted member,
+ * server/etcdserver/api/membership/member.go IsStarted). */
 static int get_string(json_object *obj, const char *key, char **out, const char *ctx,
 		      struct ei_err *err)
 {
@@ -280,7 +281,8 @@ static int parse_members_array(json_object *arr, bool peer, const char *what,
 	return check_duplicates(out, what, err);
 }
 
-/* The ResponseHeader: cluster_id and member_id (absent means unknown, §1.3). */
+/* The ResponseHeader: cluster_id and member_id (absent means unknown: the
+ * gateway leaves zero values out, server/embed/serve.go registerGateway). */
 static int parse_header(json_object *root, const char *what, uint64_t *cluster_id,
 			uint64_t *member_id, uint64_t *raft_term, struct ei_err *err)
 {
@@ -402,7 +404,8 @@ out:
 }
 
 /* Copy text into msg for a log line: control characters become spaces, and
- * leading and trailing space is trimmed (http.Error adds a newline, §1.7). */
+ * leading and trailing space is trimmed (http.Error adds a newline,
+ * server/etcdserver/api/etcdhttp/health.go NewHealthHandler). */
 static void copy_text(char *msg, size_t msg_len, const char *text, size_t len)
 {
 	size_t n = 0;
@@ -435,7 +438,8 @@ enum ei_etcd_failure ei_members_parse_error(const char *body, size_t len, long h
 	if (body && len)
 		ei_json_parse(body, len, "error", json_type_object, &root, NULL);
 	if (root) {
-		/* 3.6 has only "message"; 3.4/3.5 have both (§1.4). */
+		/* 3.6 has only "message"; 3.4/3.5 have both (grpc-gateway's runtime/errors.go
+		 * DefaultHTTPError in v1, a google.rpc.Status in v2). */
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !buf[0]; i++) {
 			json_object *v;
 
@@ -455,7 +459,8 @@ enum ei_etcd_failure ei_members_parse_error(const char *body, size_t len, long h
 	return ei_etcd_classify(http_status, buf);
 }
 
-/* etcd's messages (rpctypes/error.go, etcd-facts §1.4 and §1.5). Order matters:
+/* etcd's messages (api/v3rpc/rpctypes/error.go; the gateway's body carries them, as
+ * grpc-gateway's runtime/errors.go DefaultHTTPError writes it). Order matters:
  * the "in sync" promote message contains the shorter not-a-learner one. */
 static const struct {
 	const char *needle;
@@ -478,10 +483,11 @@ static const struct {
     {"no leader", EI_ETCD_FAIL_UNHEALTHY},
     {"leader changed", EI_ETCD_FAIL_UNHEALTHY},
     /* A Grpc-Timeout that expired (DeadlineExceeded, 504), e.g. a linearizable
-     * read without quorum (§1.3). */
+     * read without quorum (server/etcdserver/v3_server.go linearizableReadNotify). */
     {"context deadline exceeded", EI_ETCD_FAIL_UNHEALTHY},
     /* Auth: no token (400), bad token (401), not root (403), and the gateway's
-     * refusal of a client certificate with a CN when auth is on (400, §1.6). */
+     * refusal of a client certificate with a CN when auth is on (400,
+     * server/embed/serve.go accessController.ServeHTTP). */
     {"user name is empty", EI_ETCD_FAIL_NO_CREDENTIALS},
     /* Over gRPC, a client certificate whose CN is no etcd user. */
     {"user name not found", EI_ETCD_FAIL_AUTH},

@@ -1,6 +1,7 @@
 /* members.h - etcd's member lists and error bodies, parsed from JSON (pure; no I/O).
  *
- * Shapes (research/etcd-facts.md §1.3, §1.4, §1.7):
+ * Shapes (the gateway's JSON: server/embed/serve.go registerGateway, grpc-gateway's
+ * runtime/errors.go for error bodies; /health: server/etcdserver/api/etcdhttp/health.go):
  *  - gateway  POST /v3/cluster/member/{list,add,remove,promote}: {"header":{"cluster_id":"<dec>",
  *    "member_id":"<dec>",...},"members":[{"ID":"<dec>","name":..,"peerURLs":[..],
  *    "clientURLs":[..],"isLearner":true}]}; IDs are decimal strings; zero values are
@@ -55,7 +56,7 @@ struct ei_member_status {
 	char version[32];
 };
 
-/* What an etcd error means for us; from the message text (etcd-facts §1.4). */
+/* What an etcd error means for us; from the message text (api/v3rpc/rpctypes/error.go). */
 enum ei_etcd_failure {
 	EI_ETCD_FAIL_NONE = 0,
 	EI_ETCD_FAIL_UNREACHABLE,      /* no HTTP answer: connect/timeout/TLS */
@@ -70,7 +71,8 @@ enum ei_etcd_failure {
 	EI_ETCD_FAIL_AUTH,             /* 401/403, token or permission */
 	EI_ETCD_FAIL_NO_CREDENTIALS,   /* "user name is empty": auth is on, none were sent */
 	EI_ETCD_FAIL_CN_REFUSED,       /* the gateway refuses a client certificate with a
-				        * CommonName (auth on; gRPC takes it, etcd-facts §1.6) */
+				        * CommonName (auth on; gRPC takes it; server/embed/serve.go
+				        * accessController.ServeHTTP) */
 	EI_ETCD_FAIL_BAD_ANSWER,       /* unparsable body */
 	EI_ETCD_FAIL_OTHER,
 };
@@ -110,7 +112,8 @@ bool ei_etcd_failure_is_auth(enum ei_etcd_failure f);
 const char *ei_etcd_failure_name(enum ei_etcd_failure f);
 
 /* Lookups (NULL when absent). peer URL comparison is exact string equality:
- * etcd detects duplicate peer URLs by string (etcd-facts §3). */
+ * etcd detects duplicate peer URLs by string (server/etcdserver/api/membership/cluster.go
+ * ValidateConfigurationChange). */
 const struct ei_member *ei_member_list_find_peer_url(const struct ei_member_list *l,
 						     const char *peer_url);
 const struct ei_member *ei_member_list_find_name(const struct ei_member_list *l, const char *name);

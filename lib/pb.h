@@ -3,7 +3,7 @@
  *
  * etcd-init reads and writes etcd's JSON everywhere (members.c, etcdclient.c). Where
  * the JSON gateway cannot be used (a client certificate's CN as the etcd user, which
- * the gateway refuses, etcd-facts §1.6), the same requests go over gRPC: their JSON body
+ * the gateway refuses, server/embed/serve.go accessController.ServeHTTP), the same requests go over gRPC: their JSON body
  * is encoded here into the protobuf message, and the answer decoded back into the JSON
  * the gateway would have sent (grpc-gateway's rules: the .proto field names, 64-bit
  * integers as decimal strings, fields at their default value left out), so the

@@ -2,7 +2,8 @@
  * against which names and usages (the checks themselves are tlscheck.h's):
  *  - the server certificate (ETCD_CERT_FILE): the names of its client URLs, serverAuth,
  *    and clientAuth when client certificates are required (etcd's gateway dials etcd
- *    with the server certificate as its client certificate, etcd-facts §1.6); its chain
+ *    with the server certificate as its client certificate, server/embed/etcd.go
+ *    grpcGatewayDial); its chain
  *    against ETCDCTL_CACERT (the CA etcd-init and etcdctl verify it with, by default
  *    ETCD_TRUSTED_CA_FILE), and against ETCD_TRUSTED_CA_FILE too when client
  *    certificates are required and the two differ;

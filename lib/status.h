@@ -10,7 +10,8 @@
  *    "data_dir":{"has_wal":true,"member_id":"<decimal>","cluster_id":"<decimal>"},
  *    "decision":{"action":"wait","reason":"..."}}
  *
- * IDs are decimal strings, as etcd's gateway writes them (etcd-facts §1.3); they are
+ * IDs are decimal strings, as etcd's gateway writes them (server/embed/serve.go
+ * registerGateway); they are
  * present only when the WAL's metadata was read. Unknown keys are ignored when parsing
  * (a newer etcd-init may add some); every key above except "decision" is required. */
 #ifndef EI_STATUS_H
