@@ -3,10 +3,25 @@
 #include "leaveplan.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "plan.h"
+
+/* Sets the action and its reason. */
+static void set_action(struct ei_leave_plan *out, enum ei_leave_action action, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+static void set_action(struct ei_leave_plan *out, enum ei_leave_action action, const char *fmt,
+		       ...)
+{
+	va_list ap;
+
+	out->action = action;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
 
 /* Names for logs (leaveplan.h). */
 const char *ei_leave_action_name(enum ei_leave_action a)
@@ -116,32 +131,17 @@ static bool pick_cluster(const struct ei_facts *f, uint64_t *cluster, struct ei_
 		other = p->members.cluster_id;
 	}
 	if (n_valid == 0) {
-		out->action = EI_LEAVE_WAIT;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "removing this member needs a current member list, and no member answered with "
-		    "one (%s)",
-		    unknown[0] ? unknown : "no peer was found");
+		set_action(out, EI_LEAVE_WAIT, "removing this member needs a current member list, and no member answered with one (%s)",
+			   unknown[0] ? unknown : "no peer was found");
 		return false;
 	}
 	if (wal && n_ours == 0) {
-		out->action = EI_LEAVE_UNDECIDED;
-		snprintf(out->reason, sizeof(out->reason),
-			 "the WAL in %s is of cluster %" PRIx64
-			 " but the members that answered are of "
-			 "cluster %" PRIx64
-			 ": this volume does not belong to the cluster that answered; "
-			 "removing nothing and leaving the data in place",
-			 d->wal_dir, d->cluster_id, other);
+		set_action(out, EI_LEAVE_UNDECIDED, "the WAL in %s is of cluster %" PRIx64 " but the members that answered are of cluster %" PRIx64 ": this volume does not belong to the cluster that answered; removing nothing and leaving the data in place",
+			   d->wal_dir, d->cluster_id, other);
 		return false;
 	}
 	if (!wal && several) {
-		out->action = EI_LEAVE_UNDECIDED;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "members of different clusters answered, and the data dir has no readable WAL "
-		    "to "
-		    "tell which is ours: removing nothing");
+		set_action(out, EI_LEAVE_UNDECIDED, "members of different clusters answered, and the data dir has no readable WAL to tell which is ours: removing nothing");
 		return false;
 	}
 	*cluster = wal ? d->cluster_id : other;
@@ -154,30 +154,17 @@ bool ei_leaveplan_scale_down(const struct ei_config *cfg, long replicas, const c
 {
 	memset(out, 0, sizeof(*out));
 	if (replicas < 0) {
-		out->action = EI_LEAVE_UNDECIDED;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "the desired replica count is unknown (%s): cannot tell a scale-down from a "
-		    "restart, so nothing is removed",
-		    why_unknown && why_unknown[0] ? why_unknown : "not given");
+		set_action(out, EI_LEAVE_UNDECIDED, "the desired replica count is unknown (%s): cannot tell a scale-down from a restart, so nothing is removed",
+			   why_unknown && why_unknown[0] ? why_unknown : "not given");
 		return false;
 	}
 	if (replicas == 0) {
-		out->action = EI_LEAVE_STAY;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "the StatefulSet is scaled to 0: every pod stops and the cluster comes back "
-		    "whole "
-		    "when it is scaled up again; nothing is removed");
+		set_action(out, EI_LEAVE_STAY, "the StatefulSet is scaled to 0: every pod stops and the cluster comes back whole when it is scaled up again; nothing is removed");
 		return false;
 	}
 	if ((long)cfg->id.ordinal < replicas) {
-		out->action = EI_LEAVE_STAY;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "ordinal %u is below the desired %ld replicas: this pod comes back (a rolling "
-		    "update, an eviction, a node drain), not a scale-down; nothing is removed",
-		    cfg->id.ordinal, replicas);
+		set_action(out, EI_LEAVE_STAY, "ordinal %u is below the desired %ld replicas: this pod comes back (a rolling update, an eviction, a node drain), not a scale-down; nothing is removed",
+			   cfg->id.ordinal, replicas);
 		return false;
 	}
 	return true;
@@ -205,13 +192,8 @@ static bool find_self(const struct ei_config *cfg, const struct ei_facts *f, uin
 	if ((by_url && by_url != *self) || (by_name && by_name != *self)) {
 		label(*self, a, sizeof(a));
 		label(by_url && by_url != *self ? by_url : by_name, b, sizeof(b));
-		out->action = EI_LEAVE_UNDECIDED;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "two members could be this pod: %s (%s) and %s (our %s): removing neither; "
-		    "check the member list by hand",
-		    a, by_wal ? "our WAL's member" : "our peer URL", b,
-		    by_url && by_url != *self ? "peer URL" : "name");
+		set_action(out, EI_LEAVE_UNDECIDED, "two members could be this pod: %s (%s) and %s (our %s): removing neither; check the member list by hand",
+			   a, by_wal ? "our WAL's member" : "our peer URL", b, by_url && by_url != *self ? "peer URL" : "name");
 		return false;
 	}
 	return true;
@@ -226,33 +208,17 @@ static void decide_gone(const struct ei_config *cfg, const struct ei_facts *f, u
 	char url[EI_URL_MAX];
 
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, url, sizeof(url));
-	out->action = EI_LEAVE_ALREADY_GONE;
 	if (d->has_wal && d->has_metadata && d->cluster_id == cluster) {
 		out->member_id = d->member_id;
 		out->move_aside = true;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "this pod is scaled away and its member %" PRIx64 " (our WAL's) is not in the "
-		    "member list of cluster %" PRIx64 " (%s): it was removed already; nothing to "
-		    "remove, moving its data aside so a later scale-up starts clean",
-		    d->member_id, cluster, v->why);
+		set_action(out, EI_LEAVE_ALREADY_GONE, "this pod is scaled away and its member %" PRIx64 " (our WAL's) is not in the member list of cluster %" PRIx64 " (%s): it was removed already; nothing to remove, moving its data aside so a later scale-up starts clean",
+			   d->member_id, cluster, v->why);
 	} else if (d->has_wal) {
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "this pod is scaled away and no member of cluster %" PRIx64
-		    " has our peer URL %s "
-		    "or our name (%s): nothing to remove; the WAL in %s stays, its member ID could "
-		    "not "
-		    "be read (%s), so it is not known to be the removed member's (the next start "
-		    "decides)",
-		    cluster, url, v->why, d->wal_dir,
-		    d->metadata_error[0] ? d->metadata_error : "unknown");
+		set_action(out, EI_LEAVE_ALREADY_GONE, "this pod is scaled away and no member of cluster %" PRIx64 " has our peer URL %s or our name (%s): nothing to remove; the WAL in %s stays, its member ID could not be read (%s), so it is not known to be the removed member's (the next start decides)",
+			   cluster, url, v->why, d->wal_dir, d->metadata_error[0] ? d->metadata_error : "unknown");
 	} else {
-		snprintf(out->reason, sizeof(out->reason),
-			 "this pod is scaled away and no member of cluster %" PRIx64
-			 " has our peer URL %s "
-			 "or our name (%s): nothing to remove, and no WAL in %s to move aside",
-			 cluster, url, v->why, d->wal_dir);
+		set_action(out, EI_LEAVE_ALREADY_GONE, "this pod is scaled away and no member of cluster %" PRIx64 " has our peer URL %s or our name (%s): nothing to remove, and no WAL in %s to move aside",
+			   cluster, url, v->why, d->wal_dir);
 	}
 }
 
@@ -291,13 +257,8 @@ static bool quorum_kept(const struct ei_config *cfg, const struct ei_facts *f, l
 		 leaving[0] ? ", leaving too" : "");
 	if (n && h >= ei_plan_quorum(n))
 		return true;
-	out->action = EI_LEAVE_WAIT;
-	snprintf(
-	    out->reason, sizeof(out->reason),
-	    "removing %s now could lose quorum: %s, and a quorum of %zu is %zu (not answering: "
-	    "%s); waiting",
-	    self->name ? self->name : "our member", summary, n, ei_plan_quorum(n),
-	    silent[0] ? silent : "none");
+	set_action(out, EI_LEAVE_WAIT, "removing %s now could lose quorum: %s, and a quorum of %zu is %zu (not answering: %s); waiting",
+		   self->name ? self->name : "our member", summary, n, ei_plan_quorum(n), silent[0] ? silent : "none");
 	return false;
 }
 
@@ -318,6 +279,52 @@ static const struct ei_peer *pick_via(const struct ei_facts *f, const struct ei_
 	return NULL;
 }
 
+/* Another member that is a learner (catching up or not promoted yet) blocks the removal
+ * while the membership is changing. Returns true with out a WAIT when one does. */
+static bool learner_blocks(const struct ei_member_list *l, const struct ei_member *self,
+			   long replicas, const char *who, struct ei_leave_plan *out)
+{
+	char learners[400] = "";
+
+	for (size_t i = 0; i < l->n_members; i++) {
+		const struct ei_member *m = &l->members[i];
+		char name[128];
+
+		if (m != self && m->is_learner) {
+			label(m, name, sizeof(name));
+			ei_msg_add(learners, sizeof(learners), ", ", "%s", name);
+		}
+	}
+	if (!learners[0])
+		return false;
+	set_action(out, EI_LEAVE_WAIT, "this pod is scaled away (replicas %ld), but %s is a learner (catching up or not promoted yet): not removing %s while the membership is changing; waiting for the promotion",
+		   replicas, learners, who);
+	return true;
+}
+
+/* "; the leader is etcd-1 (a1)" for the reason. Returns whether self leads. */
+static bool leader_note(const struct ei_member_list *l, const struct ei_member *self,
+			uint64_t leader_id, char *buf, size_t len)
+{
+	const struct ei_member *m;
+	char name[128];
+
+	if (leader_id && leader_id == self->id) {
+		snprintf(buf, len, "; it is the leader: etcd hands leadership over");
+		return true;
+	}
+	if (!leader_id) {
+		snprintf(buf, len, "; the leader is unknown");
+		return false;
+	}
+	if ((m = ei_member_list_find_id(l, leader_id)))
+		label(m, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%" PRIx64, leader_id);
+	snprintf(buf, len, "; the leader is %s", name);
+	return false;
+}
+
 /* The rules of leaveplan.h, in their order; the first that decides ends it. */
 void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char *why_unknown,
 			 const struct ei_facts *f, uint64_t leader_id, struct ei_leave_plan *out)
@@ -325,7 +332,7 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	const struct ei_datadir_facts *d = &f->datadir;
 	const struct ei_member *self;
 	const struct ei_peer *via;
-	char learners[400] = "", summary[900], who[128], leader[160] = "";
+	char summary[900], who[128], leader[160] = "";
 	uint64_t cluster = 0;
 	struct ei_trust v;
 
@@ -335,20 +342,13 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 		return;
 	ei_plan_trust(f, cluster, &v);
 	if (!v.list) {
-		out->action = EI_LEAVE_WAIT;
-		snprintf(out->reason, sizeof(out->reason),
-			 "removing this member needs a current member list of cluster %" PRIx64
-			 " (our WAL's), and none of its members answered",
-			 cluster);
+		set_action(out, EI_LEAVE_WAIT, "removing this member needs a current member list of cluster %" PRIx64 " (our WAL's), and none of its members answered",
+			   cluster);
 		return;
 	}
 	if (!v.trusted) {
-		out->action = EI_LEAVE_WAIT;
-		snprintf(out->reason, sizeof(out->reason),
-			 "this pod is scaled away (replicas %ld), but removing its member needs a "
-			 "current "
-			 "member list of cluster %" PRIx64 ", and there is %s: waiting",
-			 replicas, cluster, v.why);
+		set_action(out, EI_LEAVE_WAIT, "this pod is scaled away (replicas %ld), but removing its member needs a current member list of cluster %" PRIx64 ", and there is %s: waiting",
+			   replicas, cluster, v.why);
 		return;
 	}
 	if (!find_self(cfg, f, cluster, v.list, &self, out))
@@ -358,34 +358,11 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 		return;
 	}
 	label(self, who, sizeof(who));
-	for (size_t i = 0; i < v.list->n_members; i++) {
-		const struct ei_member *m = &v.list->members[i];
-		char l[128];
-
-		if (m != self && m->is_learner) {
-			label(m, l, sizeof(l));
-			ei_msg_add(learners, sizeof(learners), ", ", "%s", l);
-		}
-	}
-	if (learners[0]) {
-		out->action = EI_LEAVE_WAIT;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "this pod is scaled away (replicas %ld), but %s is a learner (catching up or "
-		    "not "
-		    "promoted yet): not removing %s while the membership is changing; waiting for "
-		    "the "
-		    "promotion",
-		    replicas, learners, who);
+	if (learner_blocks(v.list, self, replicas, who, out))
 		return;
-	}
 	if (!self->is_learner && ei_plan_voters(v.list) == 1) {
-		out->action = EI_LEAVE_UNDECIDED;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "this pod is scaled away (replicas %ld), but %s is the last voter of cluster "
-		    "%" PRIx64 ": removing it would end the cluster; nothing removed",
-		    replicas, who, cluster);
+		set_action(out, EI_LEAVE_UNDECIDED, "this pod is scaled away (replicas %ld), but %s is the last voter of cluster %" PRIx64 ": removing it would end the cluster; nothing removed",
+			   replicas, who, cluster);
 		return;
 	}
 	/* Our own learner is counted as a voter-to-be: this pod's promoter may promote it
@@ -395,41 +372,19 @@ void ei_leaveplan_decide(const struct ei_config *cfg, long replicas, const char 
 	if (self->is_learner)
 		ei_msg_add(summary, sizeof(summary), "; ", "it is a learner, counted as a voter-to-be (its promoter may promote it meanwhile)");
 	if (!(via = pick_via(f, v.list, self))) {
-		out->action = EI_LEAVE_WAIT;
-		snprintf(
-		    out->reason, sizeof(out->reason),
-		    "this pod is scaled away, but no other started voter answered with the member "
-		    "list to send the removal of %s to: waiting",
-		    who);
+		set_action(out, EI_LEAVE_WAIT, "this pod is scaled away, but no other started voter answered with the member list to send the removal of %s to: waiting",
+			   who);
 		return;
 	}
-	out->is_leader = leader_id && leader_id == self->id;
-	if (out->is_leader) {
-		snprintf(leader, sizeof(leader), "; it is the leader: etcd hands leadership over");
-	} else if (!leader_id) {
-		snprintf(leader, sizeof(leader), "; the leader is unknown");
-	} else {
-		const struct ei_member *m = ei_member_list_find_id(v.list, leader_id);
-		char l[128];
-
-		if (m)
-			label(m, l, sizeof(l));
-		else
-			snprintf(l, sizeof(l), "%" PRIx64, leader_id);
-		snprintf(leader, sizeof(leader), "; the leader is %s", l);
-	}
-	out->action = EI_LEAVE_REMOVE;
+	out->is_leader = leader_note(v.list, self, leader_id, leader, sizeof(leader));
 	out->member_id = self->id;
 	out->move_aside =
 	    d->has_wal && d->has_metadata && d->cluster_id == cluster && d->member_id == self->id;
 	snprintf(out->via_url, sizeof(out->via_url), "%s", via->client_url);
 	snprintf(out->via_pin, sizeof(out->via_pin), "%s", via->client_pin);
-	snprintf(
-	    out->reason, sizeof(out->reason),
-	    "ordinal %u is not below the desired %ld replicas: this pod is scaled away. Removing "
-	    "its member %s from cluster %" PRIx64 " (%s; %s%s) through %s, then %s",
-	    cfg->id.ordinal, replicas, who, cluster, v.why, summary, leader, via->host,
-	    out->move_aside ? "moving its data aside (one rename, never deleted)"
-	    : !d->has_wal   ? "nothing to move: no WAL in the data dir"
-			  : "leaving the data in place: its WAL is not known to be this member's");
+	set_action(out, EI_LEAVE_REMOVE, "ordinal %u is not below the desired %ld replicas: this pod is scaled away. Removing its member %s from cluster %" PRIx64 " (%s; %s%s) through %s, then %s",
+		   cfg->id.ordinal, replicas, who, cluster, v.why, summary, leader, via->host,
+		   out->move_aside ? "moving its data aside (one rename, never deleted)"
+		   : !d->has_wal   ? "nothing to move: no WAL in the data dir"
+				   : "leaving the data in place: its WAL is not known to be this member's");
 }
