@@ -1,16 +1,16 @@
-/* etcdclient.c - etcd's gateway, peer API and the etcd-init status over http.c
- * (see etcdclient.h).
+/* etcdclient.c - the questions to etcd members (see etcdclient.h), each asked through
+ * etcdcall.c's batch.
  *
- * Member list consistency (etcd-facts §1.3): {} is served from the answering member's
- * local, possibly stale state; {"linearizable":true} (3.5+, ignored by 3.4) goes through
- * raft and fails without quorum. We ask linearizably first, with
- * "Grpc-Metadata-hasleader: true" (fails at once without a leader, §1.4) and a
- * Grpc-Timeout of half the request timeout (so etcd answers before we give up). If that
- * endpoint answers "unhealthy" it is asked once more with {}: a launcher must still see
- * that a cluster exists when it has lost quorum (and plan.c never trusts that list for a
- * destructive step).
- *
- * Each call (its TLS, the auth token, the gateway or gRPC transport) is etcdcall.c's. */
+ * Member list consistency: {} is served from the answering member's local, possibly
+ * stale state; {"linearizable":true} (3.5+, ignored by 3.4) goes through raft and fails
+ * without quorum (server/etcdserver/server.go LinearizableReadNotify; etcdctl asks so
+ * from 3.5, client/v3/cluster.go MemberList). We ask linearizably first, with
+ * "Grpc-Metadata-hasleader: true" (fails at once without a leader:
+ * server/etcdserver/api/v3rpc/interceptor.go newUnaryInterceptor) and a Grpc-Timeout of
+ * half the request timeout (so etcd answers before we give up). If that endpoint
+ * answers "unhealthy" it is asked once more with {}: a launcher must still see that a
+ * cluster exists when it has lost quorum (and plan.c never trusts that list for a
+ * destructive step). */
 #include "etcdclient.h"
 
 #include <inttypes.h>
@@ -52,10 +52,11 @@ static int parse_version(const char *json, size_t len, char *out, size_t out_len
 	return r;
 }
 
+/* A peer's questions of one round. */
 struct survey_req {
 	struct ei_call list, peer_list, version, status, raft;
+	bool relisted; /* its list asked again without "linearizable" */
 };
-
 static void survey_read(const struct ei_etcd_client *c, struct ei_peer *p, struct survey_req *s,
 			bool linearizable)
 {
@@ -96,9 +97,9 @@ struct survey_ctx {
 };
 
 /* The peer API's answer is read as soon as it comes: a member that has not published
- * yet serves no client HTTP at all (etcd-facts §1.1), so when its own peer API lists it
- * without client URLs, its gateway and /version will not answer this round, and the
- * round does not wait for them. */
+ * yet serves no client HTTP at all (server/embed/serve.go serve waits for ReadyNotify),
+ * so when its own peer API lists it without client URLs, its gateway and /version will
+ * not answer this round, and the round does not wait for them. */
 static void survey_done(struct ei_http_req *r, void *ctx)
 {
 	struct survey_ctx *c = ctx;
@@ -136,13 +137,14 @@ static void survey_clear(struct survey_req *s)
 {
 	ei_call_clear(&s->list);
 	ei_call_clear(&s->raft);
-	ei_http_req_clear(&s->peer_list.http);
-	ei_http_req_clear(&s->version.http);
-	ei_http_req_clear(&s->status.http);
+	ei_call_clear(&s->peer_list);
+	ei_call_clear(&s->version);
+	ei_call_clear(&s->status);
 }
 
 /* A token before the gateway is asked (auth-enabled etcd refuses member lists
- * without one since 3.4.42/3.5.28/3.6.9, etcd-facts §1.5): from any peer at once. */
+ * without one since 3.4.42/3.5.28/3.6.9: CHANGELOG/CHANGELOG-3.6.md, CVE-2026-33413):
+ * from any peer at once. */
 static int survey_token(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
 			struct ei_err *err)
 {
@@ -180,229 +182,173 @@ static int survey_token(struct ei_etcd_client *c, struct ei_peer *peers, size_t 
 	return r;
 }
 
-/* The round's member list question: linearizable, failing at once without a leader,
- * within half the request time (see the top of this file). */
-static int survey_list_setup(struct ei_etcd_client *c, const struct ei_peer *p,
-			     struct ei_call *list, struct ei_err *err)
+/* A peer's five questions, into calls: its member list (linearizable, failing at once
+ * without a leader, within half the request time: see the top of this file) and raft
+ * position (the maintenance status, served by learners too) over the gateway, its peer
+ * API's list, its /version and its etcd-init status. Returns how many. */
+static size_t survey_setup(const struct ei_etcd_client *c, const struct ei_peer *p,
+			   struct survey_req *s, struct ei_call **calls)
 {
-	return ei_call_setup(c, list, p->client_url, p->client_pin, "/v3/cluster/member/list",
-			     "{\"linearizable\":true}", c->request_ms / 2, true, err);
+	long half = ei_call_request_ms(c) / 2;
+
+	ei_call_post(&s->list, p->client_url, p->client_pin, "/v3/cluster/member/list",
+		     "{\"linearizable\":true}", half, true);
+	ei_call_get(&s->peer_list, EI_CALL_PEER_PORT, p->peer_url, p->peer_pin, "/members");
+	ei_call_get(&s->version, EI_CALL_CLIENT_PORT, p->client_url, p->client_pin, "/version");
+	ei_call_get(&s->status, EI_CALL_PEER_PORT, p->peer_url, p->peer_pin, EI_STATUS_PATH);
+	ei_call_post(&s->raft, p->client_url, p->client_pin, "/v3/maintenance/status", "{}", half,
+		     false);
+	calls[0] = &s->list;
+	calls[1] = &s->peer_list;
+	calls[2] = &s->version;
+	calls[3] = &s->status;
+	calls[4] = &s->raft;
+	return 5;
 }
 
-/* The raft position question: the maintenance status (served by learners too). */
-static int survey_raft_setup(struct ei_etcd_client *c, const struct ei_peer *p,
-			     struct ei_call *raft, struct ei_err *err)
+/* Read every asked peer's answers. A linearizable list that failed as "unhealthy" is
+ * asked again for the local list (one batch for all such peers), and that is read. */
+static int survey_relist(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
+			 struct survey_req *s, struct ei_call **calls, struct ei_err *err)
 {
-	return ei_call_setup(c, raft, p->client_url, p->client_pin, "/v3/maintenance/status", "{}",
-			     c->request_ms / 2, false, err);
-}
-
-/* Ask every peer its questions (one run); the gateway's answers finished (ei_call_finish). */
-static int survey_ask(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
-		      struct survey_req *s, struct ei_http_req **reqs, struct ei_err *err)
-{
-	struct survey_ctx ctx = { .client = c, .peers = peers, .s = s, .n = n };
-	size_t nr = 0;
+	struct ei_call_batch b = { .calls = calls };
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
-		struct ei_peer *p = &peers[i];
-
-		if (p->not_peer[0] || !p->client_pin[0] || !p->peer_pin[0])
-			continue;
-		r = survey_list_setup(c, p, &s[i].list, err);
-		if (r == 0)
-			r = survey_raft_setup(c, p, &s[i].raft, err);
-		if (r < 0)
-			return r;
-		ei_call_get(&s[i].peer_list, &c->peer.tls, p->peer_url, p->peer_pin, "/members");
-		ei_call_get(&s[i].version, &c->client.tls, p->client_url, p->client_pin, "/version");
-		ei_call_get(&s[i].status, &c->peer.tls, p->peer_url, p->peer_pin, EI_STATUS_PATH);
-		reqs[nr++] = &s[i].list.http;
-		reqs[nr++] = &s[i].peer_list.http;
-		reqs[nr++] = &s[i].version.http;
-		reqs[nr++] = &s[i].status.http;
-		reqs[nr++] = &s[i].raft.http;
-	}
-	r = ei_http_run_cb(c->http, reqs, nr, survey_done, &ctx, err);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (s[i].list.http.url)
-			r = ei_call_finish(c, &s[i].list, err);
-		if (r == 0 && s[i].raft.http.url)
-			r = ei_call_finish(c, &s[i].raft, err);
-	}
-	return r;
-}
-
-/* The gateway refused our certificate's CN (and the client switched to gRPC): the
- * member lists that were asked, asked again (the other answers stand). */
-static int survey_relist_grpc(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
-			      struct survey_req *s, struct ei_http_req **reqs, struct ei_err *err)
-{
-	size_t nr = 0;
-	int r = 0;
-
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (!s[i].list.http.url || s[i].list.http.outcome == EI_OUTCOME_NOT_ASKED)
-			continue;
-		ei_call_clear(&s[i].list);
-		r = survey_list_setup(c, &peers[i], &s[i].list, err);
-		if (r == 0)
-			reqs[nr++] = &s[i].list.http;
-		if (r == 0 && s[i].raft.http.url &&
-		    s[i].raft.http.outcome != EI_OUTCOME_NOT_ASKED) {
-			ei_call_clear(&s[i].raft);
-			r = survey_raft_setup(c, &peers[i], &s[i].raft, err);
-			if (r == 0)
-				reqs[nr++] = &s[i].raft.http;
-		}
-	}
-	if (r == 0 && nr)
-		r = ei_http_run(c->http, reqs, nr, err);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (s[i].list.http.url && s[i].list.grpc)
-			r = ei_call_finish(c, &s[i].list, err);
-		if (r == 0 && s[i].raft.http.url && s[i].raft.grpc)
-			r = ei_call_finish(c, &s[i].raft, err);
-	}
-	return r;
-}
-
-int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
-{
-	struct survey_req *s;
-	struct ei_http_req **reqs;
-	bool *relisted;
-	size_t nr = 0;
-	int r;
-
-	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
-		return r;
-	s = calloc(n ? n : 1, sizeof(*s));
-	reqs = calloc(5 * (n ? n : 1), sizeof(*reqs));
-	relisted = calloc(n ? n : 1, sizeof(*relisted));
-	if (!s || !reqs || !relisted) {
-		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	r = survey_ask(c, peers, n, s, reqs, err);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (s[i].list.http.url && ei_call_refused_cn(c, &s[i].list)) {
-			r = survey_relist_grpc(c, peers, n, s, reqs, err);
-			break;
-		}
-	}
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (!s[i].list.http.url)
+		if (!s[i].list.endpoint)
 			continue;
 		survey_read(c, &peers[i], &s[i], true);
+		/* Not asked again this round: the next round authenticates anew. */
 		ei_call_token_rejected(c, peers[i].list.failure, peers[i].list.detail);
 		if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
 		    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
 			ei_log_debug("linearizable member list failed, asking for the local list",
 				     "url=%s detail=%s", peers[i].list.url, peers[i].list.detail);
 			ei_call_clear(&s[i].list);
-			r = ei_call_setup(c, &s[i].list, peers[i].client_url, peers[i].client_pin,
-					  "/v3/cluster/member/list", "{}", c->request_ms, false,
-					  err);
-			reqs[nr++] = &s[i].list.http;
-			relisted[i] = true;
+			ei_call_post(&s[i].list, peers[i].client_url, peers[i].client_pin,
+				     "/v3/cluster/member/list", "{}", ei_call_request_ms(c), false);
+			calls[b.n++] = &s[i].list;
+			s[i].relisted = true;
 		}
 	}
-	if (r == 0 && nr)
-		r = ei_http_run(c->http, reqs, nr, err);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (relisted[i] && (r = ei_call_finish(c, &s[i].list, err)) == 0)
+	r = ei_call_batch_ask(c, &b, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (s[i].relisted)
 			survey_read(c, &peers[i], &s[i], false);
+	return r;
+}
+
+int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
+{
+	struct survey_ctx ctx = { .client = c, .peers = peers, .n = n };
+	struct ei_call_batch b = { .on_done = survey_done, .ctx = &ctx };
+	struct survey_req *s;
+	struct ei_call **calls;
+	int r;
+
+	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
+		return r;
+	s = calloc(n ? n : 1, sizeof(*s));
+	calls = calloc(5 * (n ? n : 1), sizeof(*calls));
+	if (!s || !calls) {
+		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
+		goto out;
 	}
+	ctx.s = s;
+	b.calls = calls;
+	for (size_t i = 0; i < n; i++) {
+		const struct ei_peer *p = &peers[i];
+
+		if (!p->not_peer[0] && p->client_pin[0] && p->peer_pin[0])
+			b.n += survey_setup(c, p, &s[i], calls + b.n);
+	}
+	r = ei_call_batch_ask(c, &b, err);
+	if (r == 0)
+		r = survey_relist(c, peers, n, s, calls, err);
 out:
 	for (size_t i = 0; s && i < n; i++)
 		survey_clear(&s[i]);
 	free(s);
-	free(reqs);
-	free(relisted);
+	free(calls);
 	return r;
 }
 
-static int list_common(struct ei_etcd_client *c, bool peer, const char *const *endpoints,
-		       const char *const *pins, size_t n, struct ei_member_list *out,
-		       struct ei_etcd_result *res, struct ei_err *err)
+/* A member list question: what it is called, over which API, and where it goes. */
+struct list_ask {
+	const char *what;
+	bool peer;
+	struct ei_member_list *out;
+};
+
+/* The first valid list in endpoint order; b->res: the last answer read. */
+static int list_read(struct ei_etcd_client *c, struct ei_call_batch *b, struct ei_err *err)
 {
-	const char *what = peer ? "peer member list" : "member list";
+	struct list_ask *l = b->ctx;
+	struct ei_etcd_result *res = b->res;
+
+	ei_member_list_free(l->out);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ei_http_req *h = &b->calls[i]->http;
+		struct ei_err perr = { 0 };
+
+		ei_call_result(c, res, h, b->calls[i]->endpoint);
+		if (h->outcome != EI_OUTCOME_VALID)
+			continue;
+		if ((l->peer ? ei_members_parse_peer(h->resp, h->resp_len, h->cluster_id_hex, l->out,
+						     &perr)
+			     : ei_members_parse_gateway(h->resp, h->resp_len, l->out, NULL, &perr)) == 0)
+			return 0;
+		res->outcome = EI_OUTCOME_MALFORMED;
+		res->failure = EI_ETCD_FAIL_BAD_ANSWER;
+		snprintf(res->message, sizeof(res->message), "%s", perr.msg);
+	}
+	return ei_err_set(err, EI_E_UNAVAILABLE, "%s: no endpoint answered (last: %s: %s)", l->what,
+			  res->endpoint, res->message);
+}
+
+static int list_members(struct ei_etcd_client *c, bool peer, const char *const *endpoints,
+			const char *const *pins, size_t n, struct ei_member_list *out,
+			struct ei_etcd_result *res, struct ei_err *err)
+{
+	struct list_ask l = { peer ? "peer member list" : "member list", peer, out };
 	struct ei_etcd_result local;
+	/* Recent etcd refuses the gateway's list without a token (since 3.4.42, 3.5.28,
+	 * 3.6.9: CHANGELOG/CHANGELOG-3.6.md, CVE-2026-33413); the peer API takes none. */
+	struct ei_call_batch b = { .n = n,
+				   .token = peer ? EI_CALL_TOKEN_NONE : EI_CALL_TOKEN_TRY,
+				   .retry_token = !peer,
+				   .read = list_read,
+				   .ctx = &l,
+				   .res = res ? res : &local };
 	struct ei_call *g;
-	struct ei_http_req **reqs;
-	bool found = false, again;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!res)
-		res = &local;
-	memset(res, 0, sizeof(*res));
+	memset(b.res, 0, sizeof(*b.res));
 	if (n == 0)
-		return ei_err_set(err, EI_E_USAGE, "%s: no endpoint to ask", what);
-	/* Recent etcd refuses the gateway's list without a token (etcd-facts §1.5). */
-	if (!peer && ei_etcd_needs_token(c)) {
-		struct ei_err aerr = { 0 };
-
-		r = ei_call_authenticate(c, endpoints, pins, n, res, &aerr);
-		/* A refusal of the credentials is for good; no answer: ask without a token. */
-		if (r == EI_E_SIGNAL || r == EI_E_NOMEM || r == EI_E_CLUSTER) {
-			if (err)
-				*err = aerr;
-			return r;
-		}
-	}
+		return ei_err_set(err, EI_E_USAGE, "%s: no endpoint to ask", l.what);
 	g = calloc(n, sizeof(*g));
-	reqs = calloc(n, sizeof(*reqs));
-	if (!g || !reqs) {
+	b.calls = calloc(n, sizeof(*b.calls));
+	if (!g || !b.calls) {
 		free(g);
-		free(reqs);
+		free(b.calls);
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	}
-ask:
-	r = 0;
-	for (size_t i = 0; r == 0 && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *pin = pins ? pins[i] : NULL;
 
 		if (peer)
-			ei_call_get(&g[i], &c->peer.tls, endpoints[i], pin, "/members");
+			ei_call_get(&g[i], EI_CALL_PEER_PORT, endpoints[i], pin, "/members");
 		else
-			r = ei_call_setup(c, &g[i], endpoints[i], pin, "/v3/cluster/member/list",
-					  "{}", c->request_ms, false, err);
-		reqs[i] = &g[i].http;
+			ei_call_post(&g[i], endpoints[i], pin, "/v3/cluster/member/list", "{}",
+				     ei_call_request_ms(c), false);
+		b.calls[i] = &g[i];
 	}
-	if (r == 0)
-		r = ei_call_run(c, g, reqs, n, &again, err);
-	if (r == 0 && again) {
-		for (size_t i = 0; i < n; i++)
-			ei_call_clear(&g[i]);
-		goto ask;
-	}
-	for (size_t i = 0; r == 0 && i < n && !found; i++) {
-		struct ei_err perr = { 0 };
-
-		ei_call_result(c, res, &g[i].http, endpoints[i]);
-		if (g[i].http.outcome != EI_OUTCOME_VALID)
-			continue;
-		if ((peer ? ei_members_parse_peer(g[i].http.resp, g[i].http.resp_len,
-						  g[i].http.cluster_id_hex, out, &perr)
-			  : ei_members_parse_gateway(g[i].http.resp, g[i].http.resp_len, out, NULL,
-						     &perr)) == 0) {
-			found = true;
-		} else {
-			res->outcome = EI_OUTCOME_MALFORMED;
-			res->failure = EI_ETCD_FAIL_BAD_ANSWER;
-			snprintf(res->message, sizeof(res->message), "%s", perr.msg);
-		}
-	}
-	if (r == 0 && !found)
-		r = ei_err_set(err, EI_E_UNAVAILABLE, "%s: no endpoint answered (last: %s: %s)", what,
-			       res->endpoint, res->message);
+	r = ei_call_batch_ask(c, &b, err);
 	for (size_t i = 0; i < n; i++)
 		ei_call_clear(&g[i]);
 	free(g);
-	free(reqs);
+	free(b.calls);
 	if (r < 0)
 		ei_member_list_free(out);
 	return r;
@@ -412,71 +358,61 @@ int ei_etcd_member_list(struct ei_etcd_client *c, const char *const *endpoints,
 			const char *const *pins, size_t n, struct ei_member_list *out,
 			struct ei_etcd_result *res, struct ei_err *err)
 {
-	struct ei_etcd_result local;
-	int r;
-
-	if (!res)
-		res = &local;
-	r = list_common(c, false, endpoints, pins, n, out, res, err);
-	/* A rejected token: a new one, once. */
-	if (r == EI_E_UNAVAILABLE && ei_call_token_rejected(c, res->failure, res->message)) {
-		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",
-			    res->endpoint);
-		r = list_common(c, false, endpoints, pins, n, out, res, err);
-	}
-	return r;
+	return list_members(c, false, endpoints, pins, n, out, res, err);
 }
 
 int ei_etcd_member_list_peer(struct ei_etcd_client *c, const char *const *peer_urls,
 			     const char *const *pins, size_t n, struct ei_member_list *out,
 			     struct ei_etcd_result *res, struct ei_err *err)
 {
-	return list_common(c, true, peer_urls, pins, n, out, res, err);
+	return list_members(c, true, peer_urls, pins, n, out, res, err);
 }
 
-/* One POST to one endpoint. Returns 0 with the 2xx body in g (which the caller clears
- * in every case), or the error for the failure in res. */
-static int call_one(struct ei_etcd_client *c, struct ei_call *g, const char *what,
-		    const char *endpoint, const char *pin, const char *path, const char *body,
-		    struct ei_etcd_result *res, struct ei_err *err)
-{
-	struct ei_http_req *req = &g->http;
-	bool retried = false, again;
-	char answered[48];
-	int ret;
+/* What a single call is called in its messages ("member add"). */
+struct one_ask {
+	const char *what;
+};
 
-	memset(g, 0, sizeof(*g));
-ask:
-	if (ei_etcd_needs_token(c) && (ret = ei_etcd_authenticate(c, endpoint, pin, res, err)) < 0)
-		return ret;
-	ret = ei_call_setup(c, g, endpoint, pin, path, body, c->request_ms, false, err);
-	if (ret == 0)
-		ret = ei_call_run(c, g, &req, 1, &again, err);
-	if (ret < 0)
-		return ret;
-	if (again) {
-		ei_call_clear(g);
-		goto ask;
-	}
-	ei_call_result(c, res, req, endpoint);
-	/* A rejected token: a new one, once. */
-	if (!retried && ei_call_token_rejected(c, res->failure, res->message)) {
-		ei_call_clear(g);
-		retried = true;
-		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",
-			    endpoint);
-		goto ask;
-	}
+/* A single call's answer: 0 with the 2xx body, or the error for its failure. */
+static int one_read(struct ei_etcd_client *c, struct ei_call_batch *b, struct ei_err *err)
+{
+	const struct ei_call *g = b->calls[0];
+	const struct ei_http_req *req = &g->http;
+	const char *what = ((const struct one_ask *)b->ctx)->what;
+	struct ei_etcd_result *res = b->res;
+	char answered[48];
+
+	ei_call_result(c, res, req, g->endpoint);
 	if (req->outcome == EI_OUTCOME_VALID)
 		return 0;
 	if (req->outcome == EI_OUTCOME_HTTP_ERROR)
 		return ei_err_set(err, EI_E_CLUSTER, "%s on %s: etcd answered %s (%s): %s", what,
-				  endpoint, ei_call_status_text(req, answered, sizeof(answered)),
+				  g->endpoint, ei_call_status_text(req, answered, sizeof(answered)),
 				  ei_etcd_failure_name(res->failure), res->message);
 	if (req->outcome == EI_OUTCOME_MALFORMED)
-		return ei_err_set(err, EI_E_PARSE, "%s on %s: %s", what, endpoint, res->message);
-	return ei_err_set(err, EI_E_UNAVAILABLE, "%s on %s: no answer: %s", what, endpoint,
+		return ei_err_set(err, EI_E_PARSE, "%s on %s: %s", what, g->endpoint, res->message);
+	return ei_err_set(err, EI_E_UNAVAILABLE, "%s on %s: no answer: %s", what, g->endpoint,
 			  res->message);
+}
+
+/* One POST to one member, with a token (it must have one when auth is on) and both
+ * retry rules (ei_call_batch_ask). Returns 0 with the 2xx body in g (which the caller
+ * clears in every case), or the error for the failure in res. */
+static int call_member(struct ei_etcd_client *c, struct ei_call *g, const char *what,
+		       const char *endpoint, const char *pin, const char *path, const char *body,
+		       struct ei_etcd_result *res, struct ei_err *err)
+{
+	struct one_ask ask = { what };
+	struct ei_call_batch b = { .calls = &g,
+				   .n = 1,
+				   .token = EI_CALL_TOKEN_NEED,
+				   .retry_token = true,
+				   .read = one_read,
+				   .ctx = &ask,
+				   .res = res };
+
+	ei_call_post(g, endpoint, pin, path, body, ei_call_request_ms(c), false);
+	return ei_call_batch_ask(c, &b, err);
 }
 
 /* {"peerURLs":["<url>"],"isLearner":true}, escaped by json-c. */
@@ -522,7 +458,7 @@ int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const cha
 	memset(&g, 0, sizeof(g));
 	if (!body)
 		return ei_err_set(err, EI_E_NOMEM, "out of memory");
-	ret = call_one(c, &g, "member add", endpoint, pin, "/v3/cluster/member/add", body, res, err);
+	ret = call_member(c, &g, "member add", endpoint, pin, "/v3/cluster/member/add", body, res, err);
 	if (ret == 0)
 		ret = ei_members_parse_gateway(g.http.resp, g.http.resp_len, members, added, err);
 	if (ret == 0 && added->id == 0) {
@@ -542,7 +478,8 @@ int ei_etcd_member_add(struct ei_etcd_client *c, const char *endpoint, const cha
 	return ret;
 }
 
-/* remove and promote: {"ID":"<decimal>"} (IDs as decimal strings, §1.3). */
+/* remove and promote: {"ID":"<decimal>"} (IDs as decimal strings, as etcd's
+ * tests/e2e/v3_curl_cluster_test.go reads them). */
 static int member_id_call(struct ei_etcd_client *c, const char *what, const char *path,
 			  const char *endpoint, const char *pin, uint64_t id,
 			  struct ei_etcd_result *res, struct ei_err *err)
@@ -553,7 +490,7 @@ static int member_id_call(struct ei_etcd_client *c, const char *what, const char
 	int ret;
 
 	snprintf(body, sizeof(body), "{\"ID\":\"%" PRIu64 "\"}", id);
-	ret = call_one(c, &g, what, endpoint, pin, path, body, res ? res : &res_local, err);
+	ret = call_member(c, &g, what, endpoint, pin, path, body, res ? res : &res_local, err);
 	ei_call_clear(&g);
 	return ret;
 }
@@ -582,7 +519,7 @@ int ei_etcd_status(struct ei_etcd_client *c, const char *endpoint, const char *p
 	memset(out, 0, sizeof(*out));
 	if (!res)
 		res = &res_local;
-	ret = call_one(c, &g, "status", endpoint, pin, "/v3/maintenance/status", "{}", res, err);
+	ret = call_member(c, &g, "status", endpoint, pin, "/v3/maintenance/status", "{}", res, err);
 	if (ret == 0)
 		ret = ei_members_parse_status(g.http.resp, g.http.resp_len, out, err);
 	if (ret == EI_E_PARSE) {
