@@ -104,6 +104,46 @@ static int ask_status(struct ei_etcd_client *c, const struct ei_peer *p, uint64_
 	return 0;
 }
 
+/* Ask ourselves and every peer for its status, within STATUS_BUDGET_MS in all, on a
+ * client of its own with short timeouts; st[facts->n_peers] is our own. */
+static int ask_all_status(const struct ei_config *cfg, struct ei_loop *loop,
+			  const struct ei_peer *self, const struct ei_facts *facts,
+			  struct ei_diag_status *st, struct ei_err *err)
+{
+	struct ei_etcd_client *sc = NULL;
+	uint64_t deadline;
+	int rc = ei_gather_client(cfg, loop, STATUS_CONNECT_MS, STATUS_TOTAL_MS, &sc, err);
+
+	if (rc < 0)
+		return rc;
+	deadline = ei_clock_ms() + STATUS_BUDGET_MS;
+	rc = ask_status(sc, self, deadline, &st[facts->n_peers], err);
+	for (size_t i = 0; rc == 0 && i < facts->n_peers; i++)
+		rc = ask_status(sc, &facts->peers[i], deadline, &st[i], err);
+	ei_etcd_client_destroy(sc);
+	return rc;
+}
+
+/* The table of in, with this pod's learner record, on stdout. */
+static int print_table(struct ei_diag_facts *in, struct ei_err *err)
+{
+	struct ei_err rec_err = { 0 };
+	struct ei_diag_table t = { 0 };
+	int rc;
+
+	in->now_s = (uint64_t)time(NULL);
+	if (ei_datadir_learner_record_read(in->cfg->data_dir, &in->own_learner_member,
+					   &in->own_learner_since_s, &rec_err) < 0)
+		in->own_learner_member = 0;
+	rc = ei_diag_table_build(in, &t, err);
+	if (rc == 0) {
+		ei_diag_print(stdout, in, &t);
+		fflush(stdout);
+	}
+	ei_diag_table_free(&t);
+	return rc;
+}
+
 int ei_diagnose(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
 		struct ei_err *err)
 {
@@ -111,12 +151,9 @@ int ei_diagnose(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
 	struct ei_facts facts = { 0 };
 	struct ei_peer *self = NULL;
 	struct ei_diag_status *st = NULL;
-	struct ei_etcd_client *sc = NULL;
 	struct ei_tls_report tls = { 0 };
 	struct ei_plan plan = { 0 };
-	struct ei_diag_table t = { 0 };
-	struct ei_diag_facts in = { 0 };
-	uint64_t deadline;
+	struct ei_diag_facts in;
 	bool in_srv = false;
 	int rc;
 
@@ -139,21 +176,12 @@ int ei_diagnose(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
 		goto out;
 	self_peer(&g, &facts, in_srv, self);
 	rc = ei_etcd_survey(g.client, self, 1, err);
-	if (rc < 0)
-		goto out;
-	rc = ei_gather_client(cfg, loop, STATUS_CONNECT_MS, STATUS_TOTAL_MS, &sc, err);
-	if (rc < 0)
-		goto out;
-	deadline = ei_clock_ms() + STATUS_BUDGET_MS;
-	rc = ask_status(sc, self, deadline, &st[facts.n_peers], err);
-	for (size_t i = 0; rc == 0 && i < facts.n_peers; i++)
-		rc = ask_status(sc, &facts.peers[i], deadline, &st[i], err);
-	if (rc < 0)
-		goto out;
-	rc = ei_preflight_run(cfg, envp, time(NULL), &tls, err);
-	if (rc < 0)
-		goto out;
-	rc = ei_plan_decide(cfg, &facts, &plan, err);
+	if (rc == 0)
+		rc = ask_all_status(cfg, loop, self, &facts, st, err);
+	if (rc == 0)
+		rc = ei_preflight_run(cfg, envp, time(NULL), &tls, err);
+	if (rc == 0)
+		rc = ei_plan_decide(cfg, &facts, &plan, err);
 	if (rc < 0)
 		goto out;
 	in = (struct ei_diag_facts){
@@ -167,24 +195,10 @@ int ei_diagnose(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
 		.tls = &tls,
 		.plan = &plan,
 	};
-	{
-		struct ei_err rec_err = { 0 };
-
-		in.now_s = (uint64_t)time(NULL);
-		if (ei_datadir_learner_record_read(cfg->data_dir, &in.own_learner_member,
-						   &in.own_learner_since_s, &rec_err) < 0)
-			in.own_learner_member = 0;
-	}
-	rc = ei_diag_table_build(&in, &t, err);
-	if (rc < 0)
-		goto out;
-	ei_diag_print(stdout, &in, &t);
-	fflush(stdout);
+	rc = print_table(&in, err);
 out:
-	ei_diag_table_free(&t);
 	ei_plan_free(&plan);
 	ei_tls_report_free(&tls);
-	ei_etcd_client_destroy(sc);
 	if (self) {
 		ei_member_list_free(&self->members);
 		ei_member_list_free(&self->peer_members);

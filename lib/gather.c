@@ -265,7 +265,8 @@ static int find_replicas(struct ei_gather *g, struct ei_facts *f, struct ei_err 
 }
 
 /* The SRV set: both _etcd-server-ssl._tcp and _etcd-server._tcp of the service, as
- * etcd's own discovery combines them (server/embed/config.go GetDNSClusterNames), the one of our peer scheme first.
+ * etcd's own discovery combines them (server/embed/config.go GetDNSClusterNames), the
+ * one of our peer scheme first.
  * The answer is complete only when neither lookup failed: found when either has
  * targets, not found when both have none. */
 static int find_srv(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,
@@ -310,30 +311,17 @@ static int find_srv(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,
 	return r;
 }
 
-/* Step 2: the set's members (every ordinal below the initial size, the replica count
- * and the highest SRV target of the set) and the SRV set, resolved. SRV targets that
- * are not names of this set are noted and never asked. */
-static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+/* The peers to ask: every ordinal below the extent (the initial size, the replica count
+ * and the highest SRV target of the set), then the SRV targets of this set not among
+ * them. SRV targets that are not names of this set are noted and never asked. */
+static void add_set_peers(struct ei_gather *g, struct ei_facts *f,
+			  const struct ei_dns_srv_target *targets, size_t n)
 {
 	const struct ei_config *cfg = g->cfg;
-	struct ei_dns_srv_target *targets = NULL;
-	struct ei_dns_host *hosts = NULL;
-	struct ei_dns *dns;
 	unsigned extent = cfg->initial_cluster_size;
-	size_t n = 0;
-	int r;
 
 	if (f->replicas > 0 && (unsigned long)f->replicas > extent)
 		extent = (unsigned)f->replicas;
-	r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
-	if (r < 0)
-		return r;
-	/* With --peer-host (docker-compose) there is no SRV set to ask for. */
-	if (!cfg->id.peer_host[0]) {
-		r = find_srv(g, dns, f, &targets, &n, err);
-		if (r < 0)
-			goto out;
-	}
 	f->n_srv_targets = n;
 	for (size_t i = 0; i < n; i++) {
 		unsigned ordinal;
@@ -369,11 +357,33 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 		if ((p = add_peer(f, targets[i].host)))
 			p->in_srv = true;
 	}
-	hosts = calloc(f->n_peers ? f->n_peers : 1, sizeof(*hosts));
-	if (!hosts) {
-		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
-		goto out;
-	}
+}
+
+/* How long peer p's name has not resolved, counted from the first round it did not. */
+static void note_unresolved(struct ei_gather *g, struct ei_peer *p)
+{
+	uint64_t *since, now = ei_clock_ms();
+
+	if (p->ordinal < 0 || p->ordinal >= EI_MAX_PEERS)
+		return;
+	since = &g->unresolved_since[p->ordinal];
+	if (p->dns == EI_DNS_FOUND)
+		*since = 0;
+	else if (!*since)
+		*since = now;
+	else
+		p->unresolved_s = (unsigned)((now - *since) / 1000u);
+}
+
+/* Resolve every peer's name, and prepare what to ask it. */
+static int resolve_peers(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,
+			 struct ei_err *err)
+{
+	struct ei_dns_host *hosts = calloc(f->n_peers ? f->n_peers : 1, sizeof(*hosts));
+	int r;
+
+	if (!hosts)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < f->n_peers; i++)
 		snprintf(hosts[i].name, sizeof(hosts[i].name), "%s", f->peers[i].host);
 	r = ei_dns_resolve(dns, hosts, f->n_peers, ei_clock_ms() + 3 * DNS_TRY_TIMEOUT_MS, err);
@@ -381,23 +391,33 @@ static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *er
 		struct ei_peer *p = &f->peers[i];
 
 		p->dns = hosts[i].status;
-		if (p->ordinal >= 0 && p->ordinal < EI_MAX_PEERS) {
-			uint64_t *since = &g->unresolved_since[p->ordinal], now = ei_clock_ms();
-
-			if (p->dns == EI_DNS_FOUND)
-				*since = 0;
-			else if (!*since)
-				*since = now;
-			else
-				p->unresolved_s = (unsigned)((now - *since) / 1000u);
-		}
+		note_unresolved(g, p);
 		p->n_addrs = hosts[i].n_addrs;
 		memcpy(p->addrs, hosts[i].addrs, sizeof(p->addrs));
 		snprintf(p->dns_error, sizeof(p->dns_error), "%s", hosts[i].error);
-		prepare_peer(cfg, f, p);
+		prepare_peer(g->cfg, f, p);
 	}
-out:
 	free(hosts);
+	return r;
+}
+
+/* Step 2: the set's members and the SRV set (add_set_peers), resolved. */
+static int find_peers(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
+{
+	struct ei_dns_srv_target *targets = NULL;
+	struct ei_dns *dns;
+	size_t n = 0;
+	int r = ei_dns_create(&dns, g->loop, DNS_TRY_TIMEOUT_MS, err);
+
+	if (r < 0)
+		return r;
+	/* With --peer-host (docker-compose) there is no SRV set to ask for. */
+	if (!g->cfg->id.peer_host[0])
+		r = find_srv(g, dns, f, &targets, &n, err);
+	if (r == 0) {
+		add_set_peers(g, f, targets, n);
+		r = resolve_peers(g, dns, f, err);
+	}
 	free(targets);
 	ei_dns_destroy(dns);
 	return r;
