@@ -568,7 +568,27 @@ static void test_lookups(void)
 	tap_ok(copy.name == NULL && copy.n_peer_urls == 0, "member_free zeroes the member");
 }
 
-/* Every truncation is rejected, and mutated bytes never crash (run under ASan). */
+/* An accepted list as the parsers promise it: every member has an ID (etcd never
+ * assigns 0) and every URL it lists is there. */
+static bool list_well_formed(const struct ei_member_list *l)
+{
+	for (size_t i = 0; i < l->n_members; i++) {
+		const struct ei_member *m = &l->members[i];
+
+		if (m->id == 0)
+			return false;
+		for (size_t k = 0; k < m->n_peer_urls; k++)
+			if (!m->peer_urls[k])
+				return false;
+		for (size_t k = 0; k < m->n_client_urls; k++)
+			if (!m->client_urls[k])
+				return false;
+	}
+	return true;
+}
+
+/* Every truncation is rejected, and mutated bytes never crash (run under ASan): each is
+ * a well-formed list or refused as malformed, with nothing left in the list. */
 static void test_truncations_and_mutations(void)
 {
 	static const char *const fixtures[] = {LIST_34, PEER_34};
@@ -578,7 +598,7 @@ static void test_truncations_and_mutations(void)
 
 	for (size_t f = 0; f < N(fixtures); f++) {
 		size_t len = strlen(fixtures[f]);
-		size_t rejected = 0, ok = 0;
+		size_t rejected = 0, ok = 0, wrong = 0;
 
 		for (size_t cut = 0; cut < len; cut++) {
 			struct ei_member_list l = {0};
@@ -594,18 +614,25 @@ static void test_truncations_and_mutations(void)
 		srand(1);
 		for (int i = 0; i < 2000; i++) {
 			struct ei_member_list l = {0};
+			int r;
 
 			memcpy(buf, fixtures[f], len);
 			for (int k = 0; k < 3; k++)
 				buf[(size_t)rand() % len] =
 				    mutations[(size_t)rand() % N(mutations)];
-			if ((f == 0 ? ei_members_parse_gateway(buf, len, &l, NULL, NULL)
-				    : ei_members_parse_peer(buf, len, "1", &l, NULL)) == 0)
+			r = f == 0 ? ei_members_parse_gateway(buf, len, &l, NULL, NULL)
+				   : ei_members_parse_peer(buf, len, "1", &l, NULL);
+			if (r == 0) {
 				ok++;
+				wrong += !list_well_formed(&l);
+			} else {
+				wrong += r != EI_E_PARSE || l.members || l.n_members;
+			}
 			ei_member_list_free(&l);
 		}
-		tap_ok(1, "%s: 2000 mutated answers parsed without a crash (%zu accepted)",
-		       f == 0 ? "gateway" : "peer", ok);
+		tap_ok(wrong == 0,
+		       "%s: 2000 mutated answers are a well-formed list or malformed with an empty list (%zu accepted, %zu not)",
+		       f == 0 ? "gateway" : "peer", ok, wrong);
 	}
 }
 
