@@ -11,8 +11,9 @@
 # 2. The claims deleted too (a really new set): StatefulSet and claims deleted, the claims
 #    gone, the overlay applied at once. Exactly one new cluster: three Ready within 300 s,
 #    one cluster ID across the three, not the old one, three started voters, the old key
-#    gone; each decided bootstrap or start-existing; no container restarted. A pod that
-#    waited for a peer not yet created says so ("does not resolve ... for Ns"): shown.
+#    gone; each decided bootstrap or start-existing, at least one bootstrap; no container
+#    restarted. A pod that waited for a peer not yet created says so ("does not resolve
+#    ... for Ns"): shown.
 # Reports `# recreate: N s` and `# recreate new volumes: N s`, from the delete to all Ready.
 # shellcheck source-path=SCRIPTDIR/.. disable=SC2119 # restart_counts: its selector defaults
 set -u -o pipefail
@@ -35,8 +36,9 @@ cleanup_followers()
 }
 trap 'cleanup_followers; ns_delete' EXIT
 
-# cluster_ids: the distinct cluster IDs of etcd-0..2, space-separated.
-cluster_ids() { for i in 0 1 2; do cluster_id "etcd-$i"; done | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+# cluster_ids: the distinct cluster IDs of etcd-0..2, space-separated ("none" for a pod
+# whose ID cannot be read: two readable IDs are not one cluster of three).
+cluster_ids() { local i c; for i in 0 1 2; do c=$(cluster_id "etcd-$i"); echo "${c:-none}"; done | sort -u | tr '\n' ' ' | sed 's/ $//'; }
 # members POD: "name=ID" of every member POD's etcd lists, sorted, space-separated.
 members() { etcdctl_in "$1" member list 2>/dev/null | awk -F', ' '{ print $3 "=" $1 }' | sort | tr '\n' ' ' | sed 's/ $//'; }
 # uids: "name=uid" of the etcd pods.
@@ -183,10 +185,13 @@ done
 is "$(members etcd-1)" "$(members etcd-0)" "etcd-1 lists the same members as etcd-0"
 is "$(members etcd-2)" "$(members etcd-0)" "etcd-2 lists the same members as etcd-0"
 is "$(etcdctl_in etcd-0 get "$key" --print-value-only 2>&1)" "" "the old key is not there (new volumes)"
+bootstraps=0
 for i in 0 1 2; do
 	acts=$(actions "etcd-$i")
 	like "$acts" '^(wait )*(bootstrap|start-existing)$' "etcd-$i decided bootstrap or start-existing (after waits, if any): $acts"
+	[[ $acts != *bootstrap ]] || bootstraps=$((bootstraps + 1))
 done
+ok "at least one pod bootstrapped ($bootstraps)" test "$bootstraps" -ge 1
 missing=$(waits_for_missing)
 [[ -z $missing ]] || diag "waited for peers not created yet:"$'\n'"$missing"
 for i in 0 1 2; do

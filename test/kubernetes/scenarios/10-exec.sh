@@ -77,7 +77,8 @@ is "$missing" "" "every argument of plan's etcd command line is in the one etcd-
 pjson=$(kx etcd-init plan --output json 2>/dev/null)
 rc=$?
 is "$rc" 0 "etcd-init plan --output json exits 0"
-ok "plan --output json parses" jq -e . <<<"$pjson"
+# ok runs its command with stdin from /dev/null: jq reads the text here.
+is "$(jq -r type <<<"$pjson" 2>&1)" object "plan --output json parses"
 is "$(jq -r .action <<<"$pjson" 2>&1)" restart "its action is restart"
 is "$(jq -r '.etcd_args | join(" ")' <<<"$pjson" 2>&1)" "$plan_etcd" "its etcd_args are the text plan's command line"
 
@@ -99,7 +100,7 @@ diag "$diagnose"
 djson=$(kx etcd-init diagnose --output json 2>/dev/null)
 rc=$?
 is "$rc" 0 "etcd-init diagnose --output json exits 0"
-ok "diagnose --output json parses" jq -e . <<<"$djson"
+is "$(jq -r type <<<"$djson" 2>&1)" object "diagnose --output json parses"
 is "$(jq -r '[.peers[] | "\(.name)=\(.member_id)=\(.state)=\(.healthy)=\(.self)"] | sort | join(" ")' <<<"$djson" 2>&1)" \
 	"etcd-0=${id[0]}=started=true=true etcd-1=${id[1]}=started=true=false etcd-2=${id[2]}=started=true=false" \
 	"its peers: etcd-0 (self), etcd-1, etcd-2 with their member IDs, started, healthy"
