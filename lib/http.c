@@ -10,7 +10,6 @@
  *    transfer by returning a short count. */
 #include "http.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "httpoutcome.h"
 #include "log.h"
 
 #define DEFAULT_CONNECT_MS 1000L
@@ -50,8 +50,7 @@ struct transfer {
 	CURLcode result;
 	uint64_t started_ms, first_byte_ms;
 	size_t header_bytes, body_bytes;
-	enum { ABORT_NONE, ABORT_BODY, ABORT_HEADERS, ABORT_FIRST_BYTE, ABORT_SLOW,
-	       ABORT_NOMEM } aborted;
+	enum ei_http_abort aborted;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -206,7 +205,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	note_first_byte(t);
 	/* A short count makes libcurl abort with CURLE_WRITE_ERROR. */
 	if (n > t->h->max_body - r->resp_len) {
-		t->aborted = ABORT_BODY;
+		t->aborted = EI_HTTP_ABORT_BODY;
 		return 0;
 	}
 	if (r->resp_len + n + 1 > t->resp_cap) {
@@ -216,7 +215,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 			cap *= 2;
 		p = realloc(r->resp, cap);
 		if (!p) {
-			t->aborted = ABORT_NOMEM;
+			t->aborted = EI_HTTP_ABORT_NOMEM;
 			return 0;
 		}
 		r->resp = p;
@@ -269,7 +268,7 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
 	note_first_byte(t);
 	t->header_bytes += n;
 	if (t->header_bytes > t->h->max_headers) {
-		t->aborted = ABORT_HEADERS;
+		t->aborted = EI_HTTP_ABORT_HEADERS;
 		return 0;
 	}
 	/* A new response (after a 100 Continue) starts over. */
@@ -319,7 +318,7 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	}
 	if (!t->first_byte_ms) {
 		if (now - t->started_ms > (uint64_t)t->h->first_byte_ms) {
-			t->aborted = ABORT_FIRST_BYTE;
+			t->aborted = EI_HTTP_ABORT_FIRST_BYTE;
 			return 1;
 		}
 		return 0;
@@ -328,7 +327,7 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 		uint64_t bytes = t->header_bytes + t->body_bytes;
 
 		if (bytes * 1000 / (now - t->first_byte_ms) < (uint64_t)t->h->min_speed) {
-			t->aborted = ABORT_SLOW;
+			t->aborted = EI_HTTP_ABORT_SLOW;
 			return 1;
 		}
 	}
@@ -490,156 +489,29 @@ static int transfer_setup(struct ei_http *h, struct transfer *t, struct ei_err *
 	return 0;
 }
 
-/* What a libcurl result means, for those that are not "unreachable" (a table, not a
- * switch: CURLcode grows with every release, and the project builds with -Wswitch-enum). */
-static const struct {
-	CURLcode code;
-	enum ei_outcome outcome;
-} curl_outcomes[] = {
-	{ CURLE_COULDNT_RESOLVE_HOST, EI_OUTCOME_UNREACHABLE },
-	{ CURLE_OPERATION_TIMEDOUT, EI_OUTCOME_TIMEOUT },
-	{ CURLE_GOT_NOTHING, EI_OUTCOME_CLOSED },
-	{ CURLE_RECV_ERROR, EI_OUTCOME_CLOSED },
-	{ CURLE_SEND_ERROR, EI_OUTCOME_CLOSED },
-	{ CURLE_PARTIAL_FILE, EI_OUTCOME_MALFORMED },
-	{ CURLE_WEIRD_SERVER_REPLY, EI_OUTCOME_MALFORMED },
-	/* "Received HTTP/0.9 when not allowed": TLS (or anything) on an http URL. */
-	{ CURLE_UNSUPPORTED_PROTOCOL, EI_OUTCOME_MALFORMED },
-	{ CURLE_BAD_CONTENT_ENCODING, EI_OUTCOME_MALFORMED },
-	{ CURLE_FILESIZE_EXCEEDED, EI_OUTCOME_MALFORMED },
-	{ CURLE_WRITE_ERROR, EI_OUTCOME_MALFORMED },
-	{ CURLE_HTTP2, EI_OUTCOME_MALFORMED },
-	{ CURLE_SSL_CONNECT_ERROR, EI_OUTCOME_TLS },
-	{ CURLE_PEER_FAILED_VERIFICATION, EI_OUTCOME_TLS },
-	{ CURLE_SSL_CERTPROBLEM, EI_OUTCOME_TLS },
-	{ CURLE_SSL_CIPHER, EI_OUTCOME_TLS },
-	{ CURLE_SSL_CACERT_BADFILE, EI_OUTCOME_TLS },
-	{ CURLE_SSL_ENGINE_NOTFOUND, EI_OUTCOME_TLS },
-	{ CURLE_SSL_ENGINE_SETFAILED, EI_OUTCOME_TLS },
-	{ CURLE_SSL_ENGINE_INITFAILED, EI_OUTCOME_TLS },
-	{ CURLE_SSL_SHUTDOWN_FAILED, EI_OUTCOME_TLS },
-	{ CURLE_SSL_CRL_BADFILE, EI_OUTCOME_TLS },
-	{ CURLE_SSL_ISSUER_ERROR, EI_OUTCOME_TLS },
-	{ CURLE_SSL_PINNEDPUBKEYNOTMATCH, EI_OUTCOME_TLS },
-	{ CURLE_SSL_INVALIDCERTSTATUS, EI_OUTCOME_TLS },
-	{ CURLE_USE_SSL_FAILED, EI_OUTCOME_TLS },
-#if LIBCURL_VERSION_NUM >= 0x074d00 /* 7.77.0 */
-	{ CURLE_SSL_CLIENTCERT, EI_OUTCOME_TLS },
-#endif
-};
-
-
-/* The outcome of a transfer one of our callbacks cut short; false if none did. */
-static bool classify_aborted(struct transfer *t)
-{
-	struct ei_http_req *r = t->req;
-
-	switch (t->aborted) {
-	case ABORT_BODY:
-		r->outcome = EI_OUTCOME_MALFORMED;
-		snprintf(r->detail, sizeof(r->detail), "answer larger than %zu bytes",
-			 t->h->max_body);
-		return true;
-	case ABORT_HEADERS:
-		r->outcome = EI_OUTCOME_MALFORMED;
-		snprintf(r->detail, sizeof(r->detail), "headers larger than %zu bytes",
-			 t->h->max_headers);
-		return true;
-	case ABORT_FIRST_BYTE:
-		r->outcome = EI_OUTCOME_TIMEOUT;
-		snprintf(r->detail, sizeof(r->detail), "no answer within %ld ms",
-			 t->h->first_byte_ms);
-		return true;
-	case ABORT_SLOW:
-		r->outcome = EI_OUTCOME_TIMEOUT;
-		snprintf(r->detail, sizeof(r->detail),
-			 "answer arrives slower than %ld bytes/s (cut off after %zu bytes)",
-			 t->h->min_speed, t->header_bytes + t->body_bytes);
-		return true;
-	case ABORT_NOMEM:
-		r->outcome = EI_OUTCOME_MALFORMED;
-		snprintf(r->detail, sizeof(r->detail), "out of memory reading the answer");
-		return true;
-	case ABORT_NONE:
-	default:
-		return false;
-	}
-}
-
-/* The outcome of an answer: valid, or an HTTP error with an excerpt of its body. */
-static void classify_answer(struct ei_http_req *r)
-{
-	char excerpt[121];
-
-	if (r->status >= 200 && r->status < 300) {
-		r->outcome = EI_OUTCOME_VALID;
-		snprintf(r->detail, sizeof(r->detail), "HTTP %ld", r->status);
-		return;
-	}
-	r->outcome = EI_OUTCOME_HTTP_ERROR;
-	r->secrets[sizeof(r->secrets) / sizeof(r->secrets[0]) - 1] = NULL;
-	ei_excerpt(excerpt, sizeof(excerpt), r->resp ? r->resp : "", r->resp_len, r->secrets);
-	snprintf(r->detail, sizeof(r->detail), "HTTP %ld%s%s", r->status, excerpt[0] ? ": " : "",
-		 excerpt);
-}
-
-/* The outcome of a transfer libcurl ended with an error. */
-static void classify_failure(struct transfer *t)
-{
-	struct ei_http_req *r = t->req;
-	const char *curl_text = t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result);
-	long os_errno = 0;
-
-	r->outcome = EI_OUTCOME_UNREACHABLE;
-	if (t->result == CURLE_COULDNT_CONNECT) {
-		curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
-		if (os_errno == ECONNREFUSED)
-			r->outcome = EI_OUTCOME_REFUSED;
-	}
-	for (size_t i = 0; i < sizeof(curl_outcomes) / sizeof(curl_outcomes[0]); i++)
-		if (curl_outcomes[i].code == t->result)
-			r->outcome = curl_outcomes[i].outcome;
-	/* A server that rejects our certificate says so with an alert after the handshake
-	 * (TLS 1.3): libcurl reports a read or send error whose text is OpenSSL's reason. */
-	if (r->outcome == EI_OUTCOME_CLOSED && strncmp(r->url, "https:", 6) == 0 &&
-	    (strstr(curl_text, "alert") || strstr(curl_text, "certificate")))
-		r->outcome = EI_OUTCOME_TLS;
-	/* And the other way: a handshake cut by a reset or a close (OpenSSL's
-	 * SSL_ERROR_SYSCALL, "unexpected eof", or libcurl's own "Recv failure: Connection
-	 * reset by peer") is a closed connection, not a TLS failure (a server restarting, a
-	 * port changing hands: a waiting etcd-init closing its status server for etcd). */
-	if (r->outcome == EI_OUTCOME_TLS &&
-	    (strstr(curl_text, "SSL_ERROR_SYSCALL") || strstr(curl_text, "unexpected eof") ||
-	     strstr(curl_text, "Connection reset by peer")))
-		r->outcome = EI_OUTCOME_CLOSED;
-	/* The connect errors in the kernel's words ("Connection refused", "No route to
-	 * host"): libcurl's sentence says less with more words. */
-	if (t->result == CURLE_COULDNT_CONNECT && os_errno) {
-		snprintf(r->detail, sizeof(r->detail), "%s", strerror((int)os_errno));
-		return;
-	}
-	snprintf(r->detail, sizeof(r->detail), "%s", curl_text);
-}
-
-/* The one outcome of a finished transfer (http.h). */
+/* The one outcome of a finished transfer (http.h), judged by httpoutcome.c. */
 static void classify(struct transfer *t)
 {
 	struct ei_http_req *r = t->req;
+	struct ei_http_end e = {
+		.result = t->result,
+		.aborted = t->aborted,
+		.curl_text = t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result),
+		.max_body = t->h->max_body,
+		.max_headers = t->h->max_headers,
+		.first_byte_ms = t->h->first_byte_ms,
+		.min_speed = t->h->min_speed,
+		.bytes = t->header_bytes + t->body_bytes,
+	};
 	char *ip = NULL;
 
 	r->ms = ei_clock_ms() - t->started_ms;
 	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
 		snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip);
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
-	/* CURLOPT_MAXFILESIZE refuses a too large Content-Length before any body byte. */
-	if (t->result == CURLE_FILESIZE_EXCEEDED && t->aborted == ABORT_NONE)
-		t->aborted = ABORT_BODY;
-	if (classify_aborted(t))
-		return;
-	if (t->result == CURLE_OK)
-		classify_answer(r);
-	else
-		classify_failure(t);
+	if (t->result == CURLE_COULDNT_CONNECT)
+		curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &e.os_errno);
+	ei_http_classify(r, &e);
 }
 
 static void transfer_stop(struct transfer *t)
