@@ -86,6 +86,14 @@ pod_times()
 claim_uids() { k get pvc -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.uid}{"\n"}{end}' | awk '$1 ~ /^data-etcd-/ { print $2 }'; }
 # claims_gone: no claim of the set left.
 claims_gone() { ! k get pvc -o name 2>/dev/null | grep -q '/data-etcd-'; }
+# old_pods_gone OLD_UIDS: none of the etcd pods left is one of OLD_UIDS.
+old_pods_gone()
+{
+	local uid
+	for uid in $(uids | cut -d= -f2); do
+		[[ " $1 " != *" $uid "* ]] || return 1
+	done
+}
 # waits_for_missing: the new pods' decision lines naming a peer that did not resolve for a while.
 waits_for_missing()
 {
@@ -160,6 +168,12 @@ ok "the StatefulSet deleted" k delete statefulset etcd --wait=false
 ok "its claims deleted" k delete pvc data-etcd-0 data-etcd-1 data-etcd-2 --wait=false
 ok "the claims gone within 180 s" wait_for 180 claims_gone
 diag "claims gone after $(($(now_s) - t2)) s"
+# And the old pods gone: a new StatefulSet's controller does not create a pod while an
+# old one of that name is terminating, and is not told when that orphan goes
+# (pkg/controller/statefulset/stateful_set.go deletePod ignores pods without a controller),
+# so a pod whose claim was still being deleted on its first try is not created again until
+# the next resync (hours): seen once, etcd-2 never created, etcd-0 and etcd-1 rightly waiting.
+ok "the old pods gone within 120 s" wait_for 120 old_pods_gone "$old_uids"
 t3=$(now_s)
 ok "the overlay applied again at once" overlay_apply "$tag"
 if ok "3 new pods Ready within 300 s" wait_new_ready 3 "$old_uids" 300; then
