@@ -38,6 +38,44 @@ static const char *read_small_file(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+static int print_usage(void)
+{
+	ei_config_usage(stdout);
+	return EI_EXIT_OK;
+}
+
+static int print_version(void)
+{
+	printf("etcd-init %s (c-ares %s, %s)\n", EI_VERSION, ares_version(NULL), curl_version());
+	return EI_EXIT_OK;
+}
+
+static int force_new_cluster(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
+			     struct ei_err *err)
+{
+	(void)loop;
+	(void)envp;
+	return ei_forcereq_command(cfg, stdout, err);
+}
+
+/* What each command does, indexed by it (lib/config.c has the command words and
+ * their help; lib/ cannot call into cmd/). `print`: print and exit, before any
+ * logging; `run`: with the loop; `execs_etcd`: says it starts and finds etcd first. */
+static const struct command_handler {
+	int (*print)(void);
+	int (*run)(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
+		   struct ei_err *err);
+	bool execs_etcd;
+} commands[] = {
+	[EI_CMD_RUN] = { .run = ei_run, .execs_etcd = true },
+	[EI_CMD_PLAN] = { .run = ei_run_plan },
+	[EI_CMD_LEAVE] = { .run = ei_leave },
+	[EI_CMD_DIAGNOSE] = { .run = ei_diagnose },
+	[EI_CMD_FORCE_NEW_CLUSTER] = { .run = force_new_cluster },
+	[EI_CMD_HELP] = { .print = print_usage },
+	[EI_CMD_VERSION] = { .print = print_version },
+};
+
 static int fail(const struct ei_err *err)
 {
 	int code = ei_err_exit_code(err);
@@ -55,6 +93,7 @@ int main(int argc, char **argv)
 	static char resolv_conf[16384], sa_namespace[256];
 	struct ei_config_input in = { .argc = argc, .argv = argv, .envp = environ };
 	struct ei_config cfg;
+	const struct command_handler *cmd;
 	struct ei_loop *loop = NULL;
 	struct ei_err err = { 0 };
 	char hostname[256];
@@ -87,15 +126,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "etcd-init: %s\n", err.msg);
 		return EI_EXIT_USAGE;
 	}
-	if (cfg.command == EI_CMD_HELP) {
-		ei_config_usage(stdout);
-		return EI_EXIT_OK;
-	}
-	if (cfg.command == EI_CMD_VERSION) {
-		printf("etcd-init %s (c-ares %s, %s)\n", EI_VERSION, ares_version(NULL),
-		       curl_version());
-		return EI_EXIT_OK;
-	}
+	cmd = &commands[cfg.command];
+	if (cmd->print)
+		return cmd->print();
 	ei_log_setup(cfg.log_format, cfg.log_level, NULL);
 	if (dumpable_errno)
 		ei_log_warn("cannot turn core dumps off (a crash could write secrets to a core file)", "error=%s", strerror(dumpable_errno));
@@ -105,34 +138,17 @@ int main(int argc, char **argv)
 	 * any thread exists (pid1-and-style P10), and is gone before exec. */
 	if (ei_loop_create(&loop, &err) < 0)
 		return fail(&err);
-	if (cfg.command == EI_CMD_RUN)
+	if (cmd->execs_etcd)
 		ei_log_info("etcd-init starting", "version=%s name=%s pid=%d", EI_VERSION, cfg.name,
 			    (int)getpid());
 	/* Fail fast: a missing etcd is found now, not after the wait for DNS and peers;
 	 * plan only shows what run would do, with the path it would use. */
-	if (cfg.command == EI_CMD_RUN && ei_exec_check_etcd(cfg.etcd_bin, environ, &err) < 0) {
+	if (cmd->execs_etcd && ei_exec_check_etcd(cfg.etcd_bin, environ, &err) < 0) {
 		ei_loop_destroy(loop);
 		return fail(&err);
 	}
 
-	switch (cfg.command) {
-	case EI_CMD_FORCE_NEW_CLUSTER:
-		rc = ei_forcereq_command(&cfg, stdout, &err);
-		break;
-	case EI_CMD_LEAVE:
-		rc = ei_leave(&cfg, loop, environ, &err);
-		break;
-	case EI_CMD_DIAGNOSE:
-		rc = ei_diagnose(&cfg, loop, environ, &err);
-		break;
-	case EI_CMD_RUN:
-	case EI_CMD_PLAN:
-	case EI_CMD_HELP:
-	case EI_CMD_VERSION:
-	default:
-		rc = ei_run(&cfg, loop, environ, &err);
-		break;
-	}
+	rc = cmd->run(&cfg, loop, environ, &err);
 	ei_loop_destroy(loop);
 	if (rc < 0)
 		return fail(&err);

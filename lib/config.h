@@ -1,5 +1,7 @@
 /* config.h - the launcher's configuration: flags with environment fallbacks (the
- * flag wins), validated up front. Parsing is pure: the caller passes argv, the
+ * flag wins), validated up front. Each setting is one row of config.c's table
+ * (settings.h: flag, variables, kind, bounds, default, help), each command word one
+ * row of its commands table. Parsing is pure: the caller passes argv, the
  * environment and the contents of the files consulted for defaults, so tests
  * can feed it tables. */
 #ifndef EI_CONFIG_H
@@ -12,8 +14,11 @@
 #include "err.h"
 #include "identity.h"
 #include "log.h"
+#include "settings.h"
 #include "tlsconf.h"
 
+/* The commands: a word before the options (config.c commands[]) or a flag (--dry-run,
+ * --help, --version); cmd/main.c's handlers are indexed by it. */
 enum ei_command {
 	EI_CMD_RUN,
 	EI_CMD_PLAN,
@@ -24,12 +29,6 @@ enum ei_command {
 	EI_CMD_VERSION,
 };
 enum ei_output { EI_OUTPUT_TEXT, EI_OUTPUT_JSON };
-
-#define EI_DEFAULT_WAIT_TIMEOUT_S 600u
-#define EI_DEFAULT_LEARNER_STALL_S 120u
-#define EI_DEFAULT_LEARNER_TIMEOUT_S 600u
-#define EI_DEFAULT_INITIAL_SIZE 3u
-#define EI_DEFAULT_CERT_WARN_DAYS 30u
 
 struct ei_config {
 	enum ei_command command;
@@ -93,13 +92,6 @@ void ei_config_usage(FILE *out);
 bool ei_resolvconf_cluster_search(const char *resolv_conf, char *ns, size_t ns_len, char *domain,
 				  size_t domain_len);
 
-/* Look up NAME in envp ("NAME=value"); NULL when absent. */
-const char *ei_env_get(char **envp, const char *name);
-
-/* Parse a duration "90", "90s", "10m", "1h" into seconds (<= 7 days). */
-bool ei_parse_duration(const char *s, unsigned *seconds);
-
-/* Parse a decimal unsigned integer in [min, max]; no sign, no junk, no overflow. */
-bool ei_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* ei_env_get, ei_parse_duration and ei_parse_uint: settings.h. */
 
 #endif

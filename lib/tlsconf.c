@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "settings.h" /* ei_env_get */
 
 const char *ei_tlsconf_arg_value(char *const *args, size_t n, const char *flag, bool bool_flag)
 {
@@ -129,8 +129,7 @@ static int read_side(struct ei_tls_files *files, bool *tls, bool *cert_auth,
 	etcd_setting(&auth, envp, args, n, nm->auth, true);
 	if (!!cert.value != !!key.value)
 		return ei_err_set(err, EI_E_USAGE,
-				  "%s is set but %s is not: a certificate needs its key (set both, "
-				  "or neither for plain http)",
+				  "%s is set but %s is not: a certificate needs its key (set both, or neither for plain http)",
 				  cert.value ? cert.from : key.from, cert.value ? key.from : cert.from);
 	*tls = cert.value != NULL;
 	if (*tls) {
@@ -154,13 +153,11 @@ static int read_side(struct ei_tls_files *files, bool *tls, bool *cert_auth,
 				  auth.from, auth.value);
 	if (*cert_auth && !*tls)
 		return ei_err_set(err, EI_E_USAGE,
-				  "%s is true but %s is not set: client certificates need TLS (set "
-				  "the certificate and key, or drop it)",
+				  "%s is true but %s is not set: client certificates need TLS (set the certificate and key, or drop it)",
 				  static_from(&auth, nm->auth_env, nm->auth_arg), nm->cert_env);
 	if (*cert_auth && !files->ca[0])
 		return ei_err_set(err, EI_E_USAGE,
-				  "%s is true but %s is not set: etcd needs the CA that signs the "
-				  "client certificates",
+				  "%s is true but %s is not set: etcd needs the CA that signs the client certificates",
 				  static_from(&auth, nm->auth_env, nm->auth_arg), nm->ca_env);
 	return 0;
 }
@@ -191,9 +188,7 @@ static int read_launcher(struct ei_tls_conf *t, char **envp, struct ei_err *err)
 		r = copy_path(t->launcher.ca, &t->launcher.ca_from, t->server.ca, t->server.ca_from, err);
 	else
 		return ei_err_set(err, EI_E_USAGE,
-				  "client TLS is on (%s) but no CA to verify the members with: set "
-				  "ETCDCTL_CACERT or ETCD_TRUSTED_CA_FILE (verification cannot be "
-				  "turned off)",
+				  "client TLS is on (%s) but no CA to verify the members with: set ETCDCTL_CACERT or ETCD_TRUSTED_CA_FILE (verification cannot be turned off)",
 				  t->server.cert_from);
 	if (r < 0)
 		return r;
@@ -226,17 +221,14 @@ int ei_tlsconf_read(struct ei_tls_conf *t, char **envp, char *const *etcd_args, 
 		etcd_setting(&s, envp, etcd_args, n_args, no_verify[i], true);
 		if (s.value && (!ei_tlsconf_parse_bool(s.value, &b) || b))
 			return ei_err_set(err, EI_E_USAGE,
-					  "%s: self-signed certificates that nothing can verify are not "
-					  "supported; give etcd certificates from a CA (%s)",
-					  s.from, i ? "ETCD_PEER_CERT_FILE, ETCD_PEER_KEY_FILE, "
-						      "ETCD_PEER_TRUSTED_CA_FILE"
+					  "%s: self-signed certificates that nothing can verify are not supported; give etcd certificates from a CA (%s)",
+					  s.from, i ? "ETCD_PEER_CERT_FILE, ETCD_PEER_KEY_FILE, ETCD_PEER_TRUSTED_CA_FILE"
 						    : "ETCD_CERT_FILE, ETCD_KEY_FILE, ETCD_TRUSTED_CA_FILE");
 	}
 	skip = ei_env_get(envp, "ETCDCTL_INSECURE_SKIP_TLS_VERIFY");
 	if (skip && *skip && (!ei_tlsconf_parse_bool(skip, &b) || b))
 		return ei_err_set(err, EI_E_USAGE,
-				  "ETCDCTL_INSECURE_SKIP_TLS_VERIFY=%s: etcd-init always verifies the "
-				  "members' certificates; unset it and set ETCDCTL_CACERT",
+				  "ETCDCTL_INSECURE_SKIP_TLS_VERIFY=%s: etcd-init always verifies the members' certificates; unset it and set ETCDCTL_CACERT",
 				  skip);
 	r = read_side(&t->server, &t->client_tls, &t->client_cert_auth, &client_names, envp,
 		      etcd_args, n_args, err);
@@ -251,20 +243,14 @@ int ei_tlsconf_read(struct ei_tls_conf *t, char **envp, char *const *etcd_args, 
 	 * the launcher verifies its peers with it. */
 	if (t->peer_tls && !t->peer.ca[0])
 		return ei_err_set(err, EI_E_USAGE,
-				  "peer TLS is on (%s) but ETCD_PEER_TRUSTED_CA_FILE is not set: the "
-				  "peers verify each other with it (verification cannot be turned off)",
+				  "peer TLS is on (%s) but ETCD_PEER_TRUSTED_CA_FILE is not set: the peers verify each other with it (verification cannot be turned off)",
 				  t->peer.cert_from);
 	if (uri_scheme && strcmp(uri_scheme, "https") == 0 && !t->client_tls && !t->peer_tls)
 		return ei_err_set(err, EI_E_USAGE,
-				  "--scheme/URI_SCHEME is https but no certificate is set: set "
-				  "ETCD_CERT_FILE and ETCD_KEY_FILE (client TLS) and/or "
-				  "ETCD_PEER_CERT_FILE and ETCD_PEER_KEY_FILE (peer TLS), with their "
-				  "CAs");
+				  "--scheme/URI_SCHEME is https but no certificate is set: set ETCD_CERT_FILE and ETCD_KEY_FILE (client TLS) and/or ETCD_PEER_CERT_FILE and ETCD_PEER_KEY_FILE (peer TLS), with their CAs");
 	if (uri_scheme && strcmp(uri_scheme, "http") == 0 && (t->client_tls || t->peer_tls))
 		return ei_err_set(err, EI_E_USAGE,
-				  "--scheme/URI_SCHEME is http but %s is set: set URI_SCHEME=https "
-				  "(each side's scheme follows its certificates) or remove the "
-				  "certificates",
+				  "--scheme/URI_SCHEME is http but %s is set: set URI_SCHEME=https (each side's scheme follows its certificates) or remove the certificates",
 				  t->client_tls ? t->server.cert_from : t->peer.cert_from);
 	return 0;
 }

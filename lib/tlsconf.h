@@ -4,7 +4,7 @@
  * ETCD_KEY_FILE, ETCD_TRUSTED_CA_FILE, ETCD_CLIENT_CERT_AUTH and their ETCD_PEER_*
  * twins, or the same settings as etcd flags after "--". etcd-init reads them and
  * leaves them where they are, so etcd receives each exactly once (etcd >= 3.4 exits
- * on a setting given twice, etcd-facts §2.6).
+ * on a setting given twice: etcd's pkg/flags/flag.go verifyEnv).
  *
  * Each side's scheme follows its certificates: client URLs are https when a server
  * certificate is set, peer URLs when a peer certificate is set (client TLS only, peer
