@@ -117,7 +117,11 @@ static size_t split_items(const char *kvfmt, struct item *items, size_t max)
 }
 
 /* How long vsnprintf's output for the first len bytes of the format fmt is (fmt is a
- * writable copy of the caller's format; restored). Negative if vsnprintf fails. */
+ * writable copy of the caller's format; restored). Negative if vsnprintf fails.
+ * fmt, cut at the end of an item, is a prefix of a format the compiler checked at the
+ * call site (log.h's format attribute), so it is not a literal here. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static int formatted_length(char *fmt, size_t len, va_list ap, int saved_errno)
 {
 	char cut = fmt[len];
@@ -132,6 +136,7 @@ static int formatted_length(char *fmt, size_t len, va_list ap, int saved_errno)
 	fmt[len] = cut;
 	return n;
 }
+#pragma GCC diagnostic pop
 
 /* Fill pair from item it, whose output is text[from, to). */
 static void fill_pair(struct pair *pair, const char *kvfmt, const struct item *it,
@@ -156,8 +161,8 @@ static void fill_pair(struct pair *pair, const char *kvfmt, const struct item *i
 /* Format kvfmt with its arguments by vsnprintf, once, and cut the text into pairs where the
  * items of the format end: an item's end in the text is the length of the output of the
  * format up to there, so a value holding spaces, '=' or quotes is still one value (log.h). */
-static size_t format_pairs(struct pair *pairs, size_t max, const char *kvfmt, va_list ap,
-			   int saved_errno)
+__attribute__((format(printf, 3, 0))) static size_t
+format_pairs(struct pair *pairs, size_t max, const char *kvfmt, va_list ap, int saved_errno)
 {
 	struct item items[LOG_MAX_PAIRS];
 	size_t n = split_items(kvfmt, items, max < LOG_MAX_PAIRS ? max : LOG_MAX_PAIRS);
