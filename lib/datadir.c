@@ -207,24 +207,25 @@ static int check_usable_dir(const char *path, const char *what, struct ei_err *e
 			return 0;
 		if (errno == ENOTDIR)
 			return ei_err_set(err, EI_E_USAGE,
-					  "%s %s: a parent of it is not a directory (expected a "
-					  "directory, or nothing there)", what, path);
-		return ei_err_set(err, EI_E_USAGE, "%s %s: %s (expected a readable, writable "
-				  "directory)", what, path, strerror(errno));
+					  "%s %s: a parent of it is not a directory (expected a directory, or nothing there)",
+					  what, path);
+		return ei_err_set(err, EI_E_USAGE,
+				  "%s %s: %s (expected a readable, writable directory)", what, path,
+				  strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode))
 		return ei_err_set(err, EI_E_USAGE,
-				  "%s %s is not a directory (expected a directory, or nothing there: "
-				  "check the volume mount)", what, path);
+				  "%s %s is not a directory (expected a directory, or nothing there: check the volume mount)",
+				  what, path);
 	d = opendir(path);
 	if (!d)
-		return ei_err_set(err, EI_E_USAGE, "%s %s cannot be read: %s (etcd-init and etcd run "
-				  "as uid %u; fix the ownership or mode)", what, path,
-				  strerror(errno), (unsigned)geteuid());
+		return ei_err_set(err, EI_E_USAGE,
+				  "%s %s cannot be read: %s (etcd-init and etcd run as uid %u; fix the ownership or mode)",
+				  what, path, strerror(errno), (unsigned)geteuid());
 	closedir(d);
 	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0)
-		return ei_err_set(err, EI_E_USAGE, "%s %s is not writable: %s (etcd must write "
-				  "there; check a read-only mount, the ownership or the mode)",
+		return ei_err_set(err, EI_E_USAGE,
+				  "%s %s is not writable: %s (etcd must write there; check a read-only mount, the ownership or the mode)",
 				  what, path, strerror(errno));
 	return 0;
 }

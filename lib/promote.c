@@ -324,16 +324,12 @@ static void report(struct promoter *p, enum ei_learner_report what,
 		ei_log_error("promoter: our learner is not catching up",
 			     "member=%" PRIx64 " index=%" PRIu64 " index_from=%s behind=%s stalled_for=%s learner_for=%s leader=%s check=%s",
 			     id, v->applied, v->from_wal ? "wal" : "status", behind, stalled, was, leader,
-			     "the peer traffic between this pod and the leader (network policy, MTU, "
-			     "--peer-port), this pod's disk (WAL fsync) and memory, and how large a "
-			     "snapshot it must receive; nothing is removed automatically");
+			     "the peer traffic between this pod and the leader (network policy, MTU, --peer-port), this pod's disk (WAL fsync) and memory, and how large a snapshot it must receive; nothing is removed automatically");
 	else
 		ei_log_error("promoter: still a learner after --learner-timeout",
 			     "member=%" PRIx64 " index=%" PRIu64 " index_from=%s behind=%s learner_for=%s leader=%s check=%s",
 			     id, v->applied, v->from_wal ? "wal" : "status", behind, was, leader,
-			     "etcd-init diagnose shows every learner's progress; the member does not "
-			     "vote until it is promoted (one more lost member may cost quorum); "
-			     "nothing is removed automatically");
+			     "etcd-init diagnose shows every learner's progress; the member does not vote until it is promoted (one more lost member may cost quorum); nothing is removed automatically");
 }
 
 /* One step of the promoter. Returns 0 or EI_E_SIGNAL. */
@@ -413,9 +409,7 @@ static void aftercare_main(const struct ei_config *cfg, struct ei_loop *loop,
 		p.done = true;
 	}
 	if (!w->n_endpoints)
-		ei_log_warn("promoter: no other member's client URL is known (none resolved when this "
-			    "start decided): should our member be a learner, this start cannot promote it",
-			    NULL);
+		ei_log_warn("promoter: no other member's client URL is known (none resolved when this start decided): should our member be a learner, this start cannot promote it", NULL);
 	/* The client holds its own copy of the credentials now (it authenticates again with
 	 * it when its token expires); nothing else here needs them. This process outlives
 	 * the exec as etcd's child, and a fork inherits the environment block that
