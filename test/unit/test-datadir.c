@@ -347,6 +347,34 @@ static void test_move_aside(void)
 	tap_ok(rc == EI_E_SYS && err.sys_errno == ENOENT, "move aside: nothing to move is ENOENT");
 }
 
+/* The move of a removed member's data under a UTC timestamp of now, and the --wal-dir
+ * that run and leave pass below. */
+static void test_move_removed(void)
+{
+	struct ei_err err = {0};
+	struct dirent *de;
+	char found[NAME_MAX + 1] = "";
+	DIR *d;
+	int rc;
+
+	reset();
+	mkdirs("g/member/snap");
+	rc = ei_datadir_move_removed(at("g"), NULL, 0x1234, "test.none", "test: data moved aside",
+				     &err);
+	d = opendir(at("g"));
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, "member.removed-", 15) == 0)
+			snprintf(found, sizeof(found), "%s", de->d_name);
+	if (d)
+		closedir(d);
+	/* member.removed-YYYYmmddTHHMMSSZ */
+	tap_ok(rc == 0 && !exists("g/member") && strlen(found) == 15 + 16 && found[15 + 8] == 'T' &&
+		       found[15 + 15] == 'Z',
+	       "move removed: member/ renamed to member.removed-<UTC timestamp> (%s)", found);
+	tap_ok(ei_datadir_wal_dir("") == NULL && strcmp(ei_datadir_wal_dir("/w"), "/w") == 0,
+	       "wal dir: an empty --wal-dir is none (NULL), a set one is itself");
+}
+
 /* The checks before any network call: a data dir that cannot be used, a .wal that is
  * not a WAL, a WAL elsewhere, and the first-start marker. */
 static void test_datadir_checks(void)
@@ -529,6 +557,7 @@ int main(void)
 	test_inspect();
 	test_datadir_checks();
 	test_move_aside();
+	test_move_removed();
 	test_learner_record();
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
