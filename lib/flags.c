@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datadir.h"
+
 enum flag_kind { FLAG_DERIVED, FLAG_DEFAULT };
 
 /* Why a membership flag is refused: etcd-init computes the membership itself. */
@@ -99,7 +101,7 @@ int ei_flags_check_overrides(const struct ei_config *cfg, char **envp, struct ei
 		} derived[] = {
 			{ "name", cfg->name },
 			{ "data-dir", cfg->data_dir },
-			{ "wal-dir", cfg->wal_dir[0] ? cfg->wal_dir : NULL },
+			{ "wal-dir", ei_datadir_wal_dir(cfg->wal_dir) },
 			{ "initial-advertise-peer-urls", peer_url },
 			{ "initial-cluster-token", cfg->token },
 			{ "initial-cluster", NULL },

@@ -135,7 +135,7 @@ int ei_forcereq_command(const struct ei_config *cfg, FILE *out, struct ei_err *e
 	bool again;
 	int r;
 
-	r = ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &d, err);
+	r = ei_datadir_inspect(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir), &d, err);
 	if (r < 0)
 		return r;
 	r = refuse(cfg, &d, err);

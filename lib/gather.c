@@ -550,7 +550,7 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 	int r;
 
 	memset(f, 0, sizeof(*f));
-	r = ei_datadir_inspect(cfg->data_dir, cfg->wal_dir[0] ? cfg->wal_dir : NULL, &f->datadir,
+	r = ei_datadir_inspect(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir), &f->datadir,
 			       err);
 	if (r < 0)
 		return r;

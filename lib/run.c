@@ -678,7 +678,7 @@ static int run_with(const struct ei_config *cfg, struct ei_loop *loop, char **en
 
 int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err)
 {
-	return run_with(cfg, loop, envp, cfg->command == EI_CMD_PLAN ? plan_only : run_loop, err);
+	return run_with(cfg, loop, envp, run_loop, err);
 }
 
 int ei_run_plan(const struct ei_config *cfg, struct ei_loop *loop, char **envp,

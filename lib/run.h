@@ -9,7 +9,7 @@
 
 /* `run`: returns only on failure (after exec etcd owns the process); envp is passed
  * to etcd but for etcd-init's own credentials (ETCDCTL_PASSWORD, a "user:password"
- * ETCDCTL_USER). When cfg->command is EI_CMD_PLAN, does what ei_run_plan does. */
+ * ETCDCTL_USER). The `plan` command is ei_run_plan. */
 int ei_run(const struct ei_config *cfg, struct ei_loop *loop, char **envp, struct ei_err *err);
 
 /* `plan`: one round of the same facts and decision as run, printed to stdout (with
