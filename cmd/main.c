@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 
 	/* libcurl's and c-ares' global state is taken and released with each client and
 	 * resolver (lib/etcdclient.c, lib/dns.c), after the signal mask is set and before
-	 * any thread exists (pid1-and-style P10), and is gone before exec. */
+	 * any thread exists (curl_global_init(3): not thread-safe), and is gone before exec. */
 	if (ei_loop_create(&loop, &err) < 0)
 		return fail(&err);
 	if (cmd->execs_etcd)

@@ -122,8 +122,7 @@ static void survey_done(struct ei_http_req *r, void *ctx)
 		self = ei_member_list_find_peer_url(&p->peer_members, p->peer_url);
 		if (self && self->n_client_urls == 0) {
 			ei_http_req_cancel(&c->s[i].list.http,
-					   "not asked: its peer API lists it without client URLs (an "
-					   "etcd that has not published serves no client requests)");
+					   "not asked: its peer API lists it without client URLs (an etcd that has not published serves no client requests)");
 			ei_http_req_cancel(&c->s[i].version.http,
 					   "not asked: it has not published (see its member list)");
 			ei_http_req_cancel(&c->s[i].raft.http,

@@ -1,4 +1,4 @@
-/* exec.h - handing the process over to etcd (pid1-and-style.md §2.6, items 7-12). */
+/* exec.h - handing the process over to etcd (README.md, "PID 1"; execve(2)). */
 #ifndef EI_EXEC_H
 #define EI_EXEC_H
 

@@ -2,7 +2,7 @@
  *
  * Every step of an action is one call between two failpoints, so a test can kill
  * the launcher at each step and check that the next start finishes the job
- * (PRODUCT.md, "Every step survives a crash"; etcd's gofail is the model). Only a
+ * (README.md, "Every step survives a crash"; etcd's gofail is the model). Only a
  * build with -DEI_FAILPOINTS has them (test/meson.build builds etcd-init-failpoints):
  * there, EI_FAILPOINT=<name> in the environment makes ei_failpoint(<name>) log one
  * line and _exit(137) at once, as a SIGKILL would (PID 1 cannot SIGKILL itself).

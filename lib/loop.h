@@ -1,5 +1,5 @@
 /* loop.h - the one event loop: every wait is a poll() that also watches the
- * signalfd, so SIGTERM ends any wait at once (STYLE.md rule 4).
+ * signalfd, so SIGTERM ends any wait at once (signalfd(2), poll(2)).
  *
  * The loop owns a signalfd for the signals that sig.c blocked. Reading it:
  *  - SIGCHLD: reaps every exited child (we may be PID 1) and goes on waiting;

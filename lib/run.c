@@ -3,7 +3,7 @@
  * Every action is a sequence of facts the decision reads back, so the loop makes at
  * most one membership change per round and then decides again from fresh facts:
  * a launcher killed between any two steps finishes the job on its next start
- * (PRODUCT.md, "Every step survives a crash"). Every step is logged before it is
+ * (README.md, "Every step survives a crash"). Every step is logged before it is
  * taken. While it waits, the status server (server.h) tells the peers what this pod
  * has and decides, and it is closed before etcd is exec'd. */
 #include "run.h"

@@ -142,8 +142,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			     "forbidden: a client certificate signed by the peer CA is required\n",
 			     "text/plain");
 	if (strcmp(url, EI_STATUS_PATH) != 0)
-		return reply(conn, MHD_HTTP_NOT_FOUND, "not found: etcd-init is waiting here; only "
-						       "GET " EI_STATUS_PATH " answers\n",
+		return reply(conn, MHD_HTTP_NOT_FOUND, "not found: etcd-init is waiting here; only GET " EI_STATUS_PATH " answers\n",
 			     "text/plain");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");

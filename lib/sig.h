@@ -1,4 +1,4 @@
-/* sig.h - signal state of the launcher (pid1-and-style.md §2.6).
+/* sig.h - signal state of the launcher (README.md, "PID 1").
  *
  * As PID 1 the kernel delivers only the signals we handle (pid_namespaces(7)),
  * so the first thing main() does is block every asynchronous signal; they are

@@ -1,7 +1,7 @@
 /* steps.c - the one membership step of a round (see steps.h).
  *
  * Every step is a sequence of facts the decision reads back, so that a launcher killed
- * between any two of them finishes the job on its next start (PRODUCT.md, "Every step
+ * between any two of them finishes the job on its next start (README.md, "Every step
  * survives a crash"); the failpoints (failpoint.h) mark those places. */
 #include "steps.h"
 

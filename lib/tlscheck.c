@@ -176,13 +176,11 @@ static BIO *open_file(const char *path, const char *setting, char *why)
 		problem(why, "cannot be read: %s", strerror(e));
 		if (e == ENOENT || e == ENOTDIR)
 			cat(why,
-			    "; check that the secret or volume is mounted there and that %s names "
-			    "the right file",
+			    "; check that the secret or volume is mounted there and that %s names the right file",
 			    set);
 		else if (e == EACCES || e == EPERM)
 			cat(why,
-			    "; etcd-init and etcd run as uid %u gid %u: make the file readable by "
-			    "them (the volume's defaultMode or fsGroup)",
+			    "; etcd-init and etcd run as uid %u gid %u: make the file readable by them (the volume's defaultMode or fsGroup)",
 			    (unsigned)geteuid(), (unsigned)getegid());
 	} else if (!S_ISREG(st.st_mode)) {
 		problem(why, "is %s, not a file; %s must name the PEM file itself",
@@ -194,8 +192,7 @@ static BIO *open_file(const char *path, const char *setting, char *why)
 			MAX_FILE_BYTES >> 20);
 	} else if (pread(fd, &first, 1, 0) == 1 && first == 0x30) {
 		/* An ASN.1 SEQUENCE: DER, which etcd does not read. */
-		problem(why, "is binary (DER), not PEM; etcd reads PEM: convert it (openssl x509 "
-			     "-inform der, or openssl pkey -inform der)");
+		problem(why, "is binary (DER), not PEM; etcd reads PEM: convert it (openssl x509 -inform der, or openssl pkey -inform der)");
 	} else if ((bio = BIO_new_fd(fd, BIO_CLOSE))) {
 		/* Buffered: PEM_read_bio reads a line at a time. */
 		buf = BIO_new(BIO_f_buffer());
@@ -240,8 +237,7 @@ static int take_block(struct pem_scan *s, enum role role, const char *name, cons
 		return 0;
 	/* etcd has no passphrase setting: Go cannot load these. */
 	if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0 || (header && strstr(header, "ENCRYPTED")))
-		return problem(why, "holds an encrypted key, which etcd cannot use; decrypt it "
-				    "(openssl pkey) and protect the secret instead");
+		return problem(why, "holds an encrypted key, which etcd cannot use; decrypt it (openssl pkey) and protect the secret instead");
 	if (!(s->key = d2i_AutoPrivateKey(NULL, &q, len)))
 		return problem(why, "its %s cannot be parsed (%s)", name, ssl_reason());
 	return 0;
@@ -344,9 +340,7 @@ static int check_key(struct run *r)
 		if (X509_check_private_key(sk_X509_value(certs, i), key) == 1) {
 			dn(X509_get_subject_name(sk_X509_value(certs, i)), subj, sizeof(subj));
 			return add(r, EI_TLS_FAIL, "key", KEY,
-				   "%s belongs to certificate %d (%s) of %s, not to the first: "
-				   "etcd uses the first as its own; put the leaf certificate "
-				   "first, then its intermediates",
+				   "%s belongs to certificate %d (%s) of %s, not to the first: etcd uses the first as its own; put the leaf certificate first, then its intermediates",
 				   r->label[KEY], i + 1, subj, r->label[CERT]);
 		}
 		ERR_clear_error();
@@ -357,8 +351,7 @@ static int check_key(struct run *r)
 		snprintf(types, sizeof(types), "; the certificate has a %s key, this is a %s key",
 			 EVP_PKEY_get0_type_name(pub), EVP_PKEY_get0_type_name(key));
 	return add(r, EI_TLS_FAIL, "key", KEY,
-		   "%s does not belong to %s (the public keys differ%s); use the key the "
-		   "certificate was issued for",
+		   "%s does not belong to %s (the public keys differ%s); use the key the certificate was issued for",
 		   r->label[KEY], r->label[CERT], types);
 }
 
@@ -379,8 +372,7 @@ static int check_dates(struct run *r, X509 *leaf)
 	if (r->now < tb) {
 		span(sp, sizeof(sp), (long long)tb - r->now);
 		return add(r, EI_TLS_FAIL, "dates", CERT,
-			   "%s: the %s is not valid before %s (in %s; this node's clock reads %s); "
-			   "check the clock, or reissue it with an earlier notBefore",
+			   "%s: the %s is not valid before %s (in %s; this node's clock reads %s); check the clock, or reissue it with an earlier notBefore",
 			   lbl, what, nb, sp, now);
 	}
 	/* Go's Verify: expired once now is after NotAfter. */
@@ -420,16 +412,13 @@ static void chain_hint(struct run *r, int e, const char *iss, char *hint)
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 		problem(hint,
-			"%s is not in the CA file: point %s at the CA that issued the certificate, "
-			"append a missing intermediate after the leaf in the certificate file, or "
-			"reissue the certificate from this CA",
+			"%s is not in the CA file: point %s at the CA that issued the certificate, append a missing intermediate after the leaf in the certificate file, or reissue the certificate from this CA",
 			iss, set);
 		break;
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 		problem(
 		    hint,
-		    "a CA named %s is in the CA file but did not sign it (regenerated with a new "
-		    "key?): reissue the certificate from this CA, or use the CA that signed it",
+		    "a CA named %s is in the CA file but did not sign it (regenerated with a new key?): reissue the certificate from this CA, or use the CA that signed it",
 		    iss);
 		break;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
@@ -438,8 +427,7 @@ static void chain_hint(struct run *r, int e, const char *iss, char *hint)
 		break;
 	default:
 		problem(hint,
-			"reissue the certificate from the CA in the CA file, or point %s at the CA "
-			"that issued it",
+			"reissue the certificate from the CA in the CA file, or point %s at the CA that issued it",
 			set);
 		break;
 	}
@@ -572,8 +560,7 @@ static int check_names(struct run *r, X509 *leaf)
 		ERR_clear_error();
 	}
 	return add(r, EI_TLS_FAIL, "names", CERT,
-		   "%s: the %s does not cover %s (it has %s); reissue it with every name this "
-		   "member advertises: %s",
+		   "%s: the %s does not cover %s (it has %s); reissue it with every name this member advertises: %s",
 		   r->label[CERT], r->what, missing, has, all);
 }
 
@@ -589,8 +576,7 @@ static int check_usage(struct run *r, X509 *leaf)
 	ERR_clear_error();
 	if (!eku && crit == -1)
 		return add(r, EI_TLS_OK, "usage", CERT,
-			   "%s: the %s has no extended key usage extension, which allows every "
-			   "usage (RFC 5280 4.2.1.12)",
+			   "%s: the %s has no extended key usage extension, which allows every usage (RFC 5280 4.2.1.12)",
 			   r->label[CERT], r->what);
 	if (!eku)
 		return add(r, EI_TLS_FAIL, "usage", CERT,
@@ -621,8 +607,7 @@ static int check_usage(struct run *r, X509 *leaf)
 			   "%s: the %s allows %s (extended key usage %s)", r->label[CERT], r->what,
 			   need, has);
 	return add(r, EI_TLS_FAIL, "usage", CERT,
-		   "%s: the extended key usage of the %s (%s) lacks %s; reissue it with %s (or "
-		   "without that extension)",
+		   "%s: the extended key usage of the %s (%s) lacks %s; reissue it with %s (or without that extension)",
 		   r->label[CERT], r->what, has[0] ? has : "empty", lacks, need);
 }
 
