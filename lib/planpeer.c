@@ -47,19 +47,31 @@ bool ei_plan_member_is_here(const struct ei_facts *f, const struct ei_member *m)
 	return false;
 }
 
+/* What both member lists need: an answer, with a cluster ID and a member. When there was
+ * an answer without them, why says which is missing (no_id or no_members). */
+static bool list_complete(const struct ei_answer *a, const struct ei_member_list *l,
+			  const char *no_id, const char *no_members, char *why, size_t len)
+{
+	if (a->outcome != EI_OUTCOME_VALID)
+		return false;
+	if (!l->cluster_id)
+		snprintf(why, len, "%s", no_id);
+	else if (!l->n_members)
+		snprintf(why, len, "%s", no_members);
+	else
+		return true;
+	return false;
+}
+
 bool ei_plan_gateway_valid(const struct ei_facts *f, const struct ei_peer *p, char *why,
 			   size_t len)
 {
 	const struct ei_member_list *l = &p->members;
 	const struct ei_member *r;
 
-	if (p->list.outcome != EI_OUTCOME_VALID)
+	if (!list_complete(&p->list, l, "member list without a cluster ID", "member list without members", why, len))
 		return false;
-	if (!l->cluster_id)
-		snprintf(why, len, "member list without a cluster ID");
-	else if (!l->n_members)
-		snprintf(why, len, "member list without members");
-	else if (!l->responder_id || !(r = ei_member_list_find_id(l, l->responder_id)))
+	if (!l->responder_id || !(r = ei_member_list_find_id(l, l->responder_id)))
 		snprintf(why, len, "member list served by member %" PRIx64 ", which is not in it",
 			 l->responder_id);
 	/* The member that served it must be the one asked: another etcd answering at this
@@ -104,19 +116,12 @@ static bool peer_api_valid(const struct ei_facts *f, const struct ei_peer *p, ch
 {
 	const struct ei_member_list *l = &p->peer_members;
 
-	if (p->peer_list.outcome != EI_OUTCOME_VALID)
+	if (!list_complete(&p->peer_list, l, "peer member list without X-Etcd-Cluster-ID", "peer member list without members", why, len))
 		return false;
-	if (!l->cluster_id)
-		snprintf(why, len, "peer member list without X-Etcd-Cluster-ID");
-	else if (!l->n_members)
-		snprintf(why, len, "peer member list without members");
-	else {
-		for (size_t i = 0; i < l->n_members; i++)
-			if (ei_plan_member_is_peer(f, &l->members[i], p))
-				return true;
-		snprintf(why, len, "peer member list that does not list %s, which served it",
-			 p->peer_url);
-	}
+	for (size_t i = 0; i < l->n_members; i++)
+		if (ei_plan_member_is_peer(f, &l->members[i], p))
+			return true;
+	snprintf(why, len, "peer member list that does not list %s, which served it", p->peer_url);
 	return false;
 }
 
