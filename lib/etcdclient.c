@@ -218,7 +218,8 @@ static int survey_relist(struct ei_etcd_client *c, struct ei_peer *peers, size_t
 			continue;
 		survey_read(c, &peers[i], &s[i], true);
 		/* Not asked again this round: the next round authenticates anew. */
-		ei_call_token_rejected(c, peers[i].list.failure, peers[i].list.detail);
+		if (ei_call_token_rejected(c, peers[i].list.failure, peers[i].list.detail))
+			ei_log_info("etcd rejected the auth token; authenticating again next round", "endpoint=%s", peers[i].list.url);
 		if (peers[i].list.outcome == EI_OUTCOME_HTTP_ERROR &&
 		    peers[i].list.failure == EI_ETCD_FAIL_UNHEALTHY) {
 			ei_log_debug("linearizable member list failed, asking for the local list",
