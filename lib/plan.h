@@ -12,7 +12,11 @@
  *  - a destructive or irreversible step (moving data aside, removing a member) and
  *    starting as a listed member or adding one rest on a trusted member list: a
  *    linearizable answer of etcd >= 3.5, or the same list (by member IDs) from a
- *    majority of its voters. */
+ *    majority of its voters.
+ * Where: plan.c (the entry point and the data dir alone), planpeer.c (each peer's
+ * answers), plantrust.c (the member lists, and which is trusted), planboot.c (the set's
+ * extent and a bootstrap), planwal.c and plannowal.c (the decision with and without a
+ * WAL); they share the private planeval.h. */
 #ifndef EI_PLAN_H
 #define EI_PLAN_H
 
