@@ -58,7 +58,9 @@ ok "join with root's credentials: 4 voters" wait_voters 4 120
 ok "member 3 healthy" wait_healthy "0 1 2 3" 60
 is "$(get_key k 3)" v "member 3 serves the key"
 pid=$(pod_pid1 3)
-unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret|password" "etcd's command line has no password"
+cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+like "$cmdline" ' --name=etcd-3( |$)' "member 3's etcd command line is read"
+unlike "$cmdline" "$secret|password" "etcd's command line has no password"
 
 # A fifth member with etcdctl's variables.
 pod_create 4
@@ -102,8 +104,12 @@ ok "the promoter's environment was read" test -n "$env4"
 unlike "${env4:-}" "$secret|ETCDCTL_PASSWORD|ETCDCTL_USER" "the promoter's environment has no credential"
 ok "join with ETCDCTL_USER/ETCDCTL_PASSWORD: 5 voters" wait_voters 5 150
 pid=$(pod_pid1 4)
-unlike "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$secret" "etcd's command line has no password (4)"
-unlike "$(tr '\0' ' ' <"/proc/$pid/environ")" "$secret" "etcd's environment has no password (4)"
+cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+environ=$(tr '\0' ' ' <"/proc/$pid/environ")
+like "$cmdline" ' --name=etcd-4( |$)' "member 4's etcd command line is read"
+like "$environ" '(^| )PATH=' "member 4's etcd environment is read"
+unlike "$cmdline" "$secret" "etcd's command line has no password (4)"
+unlike "$environ" "$secret" "etcd's environment has no password (4)"
 
 # No secret anywhere: not in any log (at debug level too), not in any output.
 log_mark 0
@@ -116,5 +122,5 @@ unlike "$all" 'Authorization|"token"' "no token or Authorization header in any l
 # after its join, on a loaded machine) refuses it once, and etcd-init then authenticates
 # again (the one retry); any other refusal is a failure.
 ok "the token was used (member 3 refused none, or etcd-init replaced the one it refused)" \
-	bash -c "! grep -q 'auth token' '$EI_RUN/etcd-3/log' || grep -q 'rejected the auth token; authenticating again' '$EI_RUN'/etcd-*/log"
+	bash -c "! grep -q 'auth token' '$EI_RUN/etcd-3/log' || grep -q 'rejected the auth token; authenticating again' '$EI_RUN'/etcd-*/log '$EI_RUN/outputs'"
 done_testing

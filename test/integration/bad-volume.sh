@@ -163,7 +163,7 @@ q=$(dns_queries_from 2)
 pod_start 2 "$ETCD_INIT" --etcd "$ETCD_BIN" --data-dir "$real" --wal-dir "$real/wal" --wait-timeout 60s
 ok "with --wal-dir: 3 members healthy" wait_healthy "0 1 2" 60
 ok "with --wal-dir: decided restart" log_has 2 'msg="?decision"? action=restart'
-is "$(member_id 2)" "$id2" "with --wal-dir: pod 2 is member $id2"
+is_id "$(member_id 2)" "$id2" "with --wal-dir: pod 2 is member $id2"
 is "$(get_key k 2)" v "with --wal-dir: the key is there"
 is "$(members)" "$members_before" "with --wal-dir: member list unchanged"
 isnt "$(dns_queries_from 2)" "$q" "with --wal-dir: pod 2 asked DNS (the query check can fail)"
@@ -174,7 +174,7 @@ mv "$real/wal" "$real/member/wal"
 launch 2
 ok "real volume back: 3 members healthy" wait_healthy "0 1 2" 60
 is "$(get_key k 2)" v "real volume back: the key is there"
-is "$(member_id 2)" "$id2" "real volume back: pod 2 is member $id2"
+is_id "$(member_id 2)" "$id2" "real volume back: pod 2 is member $id2"
 is "$(members)" "$members_before" "real volume back: the same 3 members"
 pod_stop 2
 

@@ -31,7 +31,7 @@ is "$(member_count)" 4 "after the crash: 4 members (the learner was added)"
 is "$(learner_count)" 1 "after the crash: 1 learner"
 launch 3
 ok "restarted joiner becomes a voter" wait_voters 4 120
-ok "it started as its listed member" log_has 3 'action=start-existing'
+is "$(start_action 3)" start-existing "it started as its listed member"
 is "$(member_count)" 4 "no second add: 4 members"
 is "$(get_key k 3)" v "the joiner serves the key"
 
@@ -44,8 +44,8 @@ crash_at 1 replace.after-remove
 is "$(member_count)" 3 "after the crash: the old member is gone (3 members)"
 launch 1
 ok "replaced member is a voter again" wait_voters 4 120
-ok "it joined" log_has 1 'action=join'
-isnt "$(member_id 1)" "$old1" "new member ID"
+is "$(start_action 1)" join "it joined"
+isnt_id "$(member_id 1)" "$old1" "new member ID"
 is "$(get_key k 1)" v "the replaced member serves the key"
 
 # Rejoin: a removed member's volume comes back; killed right after the data was moved
@@ -56,7 +56,7 @@ crash_at 2 rejoin.after-move
 ok "old data moved aside" bash -c "ls $(pod_data 2)/member.removed-*/wal/*.wal"
 launch 2
 ok "rejoined member is a voter" wait_voters 4 120
-ok "it joined" log_has 2 'action=join'
+is "$(start_action 2)" join "it joined"
 ok "old data still there" bash -c "ls $(pod_data 2)/member.removed-*/wal/*.wal"
 is "$(get_key k 2)" v "the rejoined member serves the key"
 ok "all healthy" wait_healthy "0 1 2 3" 60

@@ -48,7 +48,7 @@ ok "3 voters again" wait_voters 3 120
 this_start=$(pod_log 0 | tail -n +$((lines0 + 1)) | grep 'msg=')
 unlike "$this_start" 'action=bootstrap' "member 0 never bootstrapped"
 ok "all healthy" wait_healthy "0 1 2" 60
-isnt "$(member_id 0)" "$old0" "member 0 has a new ID"
-is "$(cluster_id 0)" "$cid" "one cluster, the old one"
+isnt_id "$(member_id 0)" "$old0" "member 0 has a new ID"
+is_id "$(cluster_id 0)" "$cid" "one cluster, the old one"
 is "$(get_key k 0)" v "member 0 serves the key written before"
 done_testing

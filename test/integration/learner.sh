@@ -131,7 +131,7 @@ for n in 1 2 3 4; do pod_stop "$n"; done
 for n in 0 1 2 3 4; do launch "$n"; done
 ok "after a full restart right after the add: 5 voters" wait_voters 5 180
 ok "all 5 healthy" wait_healthy "0 1 2 3 4" 60
-isnt "$(member_id 0)" "$old0" "pod 0 is a new member"
+isnt_id "$(member_id 0)" "$old0" "pod 0 is a new member"
 is "$(member_count 1)" 5 "5 members"
 
 # The promoter ends with its etcd.

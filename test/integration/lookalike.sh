@@ -57,7 +57,7 @@ ok "no replicas: etcd-0 warns that the set's size is known only from the initial
 ok "no replicas: etcd-0 bootstraps alone (the risk the README names)" \
 	wait_for 20 new_log_has 0 'action=bootstrap'
 ok "the look-alike serves" wait_healthy "0" 60
-is "$(cluster_id 0)" "$cid" "the look-alike has the old cluster's ID"
+is_id "$(cluster_id 0)" "$cid" "the look-alike has the old cluster's ID"
 is "$(get_key k 0)" "" "and none of its data"
 
 # 3. etcd-1 comes back with its WAL.

@@ -28,9 +28,7 @@ is "$peer_urls" "http://$(compose_host 0):2380 http://$(compose_host 1):2380 htt
 	"the peer URLs are the template's hosts"
 # A pod whose record comes last may find the others already bootstrapping with it in
 # their initial cluster: it starts as its unstarted member (start-existing).
-for n in 0 1 2; do
-	ok "member $n decided bootstrap or start-existing" log_has "$n" 'msg="decision" action=(bootstrap|start-existing) '
-done
+formed_one_cluster "compose cold start" 0 1 2
 ok "a key is written" put_key k v 0
 plan=$(pod_exec 1 "$ETCD_INIT" plan --etcd "$ETCD_BIN" --data-dir "$(pod_data 1)" --peer-host "$tmpl" 2>&1)
 like "$plan" 'SRV +not asked \(--peer-host' "plan says no SRV is asked"
@@ -41,7 +39,7 @@ pod_create 3
 compose_publish 3
 launch 3 --peer-host "$tmpl"
 ok "the 4th member joins: 4 voters" wait_voters 4 150
-ok "member 3 decided join" log_has 3 'action=join'
+is "$(start_action 3)" join "member 3 decided join"
 is "$(get_key k 3)" v "member 3 serves the key"
 
 # A restart on its data.
@@ -50,8 +48,8 @@ pod_stop 1
 log_mark 1
 launch 1 --peer-host "$tmpl"
 ok "member 1 healthy again" wait_healthy "0 1 2 3" 60
-ok "member 1 restarted" new_log_has 1 'action=restart'
-is "$(member_id 1)" "$id1" "member 1 kept its ID"
+is "$(start_action 1)" restart "member 1 restarted"
+is_id "$(member_id 1)" "$id1" "member 1 kept its ID"
 
 # A bad template: exit 2, naming the setting, nothing written.
 out=$(pod_exec 3 "$ETCD_INIT" plan --etcd "$ETCD_BIN" --data-dir "$(pod_data 3)" --peer-host 'etcd.compose.test' 2>&1)

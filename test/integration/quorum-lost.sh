@@ -72,7 +72,7 @@ ok "the request is gone" test ! -e "$req"
 is "$(get_key k 2)" v "the key written before is there"
 ok "the waiting pods join the restored cluster by themselves" wait_voters 3 150
 ok "all healthy" wait_healthy "0 1 2" 60
-is "$(cluster_id 0)" "$(cluster_id 2)" "one cluster"
+is_id "$(cluster_id 0)" "$(cluster_id 2)" "one cluster"
 is "$(get_key k 0)" v "etcd-0 serves the key"
 ok "etcd-0 joined" new_log_has 0 'action=join'
 ok "etcd-1 joined" new_log_has 1 'action=join'

@@ -17,10 +17,10 @@ pod_wipe 1
 launch 1
 ok "wiped member healthy again" wait_healthy "0 1 2" 90
 ok "decided replace" log_has 1 'action=replace'
-isnt "$(member_id 1)" "$old_id" "new member ID"
+isnt_id "$(member_id 1)" "$old_id" "new member ID"
 ok "3 voters after the replace" wait_voters 3 90
 is "$(member_count)" 3 "3 members"
-is "$(cluster_id 1)" "$cid" "same cluster"
+is_id "$(cluster_id 1)" "$cid" "same cluster"
 is "$(get_key k 1)" v "the replaced member serves the key"
 
 # Removed member's volume comes back.

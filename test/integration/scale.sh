@@ -17,7 +17,7 @@ launch 4
 ok "5 voters, no learner left" wait_voters 5 150
 ok "all 5 healthy" wait_healthy "0 1 2 3 4" 60
 is "$(member_count)" 5 "5 members"
-is "$(cluster_id 4)" "$cid" "same cluster"
+is_id "$(cluster_id 4)" "$cid" "same cluster"
 is "$(get_key before-scale 3)" v1 "new member 3 serves the key"
 is "$(get_key before-scale 4)" v1 "new member 4 serves the key"
 ok "member 3 joined" log_has 3 'action=join'
@@ -58,7 +58,7 @@ launch 6
 ok "7 voters, no learner left" wait_voters 7 150
 ok "all 7 healthy" wait_healthy "0 1 2 3 4 5 6" 60
 is "$(member_count)" 7 "7 members"
-is "$(cluster_id 6)" "$cid" "same cluster"
+is_id "$(cluster_id 6)" "$cid" "same cluster"
 for n in 5 6; do
 	is "$(get_key before-scale "$n")" v1 "new member $n serves the key"
 	is "$(pod_log "$n" | grep -c 'promoter: learner promoted to voter')" 1 "pod $n's promoter promoted it"

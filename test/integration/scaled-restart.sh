@@ -31,7 +31,7 @@ ok "3 voters again" wait_voters 3 120
 ok "all healthy" wait_healthy "0 1 2" 60
 this_start=$(pod_log 0 | tail -n +$((lines0 + 1)) | grep 'msg=')
 unlike "$this_start" 'action=bootstrap' "etcd-0 never bootstrapped"
-isnt "$(member_id 0)" "$old0" "etcd-0 has a new member ID"
-is "$(cluster_id 0)" "$cid" "one cluster, the old one"
+isnt_id "$(member_id 0)" "$old0" "etcd-0 has a new member ID"
+is_id "$(cluster_id 0)" "$cid" "one cluster, the old one"
 is "$(get_key k 0)" v "etcd-0 serves the key written before"
 done_testing

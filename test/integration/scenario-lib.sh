@@ -29,8 +29,27 @@ cold_start3()
 	done
 	ok "cold start: 3 members healthy" wait_healthy "0 1 2" 90
 	is "$(voter_count)" 3 "cold start: 3 voters"
-	is "$(cluster_id 1)" "$(cluster_id 0)" "cold start: one cluster ID (0, 1)"
-	is "$(cluster_id 2)" "$(cluster_id 0)" "cold start: one cluster ID (0, 2)"
+	formed_one_cluster "cold start" 0 1 2
+}
+
+# formed_one_cluster WHAT N...: pods N... formed one cluster from empty volumes: each
+# started etcd to bootstrap or as its listed member (start-existing: the others'
+# bootstrap named it already), at least one bootstrapped, and every pod's etcd reports
+# the cluster ID of the first pod's.
+formed_one_cluster()
+{
+	local what=$1 first=$2 n action cid boots=0
+	shift
+	for n in "$@"; do
+		action=$(start_action "$n")
+		like "$action" '^(bootstrap|start-existing)$' "$what: member $n decided bootstrap or start-existing ($action)"
+		[[ $action != bootstrap ]] || boots=$((boots + 1))
+	done
+	ok "$what: at least one member bootstrapped ($boots)" test "$boots" -ge 1
+	cid=$(cluster_id "$first")
+	for n in "${@:2}"; do
+		is_id "$(cluster_id "$n")" "$cid" "$what: one cluster ID ($first, $n)"
+	done
 }
 
 # log_has N PATTERN: pod N's log has a line matching the extended regex.
@@ -73,6 +92,37 @@ log_new()
 new_log_has()
 {
 	log_new "$1" | grep -Eq "$2"
+}
+
+# is_id GOT WANT DESC: WANT is an ID (decimal, as cluster_id and member_id print it) and
+# GOT is the same: two IDs that could not be read are not "the same".
+is_id()
+{
+	if [[ $2 =~ ^[0-9]+$ ]]; then
+		is "$1" "$2" "$3"
+	else
+		like "$2" '^[0-9]+$' "$3"
+	fi
+}
+
+# isnt_id GOT OLD DESC: GOT and OLD are both IDs (decimal) and GOT is another: an ID that
+# could not be read is no new one.
+isnt_id()
+{
+	if [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]]; then
+		isnt "$1" "$2" "$3"
+	else
+		like "$1 $2" '^[0-9]+ [0-9]+$' "$3"
+	fi
+}
+
+# start_action N: the final decision of pod N's last start (since log_mark N, if any):
+# the action= of its last msg="starting etcd" line, the action etcd-init exec'd etcd
+# for; nothing when it started no etcd. Decision lines before it may be held ones
+# (action=wait reason="bootstrap once every look ... says the same: ..."), no bootstrap.
+start_action()
+{
+	log_new "$1" | sed -nE 's/^.* msg="starting etcd" action=([^ ]*).*$/\1/p' | tail -n 1
 }
 # log_new_file N: writes log_new N to $EI_RUN/log-N.new and prints that path (ok and nok
 # run their command with stdin from /dev/null: grep a file).

@@ -47,7 +47,7 @@ for n in 0 2; do
 	ok "etcd-$n's volume is still empty" volume_empty "$n"
 done
 is "$(member_list_json 1 | jq '.members | length')" 1 "the foreign cluster still has one member"
-is "$(cluster_id 1)" "$foreign_cid" "and its own ID"
+is_id "$(cluster_id 1)" "$foreign_cid" "and its own ID"
 ok "the bad-peer at the SRV target outside the set listens" log_has 3 'bad-peer: mode=garbage listening'
 is "$(pod_log 3 | grep -c 'bad-peer: mode=garbage port=')" 0 "the SRV target outside the set was never asked"
 
@@ -59,5 +59,5 @@ for n in 0 1 2; do dns_publish "$n"; done
 launch 1
 ok "the set bootstraps one healthy cluster" wait_healthy "0 1 2" 90
 is "$(voter_count 0)" 3 "3 voters"
-isnt "$(cluster_id 0)" "$foreign_cid" "not the foreign cluster"
+isnt_id "$(cluster_id 0)" "$foreign_cid" "not the foreign cluster"
 done_testing

@@ -84,7 +84,7 @@ for n in 2 0 1; do
 	ok "takeover of $n: healthy" wait_healthy "0 1 2" 60
 	ok "takeover of $n: decided restart" grep -q 'action=restart' "$(log_new_file "$n")"
 	is "$(member_ids 0)" "$ids" "takeover of $n: same member IDs"
-	is "$(cluster_id "$n")" "$cid" "takeover of $n: same cluster ID"
+	is_id "$(cluster_id "$n")" "$cid" "takeover of $n: same cluster ID"
 done
 is "$(get_key takeover 2)" v1 "takeover: the key is there"
 
@@ -95,8 +95,8 @@ launch 4
 ok "scale: 5 voters, no learner" wait_voters 5 90
 ok "scale: all 5 healthy" wait_healthy "0 1 2 3 4" 30
 is "$(member_count 0)" 5 "scale: 5 members"
-is "$(cluster_id 3)" "$cid" "scale: member 3 in the same cluster"
-is "$(cluster_id 4)" "$cid" "scale: member 4 in the same cluster"
+is_id "$(cluster_id 3)" "$cid" "scale: member 3 in the same cluster"
+is_id "$(cluster_id 4)" "$cid" "scale: member 4 in the same cluster"
 is "$(get_key takeover 3)" v1 "scale: member 3 serves the key"
 is "$(get_key takeover 4)" v1 "scale: member 4 serves the key"
 ok "scale: member 3 joined" log_has 3 'action=join'
@@ -115,5 +115,5 @@ done
 is "$(get_key takeover 4)" v1 "full restart: the key is there"
 is "$(member_count 0)" 5 "full restart: 5 members"
 is "$(member_ids 0)" "$ids5" "full restart: same member IDs"
-is "$(cluster_id 0)" "$cid" "full restart: same cluster ID"
+is_id "$(cluster_id 0)" "$cid" "full restart: same cluster ID"
 done_testing

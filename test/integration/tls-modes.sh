@@ -84,4 +84,5 @@ EI_LAUNCH_ENV=mtls_env
 launch 2
 ok "with verifiable certificates the cluster forms" wait_healthy "0 1 2" 90
 is "$(voter_count)" 3 "3 voters"
+formed_one_cluster "verifiable certificates" 0 1 2
 done_testing
