@@ -49,10 +49,10 @@ struct ei_plan {
 	uint64_t remove_id;              /* REPLACE: the member to remove */
 	bool add_as_learner;             /* JOIN */
 	bool wait_is_short;              /* WAIT: about to end (a learner slot): ask again soon */
-	/* Act only once every look for this long has decided the same action (0: act
-	 * now): what a peer answers in the middle of its own restart (an etcd replaying
-	 * its WAL serves the members its replay has reached, unstarted) can look for a
-	 * moment like what it is not. */
+	/* Act only when a second look this long after the first decides the same action
+	 * (0: act now): what a peer answers in the middle of its own restart (an etcd
+	 * replaying its WAL serves the members its replay has reached, unstarted) can look
+	 * for a moment like what it is not. */
 	unsigned confirm_ms;
 	bool promote_after_start;        /* we are (or will be) a learner */
 	bool force_new_cluster;          /* RESTART: the one-shot request (forcereq.h) is taken */

@@ -52,33 +52,33 @@ struct run {
 	uint64_t decision_logged_ms;    /* when an unchanged decision was last logged */
 	uint64_t dns_wait_logged_ms;    /* when the wait for our own name was last logged */
 	enum ei_action confirming;      /* a decision being confirmed (plan.h confirm_ms) */
-	uint64_t confirming_since_ms;   /* since when every look has decided it */
+	uint64_t confirming_since_ms;   /* when the look that first decided it was made */
 };
 
-/* A decision that wants confirming (plan.h confirm_ms) is acted on once every look
- * since the first one that decided it has decided the same action, for confirm_ms; a
- * look that decides anything else starts it over. Until then it is a short wait that
- * says what it would do. */
-static void hold_until_confirmed(struct run *r, struct ei_plan *plan)
+/* A decision that wants confirming (plan.h confirm_ms) is acted on when the look made
+ * confirm_ms after the one that first decided it decides the same action; a look that
+ * decides anything else starts it over. Until then the decision is a wait that says what
+ * it would do, and returns how long to sleep before that next look (0: act now). */
+static int hold_until_confirmed(struct run *r, struct ei_plan *plan)
 {
 	uint64_t now = ei_clock_ms();
 	char reason[sizeof(plan->reason)];
 
 	if (!plan->confirm_ms) {
 		r->confirming = EI_ACT_WAIT;
-		return;
+		return 0;
 	}
 	if (r->confirming != plan->action) {
 		r->confirming = plan->action;
 		r->confirming_since_ms = now;
 	}
 	if (now - r->confirming_since_ms >= plan->confirm_ms)
-		return;
-	snprintf(reason, sizeof(reason), "%s once every look for %u ms says the same: %s",
+		return 0;
+	snprintf(reason, sizeof(reason), "%s if a look in %u ms says the same: %s",
 		 ei_action_name(plan->action), plan->confirm_ms, plan->reason);
 	snprintf(plan->reason, sizeof(plan->reason), "%s", reason);
 	plan->action = EI_ACT_WAIT;
-	plan->wait_is_short = true;
+	return (int)(r->confirming_since_ms + plan->confirm_ms - now);
 }
 
 /* Whether a line repeated while nothing changes is due (first time, then every 20 s). */
@@ -535,6 +535,54 @@ static void log_decision(struct run *r, const struct ei_facts *f, const struct e
 	snprintf(r->last_notice, sizeof(r->last_notice), "%s", plan->notice);
 }
 
+/* Carry out one round's decision: a wait (held for confirmation, short, or paced), a
+ * refusal, one membership step, or the exec of etcd. Returns 0 to look again. */
+static int act(struct run *r, const struct ei_facts *facts, struct ei_plan *plan, bool changed,
+	       int hold_ms, struct ei_err *err)
+{
+	int rc;
+
+	switch (plan->action) {
+	case EI_ACT_WAIT:
+		snprintf(r->pace.last_wait, sizeof(r->pace.last_wait), "%s", plan->reason);
+		rc = ei_steps_check_auth_missing(r->cfg, facts, err);
+		if (rc < 0)
+			break;
+		/* Something changed: look again soon. */
+		if (changed)
+			ei_pace_reset(&r->pace);
+		if (hold_ms)
+			rc = ei_pace_sleep(&r->pace, hold_ms, plan->reason, err);
+		else if (plan->wait_is_short)
+			rc = ei_pace_short_poll(&r->pace, plan->reason, err);
+		else
+			rc = ei_pace_wait(&r->pace, plan->reason, err);
+		break;
+	case EI_ACT_REFUSE:
+		rc = ei_err_set(err, plan->refuse_code ? plan->refuse_code : EI_E_REFUSE, "%s",
+				plan->reason);
+		break;
+	case EI_ACT_REJOIN:
+		rc = ei_step_rejoin(&r->steps, facts, err);
+		break;
+	case EI_ACT_REPLACE:
+		rc = ei_step_replace(&r->steps, plan, err);
+		break;
+	case EI_ACT_JOIN:
+		rc = ei_step_join(&r->steps, plan, err);
+		if (rc == 1)
+			rc = exec_plan(r, facts, plan, err);
+		break;
+	case EI_ACT_RESTART:
+	case EI_ACT_BOOTSTRAP:
+	case EI_ACT_START_EXISTING:
+	default:
+		rc = exec_plan(r, facts, plan, err);
+		break;
+	}
+	return rc;
+}
+
 static int run_loop(struct run *r, struct ei_err *err)
 {
 	enum ei_action last_action = EI_ACT_WAIT;
@@ -554,6 +602,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 		struct ei_facts facts;
 		struct ei_plan plan;
 		bool changed;
+		int hold_ms;
 
 		round++;
 		rc = ei_gather_round(&r->g, &facts, err);
@@ -566,47 +615,14 @@ static int run_loop(struct run *r, struct ei_err *err)
 			ei_facts_free(&facts);
 			return rc;
 		}
-		hold_until_confirmed(r, &plan);
+		hold_ms = hold_until_confirmed(r, &plan);
 		changed = plan.action != last_action || strcmp(plan.reason, last_reason) != 0 ||
 			  round == 1;
 		log_decision(r, &facts, &plan, round, changed);
 		publish_status(r, &facts.datadir, ei_action_name(plan.action), plan.reason);
 		last_action = plan.action;
 		snprintf(last_reason, sizeof(last_reason), "%s", plan.reason);
-		switch (plan.action) {
-		case EI_ACT_WAIT:
-			snprintf(r->pace.last_wait, sizeof(r->pace.last_wait), "%s", plan.reason);
-			rc = ei_steps_check_auth_missing(r->cfg, &facts, err);
-			if (rc < 0)
-				break;
-			/* Something changed: look again soon. */
-			if (changed)
-				ei_pace_reset(&r->pace);
-			rc = plan.wait_is_short ? ei_pace_short_poll(&r->pace, plan.reason, err)
-						: ei_pace_wait(&r->pace, plan.reason, err);
-			break;
-		case EI_ACT_REFUSE:
-			rc = ei_err_set(err, plan.refuse_code ? plan.refuse_code : EI_E_REFUSE, "%s",
-					plan.reason);
-			break;
-		case EI_ACT_REJOIN:
-			rc = ei_step_rejoin(&r->steps, &facts, err);
-			break;
-		case EI_ACT_REPLACE:
-			rc = ei_step_replace(&r->steps, &plan, err);
-			break;
-		case EI_ACT_JOIN:
-			rc = ei_step_join(&r->steps, &plan, err);
-			if (rc == 1)
-				rc = exec_plan(r, &facts, &plan, err);
-			break;
-		case EI_ACT_RESTART:
-		case EI_ACT_BOOTSTRAP:
-		case EI_ACT_START_EXISTING:
-		default:
-			rc = exec_plan(r, &facts, &plan, err);
-			break;
-		}
+		rc = act(r, &facts, &plan, changed, hold_ms, err);
 		ei_plan_free(&plan);
 		ei_facts_free(&facts);
 		if (rc < 0)

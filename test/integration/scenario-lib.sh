@@ -119,7 +119,7 @@ isnt_id()
 # start_action N: the final decision of pod N's last start (since log_mark N, if any):
 # the action= of its last msg="starting etcd" line, the action etcd-init exec'd etcd
 # for; nothing when it started no etcd. Decision lines before it may be held ones
-# (action=wait reason="bootstrap once every look ... says the same: ..."), no bootstrap.
+# (action=wait reason="bootstrap if a look in 3000 ms says the same: ..."), no bootstrap.
 start_action()
 {
 	log_new "$1" | sed -nE 's/^.* msg="starting etcd" action=([^ ]*).*$/\1/p' | tail -n 1
