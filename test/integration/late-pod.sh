@@ -31,7 +31,7 @@ ok "etcd-1's volume is still empty" test -z "$(ls -A "$(pod_data 1)")"
 
 launch 2
 ok "the late pod comes: 3 members healthy" wait_healthy "0 1 2" 60
-ok "etcd-2 bootstrapped with the others" log_has 2 'action=bootstrap'
+formed_one_cluster "the late pod comes" 0 1 2
 is "$(member_count)" 3 "3 members, no extra add"
 is "$(voter_count)" 3 "3 voters"
 is_id "$(cluster_id 2)" "$(cluster_id 0)" "one cluster"
