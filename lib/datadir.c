@@ -18,7 +18,6 @@
 
 #include "failpoint.h"
 #include "file.h"
-#include "forcereq.h"
 #include "learner.h"
 #include "log.h"
 #include "wal.h"

@@ -37,12 +37,14 @@ struct ei_datadir_facts {
 	bool has_position;
 	struct ei_wal_position position;
 	char position_error[256];
-	/* <data-dir>/.etcd-init-force-new-cluster (forcereq.h EI_FORCEREQ_FILE): the one-shot
-	 * recovery request of `etcd-init force-new-cluster`. */
+	/* <data-dir>/EI_FORCEREQ_FILE: the one-shot recovery request of `etcd-init
+	 * force-new-cluster` (forcereq.h). */
 	bool force_request;
 };
 
 #define EI_FIRST_START_MARKER ".etcd-init-first-start"
+/* The one-shot request of `etcd-init force-new-cluster` (forcereq.h), in the data dir. */
+#define EI_FORCEREQ_FILE ".etcd-init-force-new-cluster"
 
 /* The WAL dir to pass below: --wal-dir (config.h wal_dir) when set, else NULL for
  * <data_dir>/member/wal. */

@@ -20,9 +20,8 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "datadir.h"
 #include "err.h"
-
-#define EI_FORCEREQ_FILE ".etcd-init-force-new-cluster"
 
 /* <data_dir>/EI_FORCEREQ_FILE into buf. Returns false when it does not fit. */
 bool ei_forcereq_path(const char *data_dir, char *buf, size_t len);

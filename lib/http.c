@@ -54,25 +54,6 @@ struct transfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-const char *ei_outcome_name(enum ei_outcome o)
-{
-	static const char *const names[] = {
-		[EI_OUTCOME_NOT_ASKED] = "not-asked",
-		[EI_OUTCOME_VALID] = "valid",
-		[EI_OUTCOME_REFUSED] = "refused",
-		[EI_OUTCOME_TIMEOUT] = "timeout",
-		[EI_OUTCOME_UNREACHABLE] = "unreachable",
-		[EI_OUTCOME_CLOSED] = "closed",
-		[EI_OUTCOME_TLS] = "tls",
-		[EI_OUTCOME_HTTP_ERROR] = "http-error",
-		[EI_OUTCOME_MALFORMED] = "malformed",
-		[EI_OUTCOME_NOT_PEER] = "not-a-peer",
-	};
-
-	if ((unsigned)o < sizeof(names) / sizeof(names[0]) && names[o])
-		return names[o];
-	return "unknown";
-}
 
 static char *dup_or_null(const char *s, bool *oom)
 {
@@ -511,7 +492,13 @@ static void classify(struct transfer *t)
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	if (t->result == CURLE_COULDNT_CONNECT)
 		curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &e.os_errno);
-	ei_http_classify(r, &e);
+	r->secrets[sizeof(r->secrets) / sizeof(r->secrets[0]) - 1] = NULL;
+	e.url = r->url;
+	e.status = r->status;
+	e.resp = r->resp;
+	e.resp_len = r->resp_len;
+	e.secrets = r->secrets;
+	ei_http_classify(&e, &r->outcome, r->detail, sizeof(r->detail));
 }
 
 static void transfer_stop(struct transfer *t)

@@ -20,23 +20,9 @@
 #include <arpa/inet.h>
 
 #include "err.h"
+#include "httpoutcome.h"
 #include "loop.h"
 
-enum ei_outcome {
-	EI_OUTCOME_NOT_ASKED = 0,
-	EI_OUTCOME_VALID,       /* a 2xx answer (the caller may still find its body malformed) */
-	EI_OUTCOME_REFUSED,     /* connection refused */
-	EI_OUTCOME_TIMEOUT,     /* connect, first byte, total time, or a body that drips */
-	EI_OUTCOME_UNREACHABLE, /* no route, host down, name not resolvable */
-	EI_OUTCOME_CLOSED,      /* reset or closed before a complete answer */
-	EI_OUTCOME_TLS,         /* handshake or certificate failure */
-	EI_OUTCOME_HTTP_ERROR,  /* an HTTP status other than 2xx, redirects included */
-	EI_OUTCOME_MALFORMED,   /* not HTTP, too large, truncated, or a body that does not parse */
-	EI_OUTCOME_NOT_PEER,    /* not asked: the address is not a peer's (set by the caller) */
-};
-
-/* "valid", "refused", ... for logs and JSON. */
-const char *ei_outcome_name(enum ei_outcome o);
 
 struct ei_http_opts {
 	const char *ca_file;   /* NULL: no TLS material beyond the system defaults */

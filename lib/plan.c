@@ -1,5 +1,5 @@
-/* plan.c - the start-up decision (see plan.h, PRODUCT.md's decision table and the
- * README's "How etcd-init decides"). Pure: reads the facts, writes the plan.
+/* plan.c - the start-up decision (see plan.h and the README's "How etcd-init decides"
+ * with its decision table). Pure: reads the facts, writes the plan.
  * The decision is in six modules that share planeval.h: here the entry point, the data
  * dir alone and how the plan is written; planpeer.c judges each peer's answers,
  * plantrust.c the member lists, planboot.c the set and a bootstrap, planwal.c decides

@@ -1,5 +1,5 @@
 /* plan.h - the start-up decision: one pure function from the gathered facts to an
- * action (PRODUCT.md, "The start-up decision"; README, "How etcd-init decides").
+ * action (README.md, "How etcd-init decides", and its decision table).
  * No I/O: DNS, HTTP and the filesystem gather facts elsewhere (facts.h), and this is
  * the one place that judges what they are worth:
  *  - every answer of every peer is evidence only when it is valid: a member list with

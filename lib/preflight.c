@@ -2,8 +2,10 @@
 #include "preflight.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "identity.h"
+#include "log.h"
 #include "tlsconf.h"
 
 #define MAX_NAMES 12
@@ -132,4 +134,38 @@ int ei_preflight_run(const struct ei_config *cfg, char **envp, time_t now,
 		r = ei_tlscheck_pair(&p, now, cfg->cert_warn_days, out, err);
 	}
 	return r;
+}
+
+int ei_preflight_check(const struct ei_config *cfg, char **envp, struct ei_err *err)
+{
+	struct ei_tls_report rep = { 0 };
+	size_t failed = 0;
+	int rc;
+
+	rc = ei_preflight_run(cfg, envp, time(NULL), &rep, err);
+	for (size_t i = 0; rc == 0 && i < rep.n; i++) {
+		const struct ei_tls_finding *f = &rep.findings[i];
+
+		if (f->level == EI_TLS_FAIL)
+			failed++;
+		ei_log(f->level == EI_TLS_FAIL   ? EI_LOG_ERROR
+		       : f->level == EI_TLS_WARN ? EI_LOG_WARN
+						 : EI_LOG_DEBUG,
+		       "certificate check", "check=%s result=%s detail=%s", f->check,
+		       ei_tls_level_name(f->level), f->message);
+	}
+	if (rc == 0 && failed) {
+		for (size_t i = 0; i < rep.n; i++) {
+			if (rep.findings[i].level == EI_TLS_FAIL) {
+				rc = ei_err_set(err, EI_E_USAGE,
+						"certificate pre-flight: %zu check%s failed, nothing was done; the first: %s",
+						failed, failed > 1 ? "s" : "", rep.findings[i].message);
+				break;
+			}
+		}
+	} else if (rc == 0 && rep.n) {
+		ei_log_info("certificate pre-flight passed", "checks=%zu", rep.n);
+	}
+	ei_tls_report_free(&rep);
+	return rc;
 }

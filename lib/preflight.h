@@ -30,4 +30,11 @@
 int ei_preflight_run(const struct ei_config *cfg, char **envp, time_t now,
 		     struct ei_tls_report *out, struct ei_err *err);
 
+/* The pre-flight of `run` and `plan`, before anything else: a certificate that etcd or
+ * its peers will reject fails later with a cryptic handshake error, after a membership
+ * change. Runs ei_preflight_run now and logs every finding (a passing one at debug
+ * level). Returns 0, EI_E_USAGE naming how many checks failed and the first (exit 2),
+ * or EI_E_NOMEM. */
+int ei_preflight_check(const struct ei_config *cfg, char **envp, struct ei_err *err);
+
 #endif

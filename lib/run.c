@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cluster.h"
 #include "ei-version.h"
@@ -630,43 +629,6 @@ static int run_loop(struct run *r, struct ei_err *err)
 	}
 }
 
-/* The certificate pre-flight (preflight.h), before anything else: a certificate that
- * etcd or its peers will reject fails later with a cryptic handshake error, after a
- * membership change. Every finding is logged; a failing one ends here (exit 2). */
-static int check_certificates(const struct ei_config *cfg, char **envp, struct ei_err *err)
-{
-	struct ei_tls_report rep = { 0 };
-	size_t failed = 0;
-	int rc;
-
-	rc = ei_preflight_run(cfg, envp, time(NULL), &rep, err);
-	for (size_t i = 0; rc == 0 && i < rep.n; i++) {
-		const struct ei_tls_finding *f = &rep.findings[i];
-
-		if (f->level == EI_TLS_FAIL)
-			failed++;
-		ei_log(f->level == EI_TLS_FAIL   ? EI_LOG_ERROR
-		       : f->level == EI_TLS_WARN ? EI_LOG_WARN
-						 : EI_LOG_DEBUG,
-		       "certificate check", "check=%s result=%s detail=%s", f->check,
-		       ei_tls_level_name(f->level), f->message);
-	}
-	if (rc == 0 && failed) {
-		for (size_t i = 0; i < rep.n; i++) {
-			if (rep.findings[i].level == EI_TLS_FAIL) {
-				rc = ei_err_set(err, EI_E_USAGE,
-						"certificate pre-flight: %zu check%s failed, nothing was done; the first: %s",
-						failed, failed > 1 ? "s" : "", rep.findings[i].message);
-				break;
-			}
-		}
-	} else if (rc == 0 && rep.n) {
-		ei_log_info("certificate pre-flight passed", "checks=%zu", rep.n);
-	}
-	ei_tls_report_free(&rep);
-	return rc;
-}
-
 /* What run and plan share: the flag overrides and certificate checks, the deadline,
  * the gatherer; then body (run_loop or plan_only). */
 static int run_with(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
@@ -677,7 +639,7 @@ static int run_with(const struct ei_config *cfg, struct ei_loop *loop, char **en
 
 	rc = ei_flags_check_overrides(cfg, envp, err);
 	if (rc == 0)
-		rc = check_certificates(cfg, envp, err);
+		rc = ei_preflight_check(cfg, envp, err);
 	if (rc < 0)
 		return rc;
 	ei_pace_init(&r.pace, cfg, loop);

@@ -263,7 +263,7 @@ int ei_wal_parse_metadata(const unsigned char *buf, size_t len, uint64_t *member
 		return ei_err_set(err, EI_E_PARSE, "the file is empty (0 bytes)");
 
 	for (unsigned n = 0; n < WAL_MAX_HEAD_RECORDS; n++) {
-		struct wal_record rec;
+		struct wal_record rec = { 0 };
 		size_t start = off;
 		int r = read_frame(buf, len, &off, n, &rec, not_a_wal, err);
 
