@@ -367,6 +367,7 @@ static int batch_token(struct ei_etcd_client *c, struct ei_call_batch *b, struct
 {
 	const char **endpoints, **pins;
 	struct ei_err aerr = { 0 };
+	size_t k = 0;
 	int r;
 
 	if (b->token == EI_CALL_TOKEN_NONE || !ei_etcd_needs_token(c))
@@ -377,11 +378,14 @@ static int batch_token(struct ei_etcd_client *c, struct ei_call_batch *b, struct
 		r = ei_err_set(err, EI_E_NOMEM, "out of memory");
 		goto out;
 	}
+	/* The gateway calls' members (a GET goes to a peer API or /version: no token). */
 	for (size_t i = 0; i < b->n; i++) {
-		endpoints[i] = b->calls[i]->endpoint;
-		pins[i] = b->calls[i]->pin;
+		if (!b->calls[i]->body)
+			continue;
+		endpoints[k] = b->calls[i]->endpoint;
+		pins[k++] = b->calls[i]->pin;
 	}
-	r = ei_call_authenticate(c, endpoints, pins, b->n, b->res, &aerr);
+	r = k ? ei_call_authenticate(c, endpoints, pins, k, b->res, &aerr) : 0;
 	/* TRY: a refusal of the credentials is for good; no answer: ask without a token. */
 	if (b->token == EI_CALL_TOKEN_TRY && r != EI_E_SIGNAL && r != EI_E_NOMEM &&
 	    r != EI_E_CLUSTER)
@@ -450,7 +454,7 @@ int ei_call_batch_ask(struct ei_etcd_client *c, struct ei_call_batch *b, struct 
 			continue;
 		r = b->read ? b->read(c, b, err) : 0;
 		/* Rule (b): a new token, once. */
-		if (!b->retry_token || retried ||
+		if (!b->retry_token || retried || !b->res ||
 		    !ei_call_token_rejected(c, b->res->failure, b->res->message))
 			break;
 		ei_log_info("etcd rejected the auth token; authenticating again", "endpoint=%s",

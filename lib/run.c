@@ -51,12 +51,13 @@ struct run {
 	uint64_t decision_logged_ms;    /* when an unchanged decision was last logged */
 	uint64_t dns_wait_logged_ms;    /* when the wait for our own name was last logged */
 	enum ei_action confirming;      /* a decision being confirmed (plan.h confirm_ms) */
+	char confirming_reason[1536];   /* and its reason */
 	uint64_t confirming_since_ms;   /* when the look that first decided it was made */
 };
 
 /* A decision that wants confirming (plan.h confirm_ms) is acted on when the look made
- * confirm_ms after the one that first decided it decides the same action; a look that
- * decides anything else starts it over. Until then the decision is a wait that says what
+ * confirm_ms after the one that first decided it decides the same action for the same
+ * reason; a look that decides anything else starts it over. Until then the decision is a wait that says what
  * it would do, and returns how long to sleep before that next look (0: act now). */
 static int hold_until_confirmed(struct run *r, struct ei_plan *plan)
 {
@@ -67,8 +68,9 @@ static int hold_until_confirmed(struct run *r, struct ei_plan *plan)
 		r->confirming = EI_ACT_WAIT;
 		return 0;
 	}
-	if (r->confirming != plan->action) {
+	if (r->confirming != plan->action || strcmp(r->confirming_reason, plan->reason) != 0) {
 		r->confirming = plan->action;
+		snprintf(r->confirming_reason, sizeof(r->confirming_reason), "%s", plan->reason);
 		r->confirming_since_ms = now;
 	}
 	if (now - r->confirming_since_ms >= plan->confirm_ms)
@@ -541,6 +543,10 @@ static int act(struct run *r, const struct ei_facts *facts, struct ei_plan *plan
 {
 	int rc;
 
+	/* A held decision sleeps until its second look, past --wait-timeout if need be:
+	 * what ends the start then is the decision itself (a refusal is exit 5). */
+	if (hold_ms)
+		return ei_loop_sleep(r->loop, hold_ms, err);
 	switch (plan->action) {
 	case EI_ACT_WAIT:
 		snprintf(r->pace.last_wait, sizeof(r->pace.last_wait), "%s", plan->reason);
@@ -550,9 +556,7 @@ static int act(struct run *r, const struct ei_facts *facts, struct ei_plan *plan
 		/* Something changed: look again soon. */
 		if (changed)
 			ei_pace_reset(&r->pace);
-		if (hold_ms)
-			rc = ei_pace_sleep(&r->pace, hold_ms, plan->reason, err);
-		else if (plan->wait_is_short)
+		if (plan->wait_is_short)
 			rc = ei_pace_short_poll(&r->pace, plan->reason, err);
 		else
 			rc = ei_pace_wait(&r->pace, plan->reason, err);
