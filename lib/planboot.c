@@ -32,9 +32,11 @@ int ei_plan_bootstrap_list(const struct ei_config *cfg, const struct ei_member_l
 	/* A bootstrapping etcd's cluster ID derives from its members' IDs. A list whose ID
 	 * does not is not a bootstrap: an etcd replaying its WAL after a restart serves the
 	 * members its replay has reached so far, unstarted, under the cluster's real ID. */
-	for (size_t i = 0; i < l->n_members && i < 100; i++)
+	if (l->n_members > sizeof(ids) / sizeof(ids[0]))
+		return 0;
+	for (size_t i = 0; i < l->n_members; i++)
 		ids[i] = l->members[i].id;
-	if (l->n_members > 100 || l->cluster_id != ei_cluster_id(ids, l->n_members))
+	if (l->cluster_id != ei_cluster_id(ids, l->n_members))
 		return 0;
 	if (l->n_members != cfg->initial_cluster_size) {
 		snprintf(why, len,

@@ -475,8 +475,8 @@ static void special_cases(void)
 			       strstr(plan.reason, "joining the bootstrap") &&
 			       plan.initial_cluster && !strcmp(plan.initial_cluster_state, "new") &&
 			       plan.confirm_ms >= 2000,
-		       "peers bootstrap this cluster: bootstrap with them, once confirmed over "
-		       "%u ms (%s)", plan.confirm_ms, plan.reason);
+		       "peers bootstrap this cluster: bootstrap with them, once a look "
+		       "%u ms later agrees (%s)", plan.confirm_ms, plan.reason);
 		ei_plan_free(&plan);
 		unbuild(&x);
 
