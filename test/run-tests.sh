@@ -43,15 +43,31 @@ echo "run-tests: running the tests (unit, integration, docker, then each scenari
 meson test -C "$builddir" --verbose --num-processes 2 "$@"
 status=$?
 
-# Count results from meson's JSON log (one line per test).
+# Count results from meson's JSON log (one line per test). A failed test's "not ok"
+# lines (with their diagnostics, at most 40 lines) and the last lines of its stderr go to stderr here, so the end of
+# a CI log says what failed and where, not only that something did.
 read -r passed failed skipped < <(python3 - "$builddir/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
 for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
+    t = json.loads(line)
+    r = t.get("result")
     if r in ("OK", "EXPECTEDFAIL"): p += 1
     elif r == "SKIP": s += 1
-    else: f += 1
+    else:
+        f += 1
+        out = (t.get("stdout") or "").splitlines()
+        err = (t.get("stderr") or "").splitlines()
+        bad = []
+        for i, l in enumerate(out):
+            if l.startswith("not ok") or l.startswith("Bail out"):
+                bad.append(l)
+                bad += [d for d in out[i + 1:i + 7] if d.startswith("#")][:6]
+        print(f"--- {t.get('name')}: {r} after {t.get('duration', 0):.0f} s", file=sys.stderr)
+        for l in bad[:40]: print("    " + l[:300], file=sys.stderr)
+        if not bad:
+            for l in out[-10:]: print("    " + l[:300], file=sys.stderr)
+        for l in err[-12:]: print("    stderr: " + l[:300], file=sys.stderr)
 print(p, f, s)
 PY
 ) || { passed=0; failed=1; skipped=0; }
