@@ -44,7 +44,7 @@ meson test -C "$builddir" --verbose --num-processes 2 "$@"
 status=$?
 
 # Count results from meson's JSON log (one line per test). A failed test's "not ok"
-# lines (with their diagnostics, at most 40 lines) and the last lines of its stderr go to stderr here, so the end of
+# lines (with their diagnostics, at most 60 lines) and the last lines of its stderr go to stderr here, so the end of
 # a CI log says what failed and where, not only that something did.
 read -r passed failed skipped < <(python3 - "$builddir/meson-logs/testlog.json" <<'PY'
 import json, sys
@@ -62,9 +62,9 @@ for line in open(sys.argv[1]):
         for i, l in enumerate(out):
             if l.startswith("not ok") or l.startswith("Bail out"):
                 bad.append(l)
-                bad += [d for d in out[i + 1:i + 7] if d.startswith("#")][:6]
+                bad += [d for d in out[i + 1:i + 13] if d.startswith("#")][:12]
         print(f"--- {t.get('name')}: {r} after {t.get('duration', 0):.0f} s", file=sys.stderr)
-        for l in bad[:40]: print("    " + l[:300], file=sys.stderr)
+        for l in bad[:60]: print("    " + l[:300], file=sys.stderr)
         if not bad:
             for l in out[-10:]: print("    " + l[:300], file=sys.stderr)
         for l in err[-12:]: print("    stderr: " + l[:300], file=sys.stderr)
