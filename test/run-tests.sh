@@ -44,8 +44,8 @@ meson test -C "$builddir" --verbose --num-processes 2 "$@"
 status=$?
 
 # Count results from meson's JSON log (one line per test). A failed test's "not ok"
-# lines (with their diagnostics, at most 60 lines) and the last lines of its stderr go to stderr here, so the end of
-# a CI log says what failed and where, not only that something did.
+# lines with their diagnostics (at most 60 lines) and the end of its stderr go to
+# stderr here, so the end of a CI log says what failed and where.
 read -r passed failed skipped < <(python3 - "$builddir/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
