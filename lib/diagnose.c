@@ -175,7 +175,7 @@ int ei_diagnose(const struct ei_config *cfg, struct ei_loop *loop, char **envp,
 	if (rc < 0)
 		goto out;
 	self_peer(&g, &facts, in_srv, self);
-	rc = ei_etcd_survey(g.client, self, 1, err);
+	rc = ei_etcd_survey(g.client, self, 1, NULL, err);
 	if (rc == 0)
 		rc = ask_all_status(cfg, loop, self, &facts, st, err);
 	if (rc == 0)

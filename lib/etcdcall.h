@@ -88,6 +88,9 @@ enum ei_call_port {
 	EI_CALL_PEER_PORT,   /* the peer API's /members, the etcd-init status */
 };
 
+/* The longest path a call takes (a status question's query included, etcdclient.c). */
+#define EI_CALL_PATH_MAX 1100
+
 /* One call: what it asks (set by ei_call_post or ei_call_get; the strings are borrowed
  * until the call is cleared), and the request as ei_call_batch_ask sent it, with its
  * answer. ei_call_clear frees what the request holds. */
@@ -100,7 +103,7 @@ struct ei_call {
 	bool sent;             /* in the batch's last pass */
 
 	struct ei_http_req http;
-	char url[EI_URL_MAX + 64];
+	char url[EI_URL_MAX + EI_CALL_PATH_MAX];
 	char timeout[48];
 	const struct ei_grpc_method *grpc; /* set when the POST went over gRPC */
 	struct ei_pb_buf grpc_body;

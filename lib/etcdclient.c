@@ -186,7 +186,7 @@ static int survey_token(struct ei_etcd_client *c, struct ei_peer *peers, size_t 
  * position (the maintenance status, served by learners too) over the gateway, its peer
  * API's list, its /version and its etcd-init status. Returns how many. */
 static size_t survey_setup(const struct ei_etcd_client *c, const struct ei_peer *p,
-			   struct survey_req *s, struct ei_call **calls)
+			   const char *status_path, struct survey_req *s, struct ei_call **calls)
 {
 	long half = ei_call_request_ms(c) / 2;
 
@@ -194,7 +194,7 @@ static size_t survey_setup(const struct ei_etcd_client *c, const struct ei_peer 
 		     "{\"linearizable\":true}", half, true);
 	ei_call_get(&s->peer_list, EI_CALL_PEER_PORT, p->peer_url, p->peer_pin, "/members");
 	ei_call_get(&s->version, EI_CALL_CLIENT_PORT, p->client_url, p->client_pin, "/version");
-	ei_call_get(&s->status, EI_CALL_PEER_PORT, p->peer_url, p->peer_pin, EI_STATUS_PATH);
+	ei_call_get(&s->status, EI_CALL_PEER_PORT, p->peer_url, p->peer_pin, status_path);
 	ei_call_post(&s->raft, p->client_url, p->client_pin, "/v3/maintenance/status", "{}", half,
 		     false);
 	calls[0] = &s->list;
@@ -238,12 +238,34 @@ static int survey_relist(struct ei_etcd_client *c, struct ei_peer *peers, size_t
 	return r;
 }
 
-int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err)
+/* The status path with what we say of ourselves as its query (status.h), into buf;
+ * the bare path when there is nothing to say or it does not fit. has_wal comes last,
+ * so that a query cut short anywhere is one the server ignores. */
+static void status_path(const struct ei_status_claim *self, char *buf, size_t len)
+{
+	char size[16], query[EI_CALL_PATH_MAX - sizeof(EI_STATUS_PATH) - 1];
+	const char *kv[] = {
+		"name", self ? self->name : "", "peer_url", self ? self->peer_url : "",
+		"initial_cluster_size", size, "initial_cluster_token", self ? self->token : "",
+		"has_wal", self && self->has_wal ? "true" : "false",
+	};
+
+	snprintf(buf, len, "%s", EI_STATUS_PATH);
+	if (!self)
+		return;
+	snprintf(size, sizeof(size), "%u", self->initial_cluster_size);
+	if (ei_http_query(query, sizeof(query), kv, sizeof(kv) / sizeof(kv[0]) / 2))
+		snprintf(buf, len, "%s?%s", EI_STATUS_PATH, query);
+}
+
+int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
+		   const struct ei_status_claim *self, struct ei_err *err)
 {
 	struct survey_ctx ctx = { .client = c, .peers = peers, .n = n };
 	struct ei_call_batch b = { .on_done = survey_done, .ctx = &ctx };
 	struct survey_req *s;
 	struct ei_call **calls;
+	char path[EI_CALL_PATH_MAX];
 	int r;
 
 	if (ei_etcd_needs_token(c) && (r = survey_token(c, peers, n, err)) < 0)
@@ -256,11 +278,12 @@ int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, st
 	}
 	ctx.s = s;
 	b.calls = calls;
+	status_path(self, path, sizeof(path));
 	for (size_t i = 0; i < n; i++) {
 		const struct ei_peer *p = &peers[i];
 
 		if (!p->not_peer[0] && p->client_pin[0] && p->peer_pin[0])
-			b.n += survey_setup(c, p, &s[i], calls + b.n);
+			b.n += survey_setup(c, p, path, &s[i], calls + b.n);
 	}
 	r = ei_call_batch_ask(c, &b, err);
 	if (r == 0)

@@ -23,8 +23,11 @@
  * list that fails as "unhealthy" (no leader, no quorum) is asked again without
  * "linearizable" (a local, possibly stale list: evidence that a cluster exists, never
  * trusted for a destructive step). Peers with not_peer set, or no pins, are not asked.
+ * self, when not NULL, is what we say of ourselves in the query of every status
+ * question (status.h struct ei_status_claim; its addr and age_ms are not sent).
  * Returns 0 (whatever the answers), EI_E_SIGNAL, EI_E_NOMEM, EI_E_SYS. */
-int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n, struct ei_err *err);
+int ei_etcd_survey(struct ei_etcd_client *c, struct ei_peer *peers, size_t n,
+		   const struct ei_status_claim *self, struct ei_err *err);
 
 /* Ask every endpoint for its member list (gateway) and return the first valid answer
  * in endpoint order. pins may be NULL. Returns 0, EI_E_UNAVAILABLE when none

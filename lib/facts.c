@@ -13,6 +13,7 @@ void ei_facts_free(struct ei_facts *f)
 	}
 	free(f->peers);
 	free(f->hosts);
+	free(f->claims);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -61,6 +61,12 @@ struct ei_peer {
 	struct ei_init_status init;    /* when status.outcome is VALID */
 	struct ei_answer raft;         /* POST /v3/maintenance/status: its raft position */
 	struct ei_member_status raft_status; /* when raft.outcome is VALID */
+	/* The last valid etcd-init status an earlier round of this run got from this
+	 * ordinal (gather.c remembers it), where it was asked and how long ago. */
+	bool earlier_init_seen;
+	unsigned earlier_init_age_ms;
+	char earlier_init_url[EI_URL_MAX];
+	struct ei_init_status earlier_init;
 };
 
 /* A host named in a member's URL, resolved as etcd resolves it: with the pod's
@@ -107,6 +113,11 @@ struct ei_facts {
 	 * view), 0: none. Not a fact of the round: run.c carries it over, and plan.c sends the
 	 * next change through another started voter when there is one. */
 	uint64_t via_refused_id;
+	/* What the etcd-inits that asked our status server said of themselves (status.h),
+	 * the latest per peer URL and address: n_claims, malloc'd. Not a fact of the
+	 * round either: run.c copies it from the server (none in a one-shot plan). */
+	struct ei_status_claim *claims;
+	size_t n_claims;
 };
 
 /* "--replicas", "the StatefulSet's spec.replicas", "no replica count", ... for output. */

@@ -48,6 +48,9 @@ int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_l
 	memset(g, 0, sizeof(*g));
 	g->cfg = cfg;
 	g->loop = loop;
+	g->earlier_init = calloc(EI_MAX_PEERS, sizeof(*g->earlier_init));
+	if (!g->earlier_init)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
 	r = ei_gather_client(cfg, loop, 1000, 2000, &g->client, err);
 	if (r == 0)
 		r = ei_gather_client(cfg, loop, 1500, 10000, &g->change_client, err);
@@ -62,6 +65,8 @@ void ei_gather_destroy(struct ei_gather *g)
 	ei_etcd_client_destroy(g->change_client);
 	g->client = NULL;
 	g->change_client = NULL;
+	free(g->earlier_init);
+	g->earlier_init = NULL;
 }
 
 /* This pod's addresses (not loopback). */
@@ -375,6 +380,33 @@ static void note_unresolved(struct ei_gather *g, struct ei_peer *p)
 		p->unresolved_s = (unsigned)((now - *since) / 1000u);
 }
 
+/* Give each peer what its ordinal's etcd-init said in an earlier round (facts.h
+ * earlier_init), then remember what it said in this one. */
+static void remember_init_status(struct ei_gather *g, struct ei_facts *f)
+{
+	uint64_t now = ei_clock_ms();
+
+	for (size_t i = 0; i < f->n_peers; i++) {
+		struct ei_peer *p = &f->peers[i];
+		struct ei_earlier_init *m;
+
+		if (p->ordinal < 0 || p->ordinal >= EI_MAX_PEERS)
+			continue;
+		m = &g->earlier_init[p->ordinal];
+		if (m->at_ms) {
+			p->earlier_init_seen = true;
+			p->earlier_init_age_ms = (unsigned)(now - m->at_ms);
+			snprintf(p->earlier_init_url, sizeof(p->earlier_init_url), "%s", m->url);
+			p->earlier_init = m->status;
+		}
+		if (p->status.outcome == EI_OUTCOME_VALID) {
+			m->at_ms = now;
+			snprintf(m->url, sizeof(m->url), "%s", p->peer_url);
+			m->status = p->init;
+		}
+	}
+}
+
 /* Resolve every peer's name, and prepare what to ask it. */
 static int resolve_peers(struct ei_gather *g, struct ei_dns *dns, struct ei_facts *f,
 			 struct ei_err *err)
@@ -541,7 +573,8 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 		return 0;
 	ei_log_debug("asking members named only in the member lists", "count=%zu",
 		     f->n_peers - first_new);
-	return ei_etcd_survey(g->client, f->peers + first_new, f->n_peers - first_new, err);
+	return ei_etcd_survey(g->client, f->peers + first_new, f->n_peers - first_new, &g->self,
+			      err);
 }
 
 int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
@@ -554,6 +587,12 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 			       err);
 	if (r < 0)
 		return r;
+	/* What we say of ourselves when asking a peer's status (status.h). */
+	g->self = (struct ei_status_claim){ .initial_cluster_size = cfg->initial_cluster_size,
+					    .has_wal = f->datadir.has_wal };
+	snprintf(g->self.name, sizeof(g->self.name), "%s", cfg->name);
+	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, g->self.peer_url, sizeof(g->self.peer_url));
+	snprintf(g->self.token, sizeof(g->self.token), "%s", cfg->token);
 	f->n_own_addrs = local_addresses(f->own_addrs, EI_MAX_OWN_ADDRS);
 	f->peers = calloc(EI_MAX_PEERS, sizeof(*f->peers));
 	if (!f->peers)
@@ -562,9 +601,11 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 	if (r == 0)
 		r = find_peers(g, f, err);
 	if (r == 0)
-		r = ei_etcd_survey(g->client, f->peers, f->n_peers, err);
+		r = ei_etcd_survey(g->client, f->peers, f->n_peers, &g->self, err);
 	if (r == 0)
 		r = follow_lists(g, f, err);
+	if (r == 0)
+		remember_init_status(g, f);
 	return r;
 }
 

@@ -26,6 +26,13 @@
 #include "facts.h"
 #include "loop.h"
 
+/* What an ordinal's etcd-init said when last asked (at_ms 0: never), and where. */
+struct ei_earlier_init {
+	uint64_t at_ms;
+	char url[EI_URL_MAX];
+	struct ei_init_status status;
+};
+
 struct ei_gather {
 	const struct ei_config *cfg;
 	struct ei_loop *loop;
@@ -45,6 +52,12 @@ struct ei_gather {
 	 * across rounds: a pod the StatefulSet controller has not created yet is said,
 	 * with how long. */
 	uint64_t unresolved_since[EI_MAX_PEERS];
+	/* The last valid etcd-init status of each ordinal, across rounds (calloc'd,
+	 * EI_MAX_PEERS): once a peer runs etcd, what it said just before (facts.h
+	 * earlier_init). */
+	struct ei_earlier_init *earlier_init;
+	/* What we say of ourselves in every status question of the round (status.h). */
+	struct ei_status_claim self;
 };
 
 int ei_gather_init(struct ei_gather *g, const struct ei_config *cfg, struct ei_loop *loop,

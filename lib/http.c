@@ -140,6 +140,27 @@ bool ei_http_has_http2(void)
 	return v && (v->features & CURL_VERSION_HTTP2);
 }
 
+bool ei_http_query(char *buf, size_t len, const char *const *kv, size_t n)
+{
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < 2 * n; i++) {
+		char *e = curl_easy_escape(NULL, kv[i], 0);
+		int w;
+
+		if (!e)
+			return false;
+		w = snprintf(buf + used, len - used, "%s%s", i == 0 ? "" : i % 2 ? "=" : "&", e);
+		curl_free(e);
+		if (w < 0 || (size_t)w >= len - used)
+			return false;
+		used += (size_t)w;
+	}
+	return true;
+}
+
 void ei_http_req_cancel(struct ei_http_req *r, const char *why)
 {
 	r->cancel = true;

@@ -96,6 +96,11 @@ void ei_http_req_cancel(struct ei_http_req *r, const char *why);
 /* true when this libcurl speaks HTTP/2 (gRPC calls need it). */
 bool ei_http_has_http2(void);
 
+/* "k1=v1&k2=v2..." from n key/value pairs (kv[2i], kv[2i+1]), each percent-encoded
+ * by libcurl (curl_easy_escape), into buf. Returns false when it does not fit or
+ * libcurl fails. */
+bool ei_http_query(char *buf, size_t len, const char *const *kv, size_t n);
+
 /* Free the results of a request (not the caller's strings). */
 void ei_http_req_clear(struct ei_http_req *r);
 

@@ -89,7 +89,7 @@ static int survey_self(struct leave *l, struct ei_facts *f, struct ei_err *err)
 		return 0;
 	/* Counted before the survey so that ei_facts_free frees what it filled in. */
 	f->n_peers++;
-	r = ei_etcd_survey(l->g.client, p, 1, err);
+	r = ei_etcd_survey(l->g.client, p, 1, NULL, err);
 	return r < 0 ? r : 1;
 }
 

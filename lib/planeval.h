@@ -13,6 +13,8 @@
  * (plan.h confirm_ms). */
 #define REFUSAL_CONFIRM_MS 1000u
 #define BOOTSTRAP_JOIN_CONFIRM_MS 3000u
+/* How recent a peer's "no WAL" must be for its etcd to count as started from empty. */
+#define EARLIER_NO_WAL_FRESH_MS 10000u
 
 /* ---------------------------------------------------------------- one peer (planpeer.c) */
 

@@ -211,6 +211,52 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 				 v->cluster_id, v->list->n_members, v->trust, out->add_as_learner ? "learner, promoted once caught up" : "voter");
 }
 
+/* Whether peer p's etcd-init said, less than EARLIER_NO_WAL_FRESH_MS ago, that it had
+ * no WAL, with our size and token: answering our status question at p's peer URL in an
+ * earlier round, or asking ours from one of p's addresses (facts.h claims). */
+static bool said_no_wal(const struct ei_config *cfg, const struct ei_facts *f,
+			const struct ei_peer *p)
+{
+	const struct ei_init_status *s = &p->earlier_init;
+
+	if (p->earlier_init_seen && p->earlier_init_age_ms <= EARLIER_NO_WAL_FRESH_MS &&
+	    !strcmp(p->earlier_init_url, p->peer_url) && !strcmp(s->peer_url, p->peer_url) &&
+	    !s->has_wal && s->initial_cluster_size == cfg->initial_cluster_size &&
+	    !strcmp(s->token, cfg->token))
+		return true;
+	for (size_t i = 0; i < f->n_claims; i++) {
+		const struct ei_status_claim *c = &f->claims[i];
+		bool from_p = false;
+
+		for (size_t a = 0; a < p->n_addrs; a++)
+			from_p |= !strcmp(c->addr, p->addrs[a]);
+		if (from_p && c->age_ms <= EARLIER_NO_WAL_FRESH_MS &&
+		    !strcmp(c->peer_url, p->peer_url) && !c->has_wal &&
+		    c->initial_cluster_size == cfg->initial_cluster_size &&
+		    !strcmp(c->token, cfg->token))
+			return true;
+	}
+	return false;
+}
+
+/* Whether every peer that serves this bootstrap as etcd started it from an empty
+ * volume: its etcd-init said so moments before (said_no_wal). Such an etcd holds
+ * nothing but what that start wrote, so its list is a bootstrap, not an etcd replaying
+ * its WAL (which serves the same list for a moment). */
+static bool bootstrappers_started_empty(const struct ei_config *cfg, const struct evidence *e)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < e->f->n_peers; k++) {
+		if (e->peer[k].kind != PEER_ETCD)
+			continue;
+		if (!said_no_wal(cfg, e->f, &e->f->peers[k]))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 /* planeval.h */
 int ei_plan_decide_without_wal(const struct ei_config *cfg, const struct evidence *e,
 			       struct ei_plan *out, struct ei_err *err)
@@ -219,6 +265,7 @@ int ei_plan_decide_without_wal(const struct ei_config *cfg, const struct evidenc
 	size_t n_ids = ei_plan_cluster_ids(e, ids, EI_MAX_PEERS);
 	char self_url[EI_URL_MAX], why[400] = "", vouched[600];
 	struct view v;
+	bool empty;
 	int b, r;
 
 	ei_identity_peer_url(&cfg->id, cfg->id.ordinal, self_url, sizeof(self_url));
@@ -255,16 +302,18 @@ int ei_plan_decide_without_wal(const struct ei_config *cfg, const struct evidenc
 		snprintf(vouched, sizeof(vouched), "%s", out->reason);
 		/* An etcd restarting on its WAL serves, while its replay has reached the
 		 * members but not their attributes, exactly what a bootstrapping one does
-		 * (quorum-lost on etcd 3.5, whose member list is rebuilt from the WAL). A
-		 * bootstrap whose members have a quorum elects a leader and publishes their
-		 * names within an election or two, after which we start as a listed member;
-		 * one that needs us stays as it is. */
-		out->confirm_ms = BOOTSTRAP_JOIN_CONFIRM_MS;
+		 * (quorum-lost on etcd 3.5, whose member list is rebuilt from the WAL). Unless
+		 * we saw each of them without a WAL just before, the list must hold for a
+		 * while: a bootstrap whose members have a quorum elects a leader and publishes
+		 * their names within an election or two, after which we start as a listed
+		 * member; one that needs us stays as it is. */
+		empty = bootstrappers_started_empty(cfg, e);
+		out->confirm_ms = empty ? 0 : BOOTSTRAP_JOIN_CONFIRM_MS;
 		if ((r = ei_plan_set_self(out, ei_member_list_find_peer_url(v.list, self_url), err)) < 0)
 			return r;
 		return ei_plan_set_start(out, EI_ACT_BOOTSTRAP, ei_cluster_new_initial(cfg),
-					 "no WAL; peers are bootstrapping this very initial cluster (cluster %" PRIx64 ", member IDs from our token; %s): joining the bootstrap",
-					 v.cluster_id, vouched);
+					 "no WAL; peers are bootstrapping this very initial cluster (cluster %" PRIx64 ", member IDs from our token; %s%s): joining the bootstrap",
+					 v.cluster_id, vouched, empty ? "; each etcd of it had no WAL moments before, as its etcd-init said" : "");
 	}
 	return decide_in_cluster(cfg, e, &v, out, err);
 }

@@ -82,6 +82,18 @@ static int hold_until_confirmed(struct run *r, struct ei_plan *plan)
 	return (int)(r->confirming_since_ms + plan->confirm_ms - now);
 }
 
+/* What the peers that asked our status said of themselves, into the facts. */
+static int note_claims(struct run *r, struct ei_facts *f, struct ei_err *err)
+{
+	if (!r->server)
+		return 0;
+	f->claims = calloc(EI_MAX_PEERS, sizeof(*f->claims));
+	if (!f->claims)
+		return ei_err_set(err, EI_E_NOMEM, "out of memory");
+	f->n_claims = ei_server_claims(r->server, f->claims, EI_MAX_PEERS);
+	return 0;
+}
+
 /* Whether a line repeated while nothing changes is due (first time, then every 20 s). */
 static bool repeat_due(uint64_t *last_ms)
 {
@@ -610,6 +622,8 @@ static int run_loop(struct run *r, struct ei_err *err)
 		round++;
 		rc = ei_gather_round(&r->g, &facts, err);
 		facts.via_refused_id = r->steps.via_refused_id;
+		if (rc == 0)
+			rc = note_claims(r, &facts, err);
 		if (rc == 0)
 			rc = check_auth(r, err);
 		if (rc == 0)

@@ -27,6 +27,7 @@
 #define SERVER_PER_ADDRESS 8
 #define SERVER_IDLE_S 5u
 #define SERVER_MEMORY (16u * 1024u)
+#define SERVER_CLAIMS 64
 
 struct ei_server {
 	struct ei_loop *loop;
@@ -35,6 +36,12 @@ struct ei_server {
 	enum ei_server_role role;
 	char *status; /* the JSON served (STATUS), or what etcd-init waits for (PROBES) */
 	unsigned long requests;
+	/* What askers said of themselves (status.h), the latest per peer URL and address. */
+	struct claim_seen {
+		struct ei_status_claim c;
+		uint64_t at_ms;
+	} claims[SERVER_CLAIMS];
+	size_t n_claims;
 	bool tls;
 	char *cert_pem, *key_pem, *ca_pem; /* handed to libmicrohttpd; kept until stop */
 };
@@ -114,6 +121,54 @@ static enum MHD_Result answer_probe(struct ei_server *s, struct MHD_Connection *
 	return reply(conn, live ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body, "text/plain");
 }
 
+/* A GET argument copied into buf; false when absent, empty or too long. */
+static bool get_arg(struct MHD_Connection *conn, const char *key, char *buf, size_t len)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+
+	if (!v || !v[0] || strlen(v) >= len)
+		return false;
+	memcpy(buf, v, strlen(v) + 1);
+	return true;
+}
+
+/* Remember what an asker says of itself in its query (status.h), when it says all of
+ * it: the latest claim per peer URL and address, the oldest replaced when full. */
+static void note_claim(struct ei_server *s, struct MHD_Connection *conn, const char *from)
+{
+	struct ei_status_claim c = { 0 };
+	char size[16], wal[8], *end;
+	unsigned long n;
+	size_t slot = s->n_claims;
+
+	if (!get_arg(conn, "name", c.name, sizeof(c.name)) ||
+	    !get_arg(conn, "peer_url", c.peer_url, sizeof(c.peer_url)) ||
+	    !get_arg(conn, "initial_cluster_token", c.token, sizeof(c.token)) ||
+	    !get_arg(conn, "initial_cluster_size", size, sizeof(size)) ||
+	    !get_arg(conn, "has_wal", wal, sizeof(wal)))
+		return;
+	errno = 0;
+	n = strtoul(size, &end, 10);
+	if (errno || *end || n == 0 || n > 1000 || (strcmp(wal, "true") && strcmp(wal, "false")))
+		return;
+	c.initial_cluster_size = (unsigned)n;
+	c.has_wal = strcmp(wal, "true") == 0;
+	snprintf(c.addr, sizeof(c.addr), "%s", from);
+	for (size_t i = 0; i < s->n_claims; i++) {
+		if (!strcmp(s->claims[i].c.peer_url, c.peer_url) && !strcmp(s->claims[i].c.addr, from))
+			slot = i;
+	}
+	if (slot == SERVER_CLAIMS) {
+		slot = 0;
+		for (size_t i = 1; i < s->n_claims; i++)
+			if (s->claims[i].at_ms < s->claims[slot].at_ms)
+				slot = i;
+	}
+	if (slot == s->n_claims)
+		s->n_claims++;
+	s->claims[slot] = (struct claim_seen){ .c = c, .at_ms = ei_clock_ms() };
+}
+
 /* MHD_AccessHandlerCallback: called once the request's headers are in. A response
  * queued at once also ends requests that carry a body (MHD then closes the
  * connection instead of reading it). */
@@ -146,6 +201,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			     "text/plain");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
+	note_claim(s, conn, from);
 	return reply(conn, MHD_HTTP_OK, s->status ? s->status : "{}", "application/json");
 }
 
@@ -334,6 +390,18 @@ void ei_server_stop(struct ei_server *s)
 	free_pems(s);
 	free(s->status);
 	free(s);
+}
+
+size_t ei_server_claims(const struct ei_server *s, struct ei_status_claim *out, size_t max)
+{
+	uint64_t now = ei_clock_ms();
+	size_t n = 0;
+
+	for (size_t i = 0; s && i < s->n_claims && n < max; i++) {
+		out[n] = s->claims[i].c;
+		out[n++].age_ms = (unsigned)(now - s->claims[i].at_ms);
+	}
+	return n;
 }
 
 unsigned long ei_server_requests(const struct ei_server *s)

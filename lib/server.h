@@ -15,8 +15,11 @@
 #ifndef EI_SERVER_H
 #define EI_SERVER_H
 
+#include <stddef.h>
+
 #include "err.h"
 #include "loop.h"
+#include "status.h"
 
 struct ei_server;
 
@@ -50,6 +53,11 @@ int ei_server_set_status(struct ei_server *s, const char *json, struct ei_err *e
 /* Close the listening socket and every connection, leave the loop and free.
  * NULL is allowed. Called before exec, so etcd binds the port at once. */
 void ei_server_stop(struct ei_server *s);
+
+/* What the etcd-inits that asked for the status said of themselves (status.h), with
+ * their ages, the latest per peer URL and address: at most max into out; returns how
+ * many. NULL s: none. */
+size_t ei_server_claims(const struct ei_server *s, struct ei_status_claim *out, size_t max);
 
 /* Requests answered so far (for logs and tests). */
 unsigned long ei_server_requests(const struct ei_server *s);

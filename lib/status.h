@@ -17,6 +17,7 @@
 #ifndef EI_STATUS_H
 #define EI_STATUS_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,21 @@ struct ei_init_status {
 	uint64_t cluster_id;
 	char action[24];  /* "" when not given */
 	char reason[640];
+};
+
+/* What an etcd-init that asks for a status says of itself: the query of its GET
+ * (?name=&peer_url=&initial_cluster_size=&initial_cluster_token=&has_wal=true|false),
+ * as the status server took it: from which address, and how long ago. A pod whose
+ * etcd-init asks and then execs etcd is never asked itself, and this is how its peers
+ * still hear, from it, what its volume held. */
+struct ei_status_claim {
+	char addr[INET6_ADDRSTRLEN]; /* where the request came from */
+	char name[EI_LABEL_MAX + 1];
+	char peer_url[EI_URL_MAX];
+	unsigned initial_cluster_size;
+	char token[256];
+	bool has_wal;
+	unsigned age_ms;
 };
 
 /* The JSON text (malloc'd, NUL-terminated), or NULL when out of memory. */

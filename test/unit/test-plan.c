@@ -480,6 +480,67 @@ static void special_cases(void)
 		ei_plan_free(&plan);
 		unbuild(&x);
 
+		/* ... at once when its etcd-init said, in an earlier round, that it had no
+		 * WAL (an etcd started from empty since): each change of that memory that
+		 * makes it no evidence brings the wait back. */
+		{
+			/* asked: the peer said it asking our status (a claim from its address, or
+			 * from another one: other_url), not answering ours. */
+			static const struct {
+				const char *what;
+				unsigned age_ms;
+				bool has_wal, other_url, other_token, seen, asked;
+				unsigned confirm_ms;
+			} earlier[] = {
+				{ "no WAL 400 ms before", 400, false, false, false, true, false, 0 },
+				{ "never asked as etcd-init", 400, false, false, false, false, false, 3000 },
+				{ "a WAL 400 ms before", 400, true, false, false, true, false, 3000 },
+				{ "no WAL, but 11 s before", 11000, false, false, false, true, false, 3000 },
+				{ "no WAL, at another URL", 400, false, true, false, true, false, 3000 },
+				{ "no WAL, another token", 400, false, false, true, true, false, 3000 },
+				{ "asking us: no WAL", 400, false, false, false, true, true, 0 },
+				{ "asking us: a WAL", 400, true, false, false, true, true, 3000 },
+				{ "asking us: no WAL, from another address", 400, false, true, false, true, true, 3000 },
+				{ "asking us: no WAL, 11 s before", 11000, false, false, false, true, true, 3000 },
+				{ "asking us: no WAL, another token", 400, false, false, true, true, true, 3000 },
+			};
+
+			for (size_t t = 0; t < sizeof(earlier) / sizeof(earlier[0]); t++) {
+				struct ei_status_claim claim = { .initial_cluster_size = 3 };
+				struct ei_peer *p;
+
+				build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_INIT }), LIST(boot),
+				      ei_cluster_id(ids, 3));
+				p = &x.peers[0];
+				if (earlier[t].asked) {
+					strcpy(claim.addr, earlier[t].other_url ? "10.9.9.9" : p->addrs[0]);
+					strcpy(claim.peer_url, p->peer_url);
+					strcpy(claim.token, earlier[t].other_token ? "other" : cfg.token);
+					claim.has_wal = earlier[t].has_wal;
+					claim.age_ms = earlier[t].age_ms;
+					x.f.claims = &claim;
+					x.f.n_claims = 1;
+				}
+				p->earlier_init_seen = earlier[t].seen && !earlier[t].asked;
+				p->earlier_init_age_ms = earlier[t].age_ms;
+				strcpy(p->earlier_init_url, earlier[t].other_url ? P(7) : p->peer_url);
+				strcpy(p->earlier_init.peer_url, p->peer_url);
+				p->earlier_init.has_wal = earlier[t].has_wal;
+				p->earlier_init.initial_cluster_size = cfg.initial_cluster_size;
+				strcpy(p->earlier_init.token, earlier[t].other_token ? "other" : cfg.token);
+				tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP &&
+					       plan.confirm_ms == earlier[t].confirm_ms &&
+					       !strstr(plan.reason, "had no WAL moments before") ==
+						       (earlier[t].confirm_ms != 0),
+				       "peers bootstrap, the bootstrapping peer's etcd-init earlier: %s; confirm after %u ms (%s)",
+				       earlier[t].what, plan.confirm_ms, plan.reason);
+				ei_plan_free(&plan);
+				x.f.claims = NULL;
+				x.f.n_claims = 0;
+				unbuild(&x);
+			}
+		}
+
 		/* The same with one peer unknown: wait. */
 		build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_REFUSED }), LIST(boot),
 		      ei_cluster_id(ids, 3));

@@ -68,7 +68,7 @@ static int bind_like_etcd(unsigned port)
 static void ask(struct ei_http *h, unsigned port, const char *path, const char *body,
 		struct ei_http_req *req)
 {
-	static char url[128];
+	static char url[1024];
 	struct ei_http_req *reqs[] = { req };
 	struct ei_err err = { 0 };
 
@@ -164,7 +164,7 @@ int main(void)
 	struct ei_loop *loop = NULL;
 	struct ei_http *h = NULL;
 	struct ei_err err = { 0 };
-	char *doc1 = NULL, *doc2 = NULL, *ans;
+	char *doc1 = NULL, *doc2 = NULL, *ans, path_small[8];
 	unsigned port = 0;
 	unsigned long asked = 0;
 	int r = EI_E_SYS, fd;
@@ -255,6 +255,50 @@ int main(void)
 	asked++;
 	tap_ok(req.outcome == EI_OUTCOME_VALID && req.resp && doc2 && strcmp(req.resp, doc2) == 0,
 	       "the next GET serves the new document");
+
+	/* What an asker says of itself in its query (status.h struct ei_status_claim). */
+	{
+		static const struct {
+			const char *what, *size, *wal;
+			bool drop_name;
+			size_t n_after;
+			bool has_wal;
+		} claims[] = {
+			{ "a full claim without a WAL: kept", "3", "false", false, 1, false },
+			{ "the same asker, now with a WAL: replaces it", "3", "true", false, 1, true },
+			{ "size 0: ignored", "0", "false", false, 1, true },
+			{ "has_wal=maybe: ignored", "3", "maybe", false, 1, true },
+			{ "no name: ignored", "3", "false", true, 1, true },
+		};
+		struct ei_status_claim got[4];
+
+		tap_ok(ei_server_claims(srv, got, 4) == 0, "no claims from asks without a query");
+		for (size_t t = 0; t < sizeof(claims) / sizeof(claims[0]); t++) {
+			const char *kv[] = { "peer_url", "http://etcd-2.etcd.ns.svc:2380",
+					     "initial_cluster_token", "etcd ns&x=1",
+					     "initial_cluster_size", claims[t].size,
+					     "has_wal", claims[t].wal, "name", "etcd-2" };
+			char query[512], path[600];
+			size_t n;
+
+			tap_ok(ei_http_query(query, sizeof(query), kv, claims[t].drop_name ? 4 : 5),
+			       "%s: query built (%s)", claims[t].what, query);
+			snprintf(path, sizeof(path), "%s?%s", EI_STATUS_PATH, query);
+			ask(h, port, path, NULL, &req);
+			asked++;
+			n = ei_server_claims(srv, got, 4);
+			tap_ok(req.outcome == EI_OUTCOME_VALID && n == claims[t].n_after &&
+				       !strcmp(got[0].addr, "127.0.0.1") &&
+				       !strcmp(got[0].peer_url, "http://etcd-2.etcd.ns.svc:2380") &&
+				       !strcmp(got[0].token, "etcd ns&x=1") && !strcmp(got[0].name, "etcd-2") &&
+				       got[0].initial_cluster_size == 3 &&
+				       got[0].has_wal == claims[t].has_wal && got[0].age_ms < 5000,
+			       "%s (%zu claim, has_wal %d, age %u ms)", claims[t].what, n,
+			       n ? got[0].has_wal : -1, n ? got[0].age_ms : 0);
+		}
+		tap_ok(!ei_http_query(path_small, sizeof(path_small), (const char *[]){ "k", "a long value" }, 1),
+		       "a query that does not fit: refused");
+	}
 
 	/* Concurrent requests of one run (the per-address limit is 8). */
 	{
