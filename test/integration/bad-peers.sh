@@ -36,7 +36,7 @@ asked_twice()
 {
 	local ip
 	ip=$(pod_ip 0)
-	(($(log_new 2 | grep -cE "from=${ip//./\\.}:[0-9]+ request=\"GET /etcd-init/v1/status ") >= 2))
+	(($(log_new 2 | grep -cE "from=${ip//./\\.}:[0-9]+ request=\"GET /etcd-init/v1/status[ ?]") >= 2))
 }
 
 # The 20 MB bound is for the real binary. AddressSanitizer (run-tests.sh --sanitize)

@@ -235,6 +235,7 @@ static void check_request(struct conn *c)
 		c->line[n] = '\0';
 	}
 	sscanf(c->req, "%*s %255s", path);
+	path[strcspn(path, "?")] = '\0'; /* an etcd-init's status question has a query */
 	c->next_ms = now_ms();
 	if (IS("reset") || IS("close"))
 		conn_close(c, mode, IS("reset"));
