@@ -47,16 +47,21 @@ struct fixture {
 	struct ei_host hosts[24];
 };
 
+/* name and addr are often the fixture's own strings (a peer's host): gcc -O3 sees a
+ * possible overlap with x (-Wrestrict), so they are copied through locals. */
 static void add_host(struct fixture *x, const char *name, const char *addr)
 {
 	struct ei_host *h = &x->hosts[x->f.n_hosts++];
+	char n[sizeof(h->name)], a[sizeof(h->addrs[0])];
 
+	snprintf(n, sizeof(n), "%s", name);
+	snprintf(a, sizeof(a), "%s", addr ? addr : "");
 	memset(h, 0, sizeof(*h));
-	snprintf(h->name, sizeof(h->name), "%s", name);
+	memcpy(h->name, n, sizeof(n));
 	if (addr) {
 		h->status = EI_DNS_FOUND;
 		h->n_addrs = 1;
-		snprintf(h->addrs[0], sizeof(h->addrs[0]), "%s", addr);
+		memcpy(h->addrs[0], a, sizeof(a));
 	} else {
 		h->status = EI_DNS_NOTFOUND;
 	}
