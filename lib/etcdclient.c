@@ -239,8 +239,8 @@ static int survey_relist(struct ei_etcd_client *c, struct ei_peer *peers, size_t
 }
 
 /* The status path with what we say of ourselves as its query (status.h), into buf;
- * the bare path when there is nothing to say or it does not fit. has_wal comes last,
- * so that a query cut short anywhere is one the server ignores. */
+ * the bare path when there is nothing to say or it does not fit (never cut short: the
+ * server takes only a query with every key). */
 static void status_path(const struct ei_status_claim *self, char *buf, size_t len)
 {
 	char size[16], query[EI_CALL_PATH_MAX - sizeof(EI_STATUS_PATH) - 1];

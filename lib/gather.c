@@ -3,6 +3,7 @@
 
 #include <ifaddrs.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,30 +381,44 @@ static void note_unresolved(struct ei_gather *g, struct ei_peer *p)
 		p->unresolved_s = (unsigned)((now - *since) / 1000u);
 }
 
+/* Milliseconds from then to now, clamped (an age never wraps into a fresh one). */
+static unsigned age_ms(uint64_t then, uint64_t now)
+{
+	return now - then > UINT_MAX ? UINT_MAX : (unsigned)(now - then);
+}
+
 /* Give each peer what its ordinal's etcd-init said in an earlier round (facts.h
- * earlier_init), then remember what it said in this one. */
-static void remember_init_status(struct ei_gather *g, struct ei_facts *f)
+ * earlier_init), then remember what it said in this one, as of the round's start
+ * (asked_ms: an age counted from before the question, never younger than the answer). */
+static void remember_init_status(struct ei_gather *g, struct ei_facts *f, uint64_t asked_ms)
 {
 	uint64_t now = ei_clock_ms();
 
 	for (size_t i = 0; i < f->n_peers; i++) {
 		struct ei_peer *p = &f->peers[i];
-		struct ei_earlier_init *m;
+		const struct ei_earlier_init *m;
 
 		if (p->ordinal < 0 || p->ordinal >= EI_MAX_PEERS)
 			continue;
 		m = &g->earlier_init[p->ordinal];
 		if (m->at_ms) {
 			p->earlier_init_seen = true;
-			p->earlier_init_age_ms = (unsigned)(now - m->at_ms);
+			p->earlier_init_age_ms = age_ms(m->at_ms, now);
 			snprintf(p->earlier_init_url, sizeof(p->earlier_init_url), "%s", m->url);
 			p->earlier_init = m->status;
 		}
-		if (p->status.outcome == EI_OUTCOME_VALID) {
-			m->at_ms = now;
-			snprintf(m->url, sizeof(m->url), "%s", p->peer_url);
-			m->status = p->init;
-		}
+	}
+	for (size_t i = 0; i < f->n_peers; i++) {
+		const struct ei_peer *p = &f->peers[i];
+		struct ei_earlier_init *m;
+
+		if (p->ordinal < 0 || p->ordinal >= EI_MAX_PEERS ||
+		    p->status.outcome != EI_OUTCOME_VALID)
+			continue;
+		m = &g->earlier_init[p->ordinal];
+		m->at_ms = asked_ms;
+		snprintf(m->url, sizeof(m->url), "%s", p->peer_url);
+		m->status = p->init;
 	}
 }
 
@@ -573,21 +588,24 @@ static int follow_lists(struct ei_gather *g, struct ei_facts *f, struct ei_err *
 		return 0;
 	ei_log_debug("asking members named only in the member lists", "count=%zu",
 		     f->n_peers - first_new);
-	return ei_etcd_survey(g->client, f->peers + first_new, f->n_peers - first_new, &g->self,
-			      err);
+	return ei_etcd_survey(g->client, f->peers + first_new, f->n_peers - first_new,
+			      g->claims ? &g->self : NULL, err);
 }
 
 int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 {
 	const struct ei_config *cfg = g->cfg;
+	uint64_t started_ms;
 	int r;
 
 	memset(f, 0, sizeof(*f));
+	started_ms = ei_clock_ms();
 	r = ei_datadir_inspect(cfg->data_dir, ei_datadir_wal_dir(cfg->wal_dir), &f->datadir,
 			       err);
 	if (r < 0)
 		return r;
-	/* What we say of ourselves when asking a peer's status (status.h). */
+	/* What we say of ourselves when asking a peer's status (status.h), in a start only
+	 * (g->claims): a one-shot plan may run without the volume, or beside etcd. */
 	g->self = (struct ei_status_claim){ .initial_cluster_size = cfg->initial_cluster_size,
 					    .has_wal = f->datadir.has_wal };
 	snprintf(g->self.name, sizeof(g->self.name), "%s", cfg->name);
@@ -601,11 +619,12 @@ int ei_gather_round(struct ei_gather *g, struct ei_facts *f, struct ei_err *err)
 	if (r == 0)
 		r = find_peers(g, f, err);
 	if (r == 0)
-		r = ei_etcd_survey(g->client, f->peers, f->n_peers, &g->self, err);
+		r = ei_etcd_survey(g->client, f->peers, f->n_peers, g->claims ? &g->self : NULL,
+				   err);
 	if (r == 0)
 		r = follow_lists(g, f, err);
 	if (r == 0)
-		remember_init_status(g, f);
+		remember_init_status(g, f, started_ms);
 	return r;
 }
 

@@ -56,7 +56,9 @@ struct ei_gather {
 	 * EI_MAX_PEERS): once a peer runs etcd, what it said just before (facts.h
 	 * earlier_init). */
 	struct ei_earlier_init *earlier_init;
-	/* What we say of ourselves in every status question of the round (status.h). */
+	/* What we say of ourselves in every status question of the round (status.h), when
+	 * claims is set (run.c sets it for a start; a one-shot plan says nothing). */
+	bool claims;
 	struct ei_status_claim self;
 };
 

@@ -4,6 +4,7 @@
 #include "planeval.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -211,32 +212,41 @@ static int decide_in_cluster(const struct ei_config *cfg, const struct evidence 
 				 v->cluster_id, v->list->n_members, v->trust, out->add_as_learner ? "learner, promoted once caught up" : "voter");
 }
 
+/* Whether an etcd-init's word about itself was: no WAL, with our size and token. */
+static bool empty_like_us(const struct ei_config *cfg, bool has_wal, unsigned size,
+			  const char *token)
+{
+	return !has_wal && size == cfg->initial_cluster_size && strcmp(token, cfg->token) == 0;
+}
+
 /* Whether peer p's etcd-init said, less than EARLIER_NO_WAL_FRESH_MS ago, that it had
  * no WAL, with our size and token: answering our status question at p's peer URL in an
- * earlier round, or asking ours from one of p's addresses (facts.h claims). */
+ * earlier round, or asking ours from one of p's addresses (facts.h claims). The latest
+ * of these words decides: a newer one saying otherwise (a restart on a WAL) undoes it. */
 static bool said_no_wal(const struct ei_config *cfg, const struct ei_facts *f,
 			const struct ei_peer *p)
 {
 	const struct ei_init_status *s = &p->earlier_init;
+	unsigned newest = UINT_MAX;
+	bool empty = false;
 
-	if (p->earlier_init_seen && p->earlier_init_age_ms <= EARLIER_NO_WAL_FRESH_MS &&
-	    !strcmp(p->earlier_init_url, p->peer_url) && !strcmp(s->peer_url, p->peer_url) &&
-	    !s->has_wal && s->initial_cluster_size == cfg->initial_cluster_size &&
-	    !strcmp(s->token, cfg->token))
-		return true;
+	if (p->earlier_init_seen && !strcmp(p->earlier_init_url, p->peer_url) &&
+	    !strcmp(s->peer_url, p->peer_url)) {
+		newest = p->earlier_init_age_ms;
+		empty = empty_like_us(cfg, s->has_wal, s->initial_cluster_size, s->token);
+	}
 	for (size_t i = 0; i < f->n_claims; i++) {
 		const struct ei_status_claim *c = &f->claims[i];
 		bool from_p = false;
 
 		for (size_t a = 0; a < p->n_addrs; a++)
 			from_p |= !strcmp(c->addr, p->addrs[a]);
-		if (from_p && c->age_ms <= EARLIER_NO_WAL_FRESH_MS &&
-		    !strcmp(c->peer_url, p->peer_url) && !c->has_wal &&
-		    c->initial_cluster_size == cfg->initial_cluster_size &&
-		    !strcmp(c->token, cfg->token))
-			return true;
+		if (!from_p || strcmp(c->peer_url, p->peer_url) != 0 || c->age_ms >= newest)
+			continue;
+		newest = c->age_ms;
+		empty = empty_like_us(cfg, c->has_wal, c->initial_cluster_size, c->token);
 	}
-	return false;
+	return empty && newest <= EARLIER_NO_WAL_FRESH_MS;
 }
 
 /* Whether every peer that serves this bootstrap as etcd started it from an empty

@@ -610,6 +610,7 @@ static int run_loop(struct run *r, struct ei_err *err)
 	if (rc < 0)
 		return rc;
 	start_server(r, &d);
+	r->g.claims = true; /* our status questions say what we are (status.h) */
 	rc = wait_own_name(r, err);
 	if (rc < 0)
 		return rc;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -147,6 +148,8 @@ static void note_claim(struct ei_server *s, struct MHD_Connection *conn, const c
 	    !get_arg(conn, "initial_cluster_size", size, sizeof(size)) ||
 	    !get_arg(conn, "has_wal", wal, sizeof(wal)))
 		return;
+	if (size[0] < '0' || size[0] > '9')
+		return;
 	errno = 0;
 	n = strtoul(size, &end, 10);
 	if (errno || *end || n == 0 || n > 1000 || (strcmp(wal, "true") && strcmp(wal, "false")))
@@ -155,7 +158,8 @@ static void note_claim(struct ei_server *s, struct MHD_Connection *conn, const c
 	c.has_wal = strcmp(wal, "true") == 0;
 	snprintf(c.addr, sizeof(c.addr), "%s", from);
 	for (size_t i = 0; i < s->n_claims; i++) {
-		if (!strcmp(s->claims[i].c.peer_url, c.peer_url) && !strcmp(s->claims[i].c.addr, from))
+		if (!strcmp(s->claims[i].c.peer_url, c.peer_url) &&
+		    !strcmp(s->claims[i].c.addr, from))
 			slot = i;
 	}
 	if (slot == SERVER_CLAIMS) {
@@ -398,8 +402,10 @@ size_t ei_server_claims(const struct ei_server *s, struct ei_status_claim *out, 
 	size_t n = 0;
 
 	for (size_t i = 0; s && i < s->n_claims && n < max; i++) {
+		uint64_t age = now - s->claims[i].at_ms;
+
 		out[n] = s->claims[i].c;
-		out[n++].age_ms = (unsigned)(now - s->claims[i].at_ms);
+		out[n++].age_ms = age > UINT_MAX ? UINT_MAX : (unsigned)age;
 	}
 	return n;
 }

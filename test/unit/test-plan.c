@@ -485,60 +485,86 @@ static void special_cases(void)
 		ei_plan_free(&plan);
 		unbuild(&x);
 
-		/* ... at once when its etcd-init said, in an earlier round, that it had no
-		 * WAL (an etcd started from empty since): each change of that memory that
-		 * makes it no evidence brings the wait back. */
+		/* ... at once when its etcd-init said, moments before, that it had no WAL (an
+		 * etcd started from empty since): answering us (ans) or asking us (claim).
+		 * Each change that makes that word no evidence brings the wait back; the
+		 * latest word decides; with two etcds, both must have said it. */
 		{
-			/* asked: the peer said it asking our status (a claim from its address, or
-			 * from another one: other_url), not answering ours. */
+			/* A word: age (0: none), has_wal, and what differs from the peer's. */
+			struct word {
+				unsigned age;
+				bool wal, other_url, other_token, other_size, other_addr;
+			};
 			static const struct {
 				const char *what;
-				unsigned age_ms;
-				bool has_wal, other_url, other_token, seen, asked;
+				struct word ans, claim;
+				bool two_etcds, both;
 				unsigned confirm_ms;
-			} earlier[] = {
-				{ "no WAL 400 ms before", 400, false, false, false, true, false, 0 },
-				{ "never asked as etcd-init", 400, false, false, false, false, false, 3000 },
-				{ "a WAL 400 ms before", 400, true, false, false, true, false, 3000 },
-				{ "no WAL, but 11 s before", 11000, false, false, false, true, false, 3000 },
-				{ "no WAL, at another URL", 400, false, true, false, true, false, 3000 },
-				{ "no WAL, another token", 400, false, false, true, true, false, 3000 },
-				{ "asking us: no WAL", 400, false, false, false, true, true, 0 },
-				{ "asking us: a WAL", 400, true, false, false, true, true, 3000 },
-				{ "asking us: no WAL, from another address", 400, false, true, false, true, true, 3000 },
-				{ "asking us: no WAL, 11 s before", 11000, false, false, false, true, true, 3000 },
-				{ "asking us: no WAL, another token", 400, false, false, true, true, true, 3000 },
+			} words[] = {
+				{ "answer: no WAL 400 ms before", { 400 }, { 0 }, false, false, 0 },
+				{ "no word at all", { 0 }, { 0 }, false, false, 3000 },
+				{ "answer: a WAL", { 400, .wal = true }, { 0 }, false, false, 3000 },
+				{ "answer: no WAL, 11 s before", { 11000 }, { 0 }, false, false, 3000 },
+				{ "answer: no WAL, at another URL", { 400, .other_url = true }, { 0 }, false, false, 3000 },
+				{ "answer: no WAL, another token", { 400, .other_token = true }, { 0 }, false, false, 3000 },
+				{ "answer: no WAL, size 5", { 400, .other_size = true }, { 0 }, false, false, 3000 },
+				{ "claim: no WAL", { 0 }, { 400 }, false, false, 0 },
+				{ "claim: a WAL", { 0 }, { 400, .wal = true }, false, false, 3000 },
+				{ "claim: no WAL, from another address", { 0 }, { 400, .other_addr = true }, false, false, 3000 },
+				{ "claim: no WAL, for another peer URL", { 0 }, { 400, .other_url = true }, false, false, 3000 },
+				{ "claim: no WAL, 11 s before", { 0 }, { 11000 }, false, false, 3000 },
+				{ "claim: no WAL, another token", { 0 }, { 400, .other_token = true }, false, false, 3000 },
+				{ "claim: no WAL, size 5", { 0 }, { 400, .other_size = true }, false, false, 3000 },
+				{ "answer no WAL 3 s ago, then claim a WAL", { 3000 }, { 400, .wal = true }, false, false, 3000 },
+				{ "answer a WAL 3 s ago, then claim no WAL", { 3000, .wal = true }, { 400 }, false, false, 0 },
+				{ "claim no WAL 3 s ago, then answer a WAL", { 400, .wal = true }, { 3000 }, false, false, 3000 },
+				{ "two etcds, only one said no WAL", { 400 }, { 0 }, true, false, 3000 },
+				{ "two etcds, both said no WAL", { 400 }, { 0 }, true, true, 0 },
 			};
 
-			for (size_t t = 0; t < sizeof(earlier) / sizeof(earlier[0]); t++) {
-				struct ei_status_claim claim = { .initial_cluster_size = 3 };
-				struct ei_peer *p;
+			for (size_t t = 0; t < sizeof(words) / sizeof(words[0]); t++) {
+				struct ei_status_claim claim = { 0 };
+				size_t n_etcd = words[t].two_etcds ? (words[t].both ? 2 : 1) : 1;
 
-				build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_INIT }), LIST(boot),
-				      ei_cluster_id(ids, 3));
-				p = &x.peers[0];
-				if (earlier[t].asked) {
-					strcpy(claim.addr, earlier[t].other_url ? "10.9.9.9" : p->addrs[0]);
-					strcpy(claim.peer_url, p->peer_url);
-					strcpy(claim.token, earlier[t].other_token ? "other" : cfg.token);
-					claim.has_wal = earlier[t].has_wal;
-					claim.age_ms = earlier[t].age_ms;
+				config_for(&cfg, "etcd-2", 3, false);
+				if (words[t].two_etcds)
+					build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_ETCD_PEER }),
+					      LIST(boot), ei_cluster_id(ids, 3));
+				else
+					build(&x, &cfg, PEERS({ 0, K_ETCD_PEER }, { 1, K_INIT }), LIST(boot),
+					      ei_cluster_id(ids, 3));
+				for (size_t k = 0; k < n_etcd; k++) {
+					struct ei_peer *p = &x.peers[k];
+					const struct word *w = &words[t].ans;
+
+					if (!w->age)
+						continue;
+					p->earlier_init_seen = true;
+					p->earlier_init_age_ms = w->age;
+					strcpy(p->earlier_init_url, w->other_url ? P(7) : p->peer_url);
+					strcpy(p->earlier_init.peer_url, p->peer_url);
+					p->earlier_init.has_wal = w->wal;
+					p->earlier_init.initial_cluster_size = w->other_size ? 5 : 3;
+					strcpy(p->earlier_init.token, w->other_token ? "other" : cfg.token);
+				}
+				if (words[t].claim.age) {
+					const struct word *w = &words[t].claim;
+
+					strcpy(claim.addr, w->other_addr ? "10.9.9.9" : x.peers[0].addrs[0]);
+					strcpy(claim.peer_url, w->other_url ? P(7) : x.peers[0].peer_url);
+					strcpy(claim.token, w->other_token ? "other" : cfg.token);
+					claim.initial_cluster_size = w->other_size ? 5 : 3;
+					claim.has_wal = w->wal;
+					claim.age_ms = w->age;
 					x.f.claims = &claim;
 					x.f.n_claims = 1;
 				}
-				p->earlier_init_seen = earlier[t].seen && !earlier[t].asked;
-				p->earlier_init_age_ms = earlier[t].age_ms;
-				strcpy(p->earlier_init_url, earlier[t].other_url ? P(7) : p->peer_url);
-				strcpy(p->earlier_init.peer_url, p->peer_url);
-				p->earlier_init.has_wal = earlier[t].has_wal;
-				p->earlier_init.initial_cluster_size = cfg.initial_cluster_size;
-				strcpy(p->earlier_init.token, earlier[t].other_token ? "other" : cfg.token);
 				tap_ok(decide(&cfg, &x, &plan) == EI_ACT_BOOTSTRAP &&
-					       plan.confirm_ms == earlier[t].confirm_ms &&
+					       plan.confirm_ms == words[t].confirm_ms &&
 					       !strstr(plan.reason, "had no WAL moments before") ==
-						       (earlier[t].confirm_ms != 0),
-				       "peers bootstrap, the bootstrapping peer's etcd-init earlier: %s; confirm after %u ms (%s)",
-				       earlier[t].what, plan.confirm_ms, plan.reason);
+						       (words[t].confirm_ms != 0),
+				       "peers bootstrap, %s: confirm after %u ms (%s)", words[t].what,
+				       plan.confirm_ms, plan.reason);
 				ei_plan_free(&plan);
 				x.f.claims = NULL;
 				x.f.n_claims = 0;

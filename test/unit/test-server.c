@@ -296,6 +296,22 @@ int main(void)
 			       "%s (%zu claim, has_wal %d, age %u ms)", claims[t].what, n,
 			       n ? got[0].has_wal : -1, n ? got[0].age_ms : 0);
 		}
+		{
+			const char *kv[] = { "name", "etcd-3", "peer_url", "http://etcd-3.etcd.ns.svc:2380",
+					     "initial_cluster_size", "3", "initial_cluster_token", "t",
+					     "has_wal", "false" };
+			char query[512], path[600];
+			size_t n;
+
+			ei_http_query(query, sizeof(query), kv, 5);
+			snprintf(path, sizeof(path), "%s?%s", EI_STATUS_PATH, query);
+			ask(h, port, path, NULL, &req);
+			asked++;
+			n = ei_server_claims(srv, got, 4);
+			tap_ok(n == 2 && !strcmp(got[1].peer_url, "http://etcd-3.etcd.ns.svc:2380") &&
+				       !strcmp(got[0].name, "etcd-2") && got[0].has_wal,
+			       "another peer URL from the same address: a second claim (%zu)", n);
+		}
 		tap_ok(!ei_http_query(path_small, sizeof(path_small), (const char *[]){ "k", "a long value" }, 1),
 		       "a query that does not fit: refused");
 	}
