@@ -3,7 +3,6 @@
 
 #include <ifaddrs.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,12 +380,6 @@ static void note_unresolved(struct ei_gather *g, struct ei_peer *p)
 		p->unresolved_s = (unsigned)((now - *since) / 1000u);
 }
 
-/* Milliseconds from then to now, clamped (an age never wraps into a fresh one). */
-static unsigned age_ms(uint64_t then, uint64_t now)
-{
-	return now - then > UINT_MAX ? UINT_MAX : (unsigned)(now - then);
-}
-
 /* Give each peer what its ordinal's etcd-init said in an earlier round (facts.h
  * earlier_init), then remember what it said in this one, as of the round's start
  * (asked_ms: an age counted from before the question, never younger than the answer). */
@@ -403,7 +396,7 @@ static void remember_init_status(struct ei_gather *g, struct ei_facts *f, uint64
 		m = &g->earlier_init[p->ordinal];
 		if (m->at_ms) {
 			p->earlier_init_seen = true;
-			p->earlier_init_age_ms = age_ms(m->at_ms, now);
+			p->earlier_init_age_ms = ei_elapsed_ms(m->at_ms, now);
 			snprintf(p->earlier_init_url, sizeof(p->earlier_init_url), "%s", m->url);
 			p->earlier_init = m->status;
 		}

@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,11 @@ uint64_t ei_clock_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+unsigned ei_elapsed_ms(uint64_t since_ms, uint64_t now_ms)
+{
+	return now_ms - since_ms > UINT_MAX ? UINT_MAX : (unsigned)(now_ms - since_ms);
 }
 
 bool ei_due_every(uint64_t *last_ms, uint64_t now_ms, uint64_t every_ms)

@@ -81,6 +81,10 @@ uint64_t ei_clock_ms(void);
  * 0 means none and gives -1. */
 int ei_deadline_left_ms(uint64_t deadline_ms);
 
+/* now_ms - since_ms as an age in ms, clamped to UINT_MAX (an age never wraps into a
+ * young one). Pure. */
+unsigned ei_elapsed_ms(uint64_t since_ms, uint64_t now_ms);
+
 /* A line or report repeated while nothing changes: true (and *last_ms = now_ms) when
  * *last_ms is 0 (never) or at least every_ms before now_ms. Pure. */
 bool ei_due_every(uint64_t *last_ms, uint64_t now_ms, uint64_t every_ms);

@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "settings.h"
 #include "status.h"
 
 #define SERVER_CONNECTIONS 32
@@ -138,7 +138,7 @@ static bool get_arg(struct MHD_Connection *conn, const char *key, char *buf, siz
 static void note_claim(struct ei_server *s, struct MHD_Connection *conn, const char *from)
 {
 	struct ei_status_claim c = { 0 };
-	char size[16], wal[8], *end;
+	char size[16], wal[8];
 	unsigned long n;
 	size_t slot = s->n_claims;
 
@@ -148,11 +148,7 @@ static void note_claim(struct ei_server *s, struct MHD_Connection *conn, const c
 	    !get_arg(conn, "initial_cluster_size", size, sizeof(size)) ||
 	    !get_arg(conn, "has_wal", wal, sizeof(wal)))
 		return;
-	if (size[0] < '0' || size[0] > '9')
-		return;
-	errno = 0;
-	n = strtoul(size, &end, 10);
-	if (errno || *end || n == 0 || n > 1000 || (strcmp(wal, "true") && strcmp(wal, "false")))
+	if (!ei_parse_uint(size, 1, 1000, &n) || (strcmp(wal, "true") && strcmp(wal, "false")))
 		return;
 	c.initial_cluster_size = (unsigned)n;
 	c.has_wal = strcmp(wal, "true") == 0;
@@ -402,10 +398,8 @@ size_t ei_server_claims(const struct ei_server *s, struct ei_status_claim *out, 
 	size_t n = 0;
 
 	for (size_t i = 0; s && i < s->n_claims && n < max; i++) {
-		uint64_t age = now - s->claims[i].at_ms;
-
 		out[n] = s->claims[i].c;
-		out[n++].age_ms = age > UINT_MAX ? UINT_MAX : (unsigned)age;
+		out[n++].age_ms = ei_elapsed_ms(s->claims[i].at_ms, now);
 	}
 	return n;
 }
